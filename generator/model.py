@@ -1,0 +1,84 @@
+"""The data model: what a cable is once parsed.
+
+Every object here is frozen and made of tuples, so a parsed cable can be
+hashed, cached, compared and shared between processes without copying
+surprises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One item of a cable's REF block.
+
+    `label` is the bullet as written ("A", "B", "" when the block has a
+    single unlabelled item); `text` the item's raw text; `id` the canonical
+    id of the cited cable, or None when the item is not a cable (an e-mail,
+    a memo, a phone call, a meeting).
+    """
+
+    label: str
+    text: str
+    id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A paragraph of the body.
+
+    `number` is the paragraph number as written ("1." -> 1) or None for an
+    unnumbered block; `marking` the classification portion marking without
+    its parentheses ("C", "SBU", "S//NF") or None.
+    """
+
+    number: int | None
+    marking: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cable:
+    """One diplomatic cable, as faithfully as its source allows.
+
+    `raw_id` keeps the id exactly as the source gave it when that differs
+    from the canonical `id` (e.g. the dump's "7575LIBREVILLE1895"), so the
+    site can keep old permalinks alive.
+    """
+
+    id: str
+    created: datetime | None = None
+    released: date | None = None
+    origin: str = ""
+    station: str = ""
+    classification: str = ""
+    tags: tuple[str, ...] = ()
+    subject: str = ""
+    references: tuple[Reference, ...] = ()
+    classified_by: tuple[str, ...] = ()
+    reasons: str | None = None
+    declassify_on: str | None = None
+    summary: str | None = None
+    signers: tuple[str, ...] = ()
+    header: str = ""
+    body: str = ""
+    paragraphs: tuple[Paragraph, ...] = ()
+    partial: bool = False
+    source_format: str = ""
+    source_path: str | None = None
+    warnings: tuple[str, ...] = ()
+    raw_id: str | None = None
+    source: str | None = None
+    note: str | None = None
+
+    @property
+    def reference_ids(self) -> tuple[str, ...]:
+        """Canonical ids of the cited cables, in order, without duplicates."""
+        return tuple(dict.fromkeys(r.id for r in self.references if r.id))
+
+    @property
+    def year(self) -> int | None:
+        return self.created.year if self.created else None
