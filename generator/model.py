@@ -82,3 +82,20 @@ class Cable:
     @property
     def year(self) -> int | None:
         return self.created.year if self.created else None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with an input that a user can fix.
+
+    Its string form is the one every tool uses for such reports,
+    `path:line: message`, so editors and terminals can jump to it.
+    """
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
