@@ -1,0 +1,324 @@
+"""Turn a format's raw parts (`Source`) into a `Cable`.
+
+This is where the banner gives station, serial and classification, the
+routing header gives the creation time, the header fields are parsed, the
+body is cut into paragraphs, and the canonical id is made.  Metadata the
+source states outright (front matter, the viewer's table, the dump's
+columns) wins over what the text suggests; disagreements become warnings.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from generator.model import Cable, Paragraph, Reference
+from generator.parse import fields
+from generator.parse.classification import classification_from, normalise_classification
+from generator.parse.dates import infer_created, parse_datetime
+from generator.parse.ids import canonical_id, canonical_station, full_year, make_id
+from generator.parse.patterns import BANNER_LINE, DTG, MONTHS, PARAGRAPH_START
+from generator.parse.references import parse_reference_items
+from generator.parse.source import Source
+from generator.parse.text import remove_furniture
+from generator.stations import origin_name
+
+_CAPTION_WORDS = r"(?:SENSITIVE|E[ ]?F[ ]?T[ ]?O|NOFORN|SIPDIS|EXDIS|NODIS|LIMDIS|STADIS|ROGER|CHEROKEE|FOR[ ]OFFICIAL[ ]USE[ ]ONLY|//[A-Z ]+)"
+_BANNER_REST = re.compile(
+    rf"^[ \t/]*(?P<captions>(?:{_CAPTION_WORDS}[ \t]+)*)"
+    r"(?:SECTION[ \t]+(?P<section>\d{1,2})[ \t]+OF[ \t]+(?P<sections>\d{1,2})[ \t]+)?"
+    r"(?P<station>[A-Z][A-Z .'\-]*?)[ \t]+(?P<serial>\d{1,7})\b(?P<after>.*)$"
+)
+_FM_LINE = re.compile(
+    r"^[ \t]*FM[ \t]+(?:AMEMBASSY|AMCONSUL|AMCONGEN|USMISSION|USINT|USLO|AMEMB|USDEL)?[ \t]*(?P<station>[A-Z][A-Z .'\-]+?)"
+    r"(?:[ \t]+(?:WASHDC|WASHINGTON DC|DC))?[ \t]*$",
+    re.MULTILINE,
+)
+_ROUTING_LINE = re.compile(
+    r"^[ \t]*(?:VZCZC|ZZ|ZNR|ZNY|ZEN|ZFR|DE[ \t]+R|FM[ \t]|TO[ \t]|INFO[ \t]|BT$|RUE|RHE|RHM|R[ \t]|P[ \t]|O[ \t]|Z[ \t]|"
+    r"PP[ \t]|OO[ \t]|RR[ \t]|ZZ[ \t]|[A-Z]{2,4}[ \t]+[A-Z]{4,5}\b|AMEMBASSY|AMCONSUL|USMISSION|SECSTATE|\d{6}Z)",
+)
+
+
+def assemble(src: Source) -> Cable:
+    """The Cable for one source; never raises on odd text (problems become warnings)."""
+    warnings = list(src.warnings)
+    header, body = _split_header(src.header, src.body)
+    clean = remove_furniture(body)
+    banner = _find_banner(clean)
+    station, serial, level_word, captions = _read_banner(banner, clean)
+    if not station:
+        station = _station_from_header(header)
+
+    created = _created(src, header, warnings)
+    decl = fields.parse_declassify_on(clean)
+    if created is None and not src.meta.get("id"):
+        undated_refs = _references(src, clean, None, None)
+        created = _infer(clean, undated_refs, decl, warnings)
+    year = created.year if created else None
+
+    cable_id, raw_id = _cable_id(src, year, station, serial, warnings)
+    if cable_id and not station:
+        station = _station_of(cable_id)
+    references = tuple(_references(src, clean, year, cable_id))
+    subject = fields.parse_subject(clean) or src.fallback_subject
+    classification = _classification(src, level_word, captions, warnings)
+    return Cable(
+        id=cable_id,
+        created=created,
+        released=_released(src),
+        origin=str(src.meta.get("origin") or (origin_name(station) if station else "")),
+        station=station,
+        classification=classification,
+        tags=tuple(_tags(src, clean)),
+        subject=str(src.meta.get("subject") or subject),
+        references=references,
+        classified_by=tuple(fields.parse_classified_by(clean)),
+        reasons=fields.parse_reasons(clean),
+        declassify_on=decl,
+        summary=fields.parse_summary(clean),
+        signers=tuple(fields.parse_signers(clean)),
+        header=header.strip("\n"),
+        body=body.strip("\n"),
+        paragraphs=tuple(parse_paragraphs(clean)),
+        partial=bool(src.meta.get("partial", src.partial)),
+        source_format=src.source_format,
+        source_path=src.source_path,
+        warnings=tuple(warnings),
+        raw_id=raw_id,
+        source=_str_or_none(src.meta.get("source")),
+        note=_str_or_none(src.meta.get("note")),
+    )
+
+
+# --- header and banner ------------------------------------------------------------
+
+
+def _split_header(header: str, body: str) -> tuple[str, str]:
+    """Separate a routing header that came inside the body (raw telegrams)."""
+    if header.strip():
+        return header, body
+    lines = body.split("\n")
+    banner = _find_banner(body)
+    if banner is None:
+        return "", body
+    line_no = body.count("\n", 0, banner.start())
+    top = [ln for ln in lines[:line_no] if ln.strip()]
+    if top and all(_ROUTING_LINE.match(ln) or ln.strip().isupper() for ln in top) and any(
+        DTG.search(ln) or ln.lstrip().startswith(("FM ", "VZCZC", "TO ")) for ln in top
+    ):
+        return "\n".join(lines[:line_no]), "\n".join(lines[line_no:])
+    return "", body
+
+
+def _find_banner(body: str) -> re.Match[str] | None:
+    """The classification banner: the first banner-shaped line near the top."""
+    head = body[:4000]
+    for m in BANNER_LINE.finditer(head):
+        rest = m.group("rest")
+        # "CONFIDENTIAL" alone, or followed by section/station/serial; not prose.
+        if not rest.strip() or _BANNER_REST.match(rest) or re.match(r"^[ \t/]*" + _CAPTION_WORDS, rest):
+            return m
+    return None
+
+
+def _read_banner(banner: re.Match[str] | None, body: str) -> tuple[str, int | None, str, str]:
+    """(station, serial, classification word, caption text) from the banner."""
+    if banner is None:
+        return "", None, "", ""
+    rest = banner.group("rest")
+    captions = _caption_text(body, banner.end(), rest)
+    m = _BANNER_REST.match(rest)
+    if not m:
+        return "", None, banner.group("cls"), captions
+    station = canonical_station(m.group("station"))
+    return station, int(m.group("serial")), banner.group("cls"), captions
+
+
+def _caption_text(body: str, banner_end: int, rest: str) -> str:
+    """The banner's own words and the handling captions under it, up to the fields."""
+    below = []
+    for line in body[banner_end:].split("\n")[1:12]:
+        if re.match(r"^[ \t]*(?:E\.?[ \t]?O\.?|TAGS|SUBJ|REF|CLASSIFIED BY|\d+\.)", line, re.I):
+            break
+        below.append(line)
+    return rest + "\n" + "\n".join(below)
+
+
+def _station_from_header(header: str) -> str:
+    m = _FM_LINE.search(header)
+    return canonical_station(m.group("station")) if m else ""
+
+
+def _station_of(cable_id: str) -> str:
+    m = re.match(r"^\d{2}([A-Z]+?)\d+$", cable_id)
+    return m.group(1) if m else ""
+
+
+# --- dates --------------------------------------------------------------------------
+
+
+def _created(src: Source, header: str, warnings: list[str]) -> datetime | None:
+    if src.meta.get("created"):
+        parsed = parse_datetime(src.meta["created"])
+        if parsed is None:
+            warnings.append(f"created: cannot read the date {src.meta['created']!r}")
+        else:
+            return parsed
+    m = DTG.search(header)
+    if not m:
+        return None
+    return _dtg_datetime(m, warnings)
+
+
+def _dtg_datetime(m: re.Match[str], warnings: list[str]) -> datetime | None:
+    year = int(m.group("year"))
+    year = year if year > 100 else full_year(year)
+    try:
+        return datetime(
+            year, MONTHS[m.group("month")], int(m.group("day")), int(m.group("hour")), int(m.group("minute"))
+        )
+    except ValueError:
+        warnings.append(f"date-time group {m.group(0)!r} is not a valid date")
+        return None
+
+
+def _released(src: Source) -> date | None:
+    raw = src.meta.get("released")
+    if not raw:
+        return None
+    parsed = parse_datetime(raw)
+    return parsed.date() if parsed else None
+
+
+def _infer(
+    body: str, references: list[Reference], decl: str | None, warnings: list[str]
+) -> datetime | None:
+    ref_years = [full_year(int(r.id[:2])) for r in references if r.id and r.id[:2].isdigit()]
+    inferred = infer_created(body, ref_years, decl)
+    if inferred is None:
+        warnings.append("no date in the source and none could be inferred from the text")
+        return None
+    warnings.append(
+        f"no date in the source: created inferred as {inferred:%Y-%m-%d} from the text "
+        "(declassification date, cited cables, dates it mentions as past)"
+    )
+    return inferred
+
+
+# --- id -------------------------------------------------------------------------------
+
+
+def _cable_id(
+    src: Source, year: int | None, station: str, serial: int | None, warnings: list[str]
+) -> tuple[str, str | None]:
+    """(canonical id, the source's own spelling when it differs)."""
+    from_text = make_id(year, station, serial) if year and station and serial else ""
+    meta_raw = src.meta.get("id")
+    if meta_raw:
+        raw = str(meta_raw).strip()
+        cid = canonical_id(raw)
+        if from_text and from_text != cid:
+            warnings.append(f"the source says id {raw} but the banner reads {from_text}")
+        return cid, (raw if raw != cid else None)
+    if not from_text:
+        missing = [w for w, v in (("year", year), ("station", station), ("serial", serial)) if not v]
+        warnings.append(f"cannot make the cable id: no {', no '.join(missing)}")
+    return from_text, None
+
+
+# --- other fields ------------------------------------------------------------------
+
+
+def _references(src: Source, body: str, year: int | None, own_id: str | None) -> list[Reference]:
+    items = parse_reference_items(body, year, own_id or None)
+    found = {r.id for r in items if r.id}
+    listed = src.meta.get("references") or src.listed_references
+    for raw in listed if isinstance(listed, list | tuple) else str(listed).replace("|", ",").split(","):
+        cid = canonical_id(str(raw))
+        if re.match(r"^\d{2}[A-Z]+\d+$", cid) and cid not in found and cid != own_id:
+            items.append(Reference("", str(raw).strip(), cid))
+            found.add(cid)
+    return items
+
+
+def _tags(src: Source, body: str) -> list[str]:
+    meta = src.meta.get("tags")
+    if meta:
+        if isinstance(meta, str):
+            return fields.parse_tags("TAGS: " + meta)
+        return [str(t).strip().upper() for t in meta if str(t).strip()]
+    return fields.parse_tags(body)
+
+
+def _classification(src: Source, level_word: str, captions: str, warnings: list[str]) -> str:
+    if src.meta.get("classification"):
+        return normalise_classification(src.meta["classification"])
+    if not level_word:
+        warnings.append("no classification banner found")
+        return ""
+    return classification_from(level_word, captions)
+
+
+def _str_or_none(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+# --- paragraphs --------------------------------------------------------------------
+
+_PREAMBLE_FIELD = re.compile(
+    r"^[ \t]*(?:E\.?[ \t]?O\.?[ \t]*\d{5}|TAGS?\b|SUBJ(?:ECT)?[ \t]*:|REF(?:ERENCE)?S?\b|REFTELS?\b|CLASSIFIED[ \t]+BY)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_CONTINUATION = re.compile(r"^[ \t]*(?:[a-z]|--|-[ \t]|\*|o[ \t]|\([a-z0-9]{1,3}\)|[a-z0-9][.)][ \t])")
+
+
+def _preamble_end(body: str) -> int:
+    """Where the message proper begins: after the last header field's block."""
+    first_para = PARAGRAPH_START.search(body)
+    limit = first_para.start() if first_para else min(len(body), 6000)
+    last = None
+    for m in _PREAMBLE_FIELD.finditer(body, 0, limit):
+        last = m
+    if last is None:
+        banner = _find_banner(body)
+        return banner.end() if banner else 0
+    blank = re.compile(r"\n[ \t]*\n").search(body, last.end())
+    end = blank.end() if blank else len(body)
+    return min(end, limit) if first_para else end
+
+
+def parse_paragraphs(body: str) -> list[Paragraph]:
+    """The message cut into paragraphs, each with its number and marking."""
+    text = body[_preamble_end(body) :]
+    paragraphs: list[Paragraph] = []
+    for block in re.split(r"\n[ \t]*\n", text):
+        if not block.strip():
+            continue
+        for piece in _split_numbered(block):
+            m = PARAGRAPH_START.match(piece)
+            if m:
+                number = int(m.group("num"))
+                mark = (m.group("mark") or "").replace(" ", "") or None
+                paragraphs.append(Paragraph(number, mark, _dedent(piece[m.end() :])))
+            elif paragraphs and paragraphs[-1].number is not None and _CONTINUATION.match(piece):
+                last = paragraphs[-1]
+                paragraphs[-1] = Paragraph(last.number, last.marking, f"{last.text}\n\n{_dedent(piece)}")
+            else:
+                mark = re.match(r"^[ \t]*\((U|C|S|SBU|S//NF|C//NF|S/NF|C/NF|LOU)\)[ \t]+", piece)
+                marking = mark.group(1) if mark else None
+                paragraphs.append(Paragraph(None, marking, _dedent(piece[mark.end() :] if mark else piece)))
+    return paragraphs
+
+
+def _split_numbered(block: str) -> list[str]:
+    """A block may hold several numbered paragraphs with no blank line between them."""
+    starts = [m.start() for m in PARAGRAPH_START.finditer(block) if m.start() == 0 or block[m.start() - 1] == "\n"]
+    if not starts or starts == [0]:
+        return [block]
+    bounds = ([0] if starts[0] != 0 else []) + starts + [len(block)]
+    return [block[a:b].strip("\n") for a, b in zip(bounds, bounds[1:], strict=False) if block[a:b].strip()]
+
+
+def _dedent(text: str) -> str:
+    return "\n".join(line.strip() for line in text.strip().split("\n"))

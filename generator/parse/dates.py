@@ -1,0 +1,112 @@
+"""Dates as sources write them, and the creation date of an undated cable.
+
+Sources: "2001-10-16 05:05" (the cable viewer), "12/28/1966 18:48" (the
+dump), "6/1/2005 6:21" (exports), YAML dates and datetimes (front matter).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from generator.parse.patterns import MONTH_NAMES
+
+_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%d %B %Y",
+    "%B %d, %Y",
+)
+
+
+def parse_datetime(value: object) -> datetime | None:
+    """A datetime from whatever a source gave, or None when it is not a date."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    text = " ".join(str(value).split()).replace("Z", "").strip()
+    text = re.sub(r"[+-]\d\d:?\d\d$", "", text) if "T" in text else text
+    for fmt in _FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+# Years the text mentions as past: "signed in December 2002", "since May 2002",
+# "in 2002" -- but not ranges ("2003-2004 budget") that often look ahead.
+_PAST_MENTION = re.compile(
+    r"\b(?:IN|SINCE|ON|DURING|LAST|OF|UNTIL|THROUGH|BY)\s+(?:(?:EARLY|LATE|MID)-?\s*)?"
+    rf"(?:(?P<month>{MONTH_NAMES})\s+(?:(?P<day>\d{{1,2}}),?\s+)?)?"
+    r"(?P<year>(?:19[6-9]|20[01])\d)\b(?!\s*[-/]\s*\d)",
+    re.IGNORECASE,
+)
+_MONTH_NUMBER = {
+    name: i
+    for i, name in enumerate(
+        ["JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST",
+         "SEPTEMBER", "OCTOBER", "NOVEMBER", "DECEMBER"],
+        1,
+    )
+}
+# Classified cables are usually declassified ten years after they were written.
+_DECL_YEARS = 10
+
+
+def infer_created(body: str, ref_years: list[int], declassify_on: str | None) -> datetime | None:
+    """Best estimate of when an undated cable was written, or None.
+
+    The declassification date is normally the creation date plus ten years,
+    so its month and day are the creation's.  What the text cites or
+    mentions as past sets a lower bound that corrects a drafter who kept
+    last year's date in January (the seed, 03OTTAWA49, says DECL 01/07/2012).
+    """
+    decl = date.fromisoformat(declassify_on) if declassify_on else None
+    horizon = decl.year - _DECL_YEARS + 1 if decl else None
+    floor = _latest_past_mention(body, horizon)
+    for year in ref_years:
+        if horizon is None or year <= horizon:
+            floor = max(floor, date(year, 1, 1)) if floor else date(year, 1, 1)
+    if decl:
+        guess = _same_day(decl, decl.year - _DECL_YEARS)
+        if floor and guess < floor:
+            guess = _same_day(decl, floor.year)
+            if guess < floor:
+                guess = _same_day(decl, floor.year + 1)
+        return datetime(guess.year, guess.month, guess.day)
+    if floor:
+        return datetime(floor.year, floor.month, floor.day)
+    return None
+
+
+def _latest_past_mention(body: str, horizon: int | None) -> date | None:
+    latest: date | None = None
+    for m in _PAST_MENTION.finditer(body):
+        year = int(m.group("year"))
+        if horizon is not None and year > horizon:
+            continue
+        month = _MONTH_NUMBER[m.group("month").upper()] if m.group("month") else 1
+        day = int(m.group("day")) if m.group("day") and m.group("month") else 1
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            found = date(year, month, 1)
+        latest = max(latest, found) if latest else found
+    return latest
+
+
+def _same_day(day: date, year: int) -> date:
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February
+        return day.replace(year=year, day=28) + timedelta(days=0)

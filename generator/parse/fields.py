@@ -1,0 +1,300 @@
+"""Field parsers: one function per field of a cable, pure text in, data out.
+
+Each takes the raw text of a whole cable or a fragment of it and never
+raises on odd input: it returns an empty result instead.  They work on the
+text lines, so formats that lost their newlines restore them first (see
+`text.restore_lost_newlines`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from generator.parse import references as _references
+from generator.parse.patterns import PARAGRAPH_START
+from generator.parse.tags import parse_tags
+from generator.parse.text import collapse_spaces, remove_furniture
+
+__all__ = [
+    "parse_classified_by",
+    "parse_declassify_on",
+    "parse_reasons",
+    "parse_references",
+    "parse_signers",
+    "parse_subject",
+    "parse_summary",
+    "parse_tags",
+]
+
+parse_references = _references.parse_references
+
+# A portion marking such as (C), (SBU), (S//NF), (C/NF), (U), (LOU).
+MARKING = r"\((?:U|C|S|TS|SBU|LOU|FOUO|U//FOUO|S//NF|C//NF|S/NF|C/NF|C//REL[A-Z ,]*|S//REL[A-Z ,]*|NF)\)"
+_LEADING_MARKING = re.compile(rf"^\s*{MARKING}\s*", re.IGNORECASE)
+
+# Lines that open another header field and so end the one before them.
+_FIELD_START = re.compile(
+    r"^[ \t]*(?:REF(?:ERENCE)?S?\b|REFTELS?\b|CLASSIFIED[ \t]+BY|E\.?[ \t]?O\.?[ \t]*\d{5}|TAGS?\b"
+    r"|SUBJ(?:ECT)?[ \t]*:|(?:BEGIN[ \t]+)?SUMMARY\b|(?:¶|\xb6)?[ \t]*\d{1,3}[ \t]*[.)][ \t]"
+    r"|\((?:U|C|S|SBU|S//NF|C//NF|S/NF|C/NF|LOU)\)[ \t])",
+    re.IGNORECASE,
+)
+
+
+def _lines_after(match: re.Match[str], text: str) -> list[str]:
+    return text[match.end() :].split("\n")
+
+
+def _field_continuation(first: str, following: list[str], limit: int = 6) -> list[str]:
+    """A field's first line and the wrapped lines that continue it."""
+    parts = [first]
+    for line in following[:limit]:
+        if not line.strip() or _FIELD_START.match(line):
+            break
+        parts.append(line)
+    return parts
+
+
+# --- subject -------------------------------------------------------------------
+
+_SUBJECT = re.compile(r"^[ \t]*SUBJ(?:ECT)?[ \t]*(?::|\.|-(?=\s))[ \t]*(?P<first>[^\n]*)", re.I | re.M)
+
+
+def parse_subject(text: str) -> str:
+    """The SUBJECT line joined across its wrapped lines, without its marking."""
+    m = _SUBJECT.search(remove_furniture(text or ""))
+    if not m:
+        return ""
+    rest = m.string[m.end() :].split("\n")[1:]
+    parts = _field_continuation(m.group("first"), rest)
+    subject = _join_wrapped(parts)
+    subject = _LEADING_MARKING.sub("", subject)
+    # A subject the source ran into the next field ("... SUBJECT: X REF: Y").
+    subject = re.split(r"\s(?:REF|REFS|REFTEL)\s*:|\sCLASSIFIED BY\s*:", subject, flags=re.I)[0]
+    return subject.strip(" \t.;,") if subject.rstrip().endswith((" .", ",", ";")) else subject.strip()
+
+
+def _join_wrapped(parts: list[str]) -> str:
+    """Join wrapped lines; a line ending in a hyphen joins without a space."""
+    out = ""
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        if out.endswith("-") and not out.endswith(" -"):
+            out += part
+        else:
+            out = f"{out} {part}" if out else part
+    return collapse_spaces(out)
+
+
+# --- declassification ----------------------------------------------------------
+
+_DECL = re.compile(
+    r"DECL(?:ASSIFY)?(?:[ \t]+ON)?[ \t]*[:.]?[ \t]*"
+    r"(?:(?P<m>\d{1,2})[/.\-](?P<d>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})(?!\d)"
+    r"|(?P<Y>\d{4})[/.\-](?P<M>\d{1,2})[/.\-](?P<D>\d{1,2})(?!\d))",
+    re.IGNORECASE,
+)
+
+
+def parse_declassify_on(text: str) -> str | None:
+    """The declassification date as ISO "YYYY-MM-DD", or None ("N/A", "OADR", "X1")."""
+    m = _DECL.search(text or "")
+    if not m:
+        return None
+    if m.group("Y"):
+        year, month, day = int(m.group("Y")), int(m.group("M")), int(m.group("D"))
+    else:
+        month, day, year = int(m.group("m")), int(m.group("d")), int(m.group("y"))
+        if month > 12 >= day:  # written day first
+            month, day = day, month
+        if year < 100:
+            year += 2000 if year < 70 else 1900
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+# --- classified by --------------------------------------------------------------
+
+_CLASSIFIED_BY = re.compile(r"CLASSIFIED[ \t]+BY[ \t]*[:.\-]?[ \t]*", re.IGNORECASE)
+_NAME_END = re.compile(
+    r"\b(?:for|per|under)\s+(?:the\s+)?reasons?\b|\breasons?\b|\bE\.?\s?O\.?\s*1\d{4}|\b1\.[4-6]\b"
+    r"|\bbased\s+on\b|\bsection\s+1\.",
+    re.IGNORECASE,
+)
+# Words that are part of a title or office, not of a name.
+_TITLE_WORDS = {
+    w.lower()
+    for w in ["acting", "deputy", "chief", "of", "mission", "dcm", "charge", "chargé", "d'affaires", "daffaires", "a.i.", "ai", "ambassador", "amb", "political", "politicalofficer", "economic", "econ", "pol", "polec", "polecon", "econpol", "officer", "off", "poloff", "econoff", "polcouns", "econcouns", "polcounselor", "counselor", "counsellor", "minister", "consul", "general", "consulgeneral", "cg", "pc", "ec", "section", "head", "director", "assistant", "secretary", "under", "principal", "regional", "affairs", "senior", "advisor", "adviser", "coordinator", "special", "envoy", "representative", "permanent", "alternate", "attache", "attaché", "defense", "military", "public", "management", "consular", "legal", "rso", "pao", "dao", "dhs", "mgt", "the", "and", "for", "by", "a", "an", "classified", "interim", "acting/dcm", "ps", "pol/econ", "pol-econ", "pol/mil", "polmil", "polmiloff", "politico-military", "economics", "commercial", "agricultural", "labor", "labour", "officer-in-charge", "in", "charge", "deputy-chief", "office", "bureau", "division", "unit", "team", "leader", "spokesman", "spokesperson", "usun", "nato", "usnato", "us", "u.s.", "mr", "mrs", "ms", "dr", "amb.", "ambassador-at-large", "at", "large", "chief-of-mission", "principal-officer", "ministercounselor", "minister-counselor", "ministercounsellor", "dep", "dir", "depdir", "acting-director", "sr.", "sr", "ambassador/dcm", "chargé,", "chargé-d'affaires", "embassy", "consulate", "mission", "post", "staff", "ecopol", "polecon/chief", "pmo", "pmoff", "econ/pol", "poleconcouns", "pol/econcouns", "rmas", "rmo", "refcoord"]
+}
+_PARTICLES = {"de", "da", "del", "della", "der", "van", "von", "bin", "al", "el", "la", "le", "du", "dos", "das", "di", "ter", "ten"}
+_NAME_TOKEN = re.compile(r"^(?:[A-Z][A-Za-z'’\-]*\.?|[A-Z]\.(?:[A-Z]\.)*|(?:Mc|Mac|O')[A-Z][a-z]+)$")
+
+
+def _is_title_word(token: str) -> bool:
+    t = token.strip(",.;:()").lower()
+    return t in _TITLE_WORDS or "/" in t
+
+
+def _name_from_phrase(phrase: str) -> str:
+    """The personal name that ends a phrase like "Acting DCM Marc Wall"."""
+    tokens = phrase.replace("\n", " ").split()
+    name: list[str] = []
+    for token in reversed(tokens):
+        clean = token.strip(",;:()")
+        if not clean:
+            break
+        if clean.lower() in _PARTICLES and name:
+            name.append(clean)
+            continue
+        if _is_title_word(clean) or not _NAME_TOKEN.match(clean):
+            break
+        name.append(clean)
+    while name and name[-1].lower() in _PARTICLES:
+        name.pop()
+    name.reverse()
+    if not name or all(len(t.rstrip(".")) <= 1 for t in name):
+        return ""
+    return " ".join(name).rstrip(",")
+
+
+def parse_classified_by(text: str) -> list[str]:
+    """The people named on the "Classified By:" line, as written."""
+    m = _CLASSIFIED_BY.search(text or "")
+    if not m:
+        return []
+    chunk = text[m.end() : m.end() + 400]
+    chunk = chunk.split("\n\n")[0]
+    # The line sometimes repeats itself: "CLASSIFIED BY: CLASSIFIED BY POLITICAL ...".
+    chunk = _CLASSIFIED_BY.sub("", chunk, count=1) if _CLASSIFIED_BY.match(chunk) else chunk
+    end = _NAME_END.search(chunk)
+    if end:
+        chunk = chunk[: end.start()]
+    chunk = re.sub(r"[\s.,;:]+$", "", chunk.replace("\n", " "))
+    names: list[str] = []
+    for person in re.split(r"\s+(?:and|&)\s+|;", chunk):
+        for part in person.split(","):
+            name = _name_from_phrase(part)
+            if name:
+                names.append(name)
+                break
+    return list(dict.fromkeys(names))
+
+
+_REASONS = re.compile(
+    r"\breasons?\s*:?\s*(?P<r>(?:1\.[4-6]|1\.5)[^\n]*?)(?:\.\s*$|\.\s+(?=[A-Z])|\n\s*\n|$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def parse_reasons(text: str) -> str | None:
+    """The classification reasons of the "Classified By" line: "1.4 (b) and (d)"."""
+    m = _CLASSIFIED_BY.search(text or "")
+    if not m:
+        return None
+    chunk = text[m.end() : m.end() + 500].split("\n\n")[0]
+    r = _REASONS.search(chunk)
+    if not r:
+        return None
+    return collapse_spaces(r.group("r")).rstrip(" .,;")
+
+
+# --- summary --------------------------------------------------------------------
+
+_SUMMARY_START = re.compile(
+    r"(?:^|(?<=\n)|(?<=\)\s)|(?<=\)))[ \t]*(?:BEGIN[ \t]+)?SUMMARY(?:[ \t]+AND[ \t]+(?:COMMENT|ACTION"
+    r"(?:[ \t]+REQUEST)?|INTRODUCTION))?[ \t]*(?::|\.|-{1,2}|\n)",
+    re.IGNORECASE,
+)
+_SUMMARY_END = re.compile(r"\(?\bEND\s+(?:OF\s+)?SUMMARY\b\)?\.?", re.IGNORECASE)
+
+
+def parse_summary(text: str) -> str | None:
+    """The text of the summary paragraph, without markings or the SUMMARY words."""
+    if not text:
+        return None
+    body = remove_furniture(text)
+    start = _SUMMARY_START.search(body)
+    if start:
+        end = _SUMMARY_END.search(body, start.end())
+        if end:
+            raw = body[start.end() : end.start()]
+        else:
+            raw = _paragraph_from(body, start.end())
+    else:
+        end = _SUMMARY_END.search(body)
+        if not end:
+            return None
+        raw = body[_paragraph_start_before(body, end.start()) : end.start()]
+    summary = _LEADING_MARKING.sub("", _strip_paragraph_number(raw.strip()))
+    summary = collapse_spaces(summary).strip(" -:")
+    return summary or None
+
+
+def _strip_paragraph_number(text: str) -> str:
+    m = PARAGRAPH_START.match(text)
+    return text[m.end() :] if m else text
+
+
+def _paragraph_from(body: str, pos: int) -> str:
+    """From pos to the start of the next numbered paragraph (or a blank line)."""
+    nxt = PARAGRAPH_START.search(body, pos)
+    stop = nxt.start() if nxt else len(body)
+    blank = body.find("\n\n", pos + 1)
+    if blank != -1 and body[pos:blank].strip():
+        stop = min(stop, blank)
+    return body[pos:stop]
+
+
+def _paragraph_start_before(body: str, pos: int) -> int:
+    """Where the paragraph containing pos starts: its number, or the blank line before it."""
+    starts = [m.start() for m in PARAGRAPH_START.finditer(body, 0, pos)]
+    blank = body.rfind("\n\n", 0, pos)
+    candidates = [s for s in starts if s > blank] or ([blank + 2] if blank != -1 else [0])
+    return candidates[-1]
+
+
+# --- signers --------------------------------------------------------------------
+
+_TRAILER_LINE = re.compile(
+    r"^(?:BT|NNNN|#\d+|\d{4}|(?:UN)?CLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|NOFORN|SIPDIS|"
+    r"SENSITIVE|END(?: OF)? (?:CABLE|TEXT|MESSAGE).*|ADP\d*.*|NOTE BY .*)$",
+    re.IGNORECASE,
+)
+_NOT_NAMES = {
+    "END", "COMMENT", "SUMMARY", "SIPDIS", "NOFORN", "BT", "NNNN", "UNCLASSIFIED", "CONFIDENTIAL",
+    "SECRET", "UNCLAS", "EXDIS", "NODIS", "LIMDIS", "THANKS", "MINIMIZE", "CONSIDERED", "NOTE",
+    "ACTION", "INFO", "REQUEST", "TEXT", "CABLE", "MESSAGE", "ENDS", "QUOTE", "UNQUOTE", "PARA",
+}
+_SIGNATURE = re.compile(r"^([A-Z][A-Za-z'\-]+(?:[ /]+[A-Z][A-Za-z'\-]+\.?){0,2})$")
+_SIGNATURE_AFTER_SENTENCE = re.compile(r"[.!?)\]\"'](?:\s+)([A-Z][A-Z'\-]+(?:\s+[A-Z][A-Z'\-]+){0,2})\s*$")
+
+
+def parse_signers(text: str) -> list[str]:
+    """The name that signs the cable off at its end ("... END COMMENT. STEVENS")."""
+    lines = [ln.strip() for ln in remove_furniture(text or "").split("\n")]
+    lines = [ln for ln in lines if ln]
+    while lines and _TRAILER_LINE.match(lines[-1]):
+        lines.pop()
+    if not lines:
+        return []
+    last = lines[-1]
+    candidate = None
+    m = _SIGNATURE.match(last)
+    if m and len(lines) > 1 and (last.isupper() or len(last.split()) <= 2):
+        candidate = m.group(1)
+    else:
+        m = _SIGNATURE_AFTER_SENTENCE.search(last)
+        if m:
+            candidate = m.group(1)
+    if not candidate:
+        return []
+    words = candidate.replace("/", " ").split()
+    if any(w.upper().strip(".") in _NOT_NAMES for w in words):
+        return []
+    if not candidate.isupper() and len(words) > 1:
+        return []
+    return [candidate]

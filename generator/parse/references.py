@@ -1,0 +1,147 @@
+"""The REF block: which cables a cable cites, item by item.
+
+Only the REF block counts.  It starts at "REF:" ("REFS:", "REFTEL:",
+"REFERENCE:") and ends at "Classified By", the summary, paragraph 1 or the
+next header field.  Inside it, a cable citation is an optional year (two
+or four digits), a known station and a serial: "02 OTTAWA 3442",
+"2007 MANAGUA 2135", "STATE 106206".  Requiring a known station is what
+keeps dates ("JULY 15"), DTGs ("SECDEF R162245Z OCT 08"), e-mails and
+report numbers out.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from generator.model import Reference
+from generator.parse.ids import canonical_station
+from generator.parse.text import remove_furniture
+from generator.stations import station_spellings
+
+_REF_START = re.compile(
+    r"(?:^|(?<=\n))[ \t]*(?:REF(?:ERENCE)?S?|REFTELS?|REFAIR)(?![A-Z])[ \t]*(?:[A-Z]?[ \t]*[:.\-]|(?=[ \t(]))",
+    re.IGNORECASE,
+)
+# Lines that end the REF block.
+_BLOCK_END = re.compile(
+    r"^[ \t]*(?:CLASSIFIED[ \t]+BY|DERIVED[ \t]+FROM|E\.?[ \t]?O\.?[ \t]*\d{5}|TAGS?\b|SUBJ(?:ECT)?[ \t]*:"
+    r"|(?:BEGIN[ \t]+)?SUMMARY\b|(?:¶|\xb6)?[ \t]*1?\d[ \t]*[.)][ \t]+(?!\d{2,4}[ \t]+[A-Z])"
+    r"|PARA(?:GRAPH)?[ \t]+1\b|SIPDIS\b|NOFORN\b|SENSITIVE\b|\((?:U|C|S|SBU|S//NF|C//NF|S/NF|C/NF)\)[ \t]+(?!\d|[A-Z]+[ \t]+\d))",
+    re.IGNORECASE,
+)
+# An item label inside the block: "A.", "(A)", "B)", "AA.".
+_LABEL = re.compile(r"(?:(?<=[\s¶])|^)(?:\((?P<p>[A-Z]{1,2}|\d{1,2})\)|(?P<d>[A-Z]{1,2})[.)])(?=\s|$)")
+_MAX_BLOCK = 3000
+
+
+@cache
+def _citation_pattern() -> re.Pattern[str]:
+    spellings = sorted(station_spellings(), key=len, reverse=True)
+    stations = "|".join(r"[ \t]*".join(map(re.escape, s.split())) for s in spellings)
+    return re.compile(
+        r"(?<![A-Z0-9/])(?:(?P<year>(?:19|20)\d{2}|\d{2})[ \t]*(?:\n[ \t]*)?)?"
+        rf"(?P<station>{stations})[ \t]*(?:\n[ \t]*)?(?P<serial>\d{{1,7}})(?![\dA-Z/:]|\.\d|-\d)",
+        re.IGNORECASE,
+    )
+
+
+def ref_block(text: str) -> str:
+    """The text of the REF block, without its "REF:" keyword ("" when there is none)."""
+    text = remove_furniture(text or "")
+    start = _REF_START.search(text)
+    if not start:
+        return ""
+    lines = text[start.end() : start.end() + _MAX_BLOCK].split("\n")
+    kept: list[str] = [lines[0]]
+    after_blank = False
+    for line in lines[1:]:
+        if not line.strip():
+            after_blank = True
+            continue
+        if _BLOCK_END.match(line) or (after_blank and not _continues_block(line)):
+            break
+        kept.append(line)
+        after_blank = False
+    return "\n".join(kept).strip()
+
+
+def _continues_block(line: str) -> bool:
+    """After a blank line, does this line still belong to the REF block?"""
+    stripped = line.strip().lstrip("¶")
+    return bool(
+        _LABEL.match(stripped)
+        or _REF_START.match(stripped)
+        or _citation_pattern().match(stripped)
+    )
+
+
+def _year_of(raw_year: str | None, citing_year: int | None) -> int | None:
+    if raw_year:
+        return int(raw_year) % 100
+    return citing_year % 100 if citing_year else None
+
+
+def _citations(segment: str, year: int | None) -> list[tuple[str, str]]:
+    """(canonical id, matched text) for each cable cited in a piece of the block."""
+    found = []
+    for m in _citation_pattern().finditer(segment):
+        yy = _year_of(m.group("year"), year)
+        if yy is None:
+            continue
+        station = canonical_station(m.group("station"))
+        serial = int(m.group("serial"))
+        # An undated citation is of the citing year, even when the serial is
+        # higher than the citing cable's own: posts ran several serial
+        # series (06REYKJAVIK40 of October cites REYKJAVIK 364 of September).
+        found.append((f"{yy:02d}{station}{serial}", m.group(0).strip()))
+    return found
+
+
+def _labelled_segments(block: str) -> list[tuple[str, str]]:
+    """The block cut at its item labels: [(label, text)], unlabelled first part as ""."""
+    marks = list(_LABEL.finditer(block))
+    if not marks:
+        return [("", block)]
+    segments = []
+    if block[: marks[0].start()].strip():
+        segments.append(("", block[: marks[0].start()]))
+    for here, nxt in zip(marks, [*marks[1:], None], strict=True):
+        end = nxt.start() if nxt else len(block)
+        segments.append((here.group("p") or here.group("d"), block[here.end() : end]))
+    return segments
+
+
+def parse_reference_items(
+    text: str, year: int | None, cable_id: str | None = None
+) -> list[Reference]:
+    """Every REF item with its label, raw text and the cited cable's id (None if not a cable)."""
+    block = ref_block(text)
+    if not block:
+        return []
+    items: list[Reference] = []
+    for label, segment in _labelled_segments(block):
+        raw = " ".join(segment.split()).strip(" ;,")
+        if not raw:
+            continue
+        cited = _citations(segment, year)
+        if not cited:
+            items.append(Reference(label, raw, None))
+        elif len(cited) == 1:
+            items.append(Reference(label, raw, _unless_self(cited[0][0], cable_id)))
+        else:
+            items.extend(Reference(label, t, _unless_self(i, cable_id)) for i, t in cited)
+    return items
+
+
+def _unless_self(cited: str, cable_id: str | None) -> str | None:
+    return None if cable_id and cited == cable_id else cited
+
+
+def parse_references(text: str, year: int, cable_id: str | None = None) -> list[str]:
+    """Canonical ids of the cables cited in the REF block, in order, without duplicates."""
+    try:
+        items = parse_reference_items(text, year, cable_id)
+    except (TypeError, ValueError):
+        return []
+    return list(dict.fromkeys(r.id for r in items if r.id))

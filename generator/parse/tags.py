@@ -1,0 +1,98 @@
+"""TAGS: the Traffic Analysis by Geography and Subject line.
+
+"TAGS: PREL, PGOV, PINS, TU", "Tags: prel pgov", "TAGS PTER MARR".  OCR and
+the dump run tags together ("PHUMBA", "ETRDEINVECINPGOVCS"): such a run is
+split into known tags.  Person tags are a surname and given names ("OVIP
+RICE CONDOLEEZZA") and stay whole as "RICE, CONDOLEEZZA".
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from generator.glossary import known_tags
+
+_TAGS_LINE = re.compile(r"(?:^|(?<=\n))[ \t]*TAGS?(?:[ \t]*:[ \t]*|[ \t]+)(?P<first>[^\n]*)", re.I)
+# What ends a tags line that ran into the next field (flattened text).
+_NEXT_FIELD = re.compile(r"\b(?:SUBJ(?:ECT)?\s*:|SUBJECT\b|REF(?:S|TEL)?\s*:|CLASSIFIED\s+BY|E\.O\.)", re.I)
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9\-']*|,|\(|\)")
+
+
+def parse_tags(text: str) -> list[str]:
+    """The TAGS of a cable, upper case, in order, each once."""
+    m = _TAGS_LINE.search(text or "")
+    if not m:
+        return []
+    raw = _tag_text(m, text)
+    return list(dict.fromkeys(_tags_from_tokens(_TOKEN.findall(raw.upper()))))
+
+
+def _tag_text(m: re.Match[str], text: str) -> str:
+    """The tag line plus wrapped lines that end or continue with a comma."""
+    raw = m.group("first")
+    following = text[m.end() :].split("\n")[1:4]
+    for line in following:
+        if not (raw.rstrip().endswith(",") or line.lstrip().startswith(",")):
+            break
+        if not line.strip() or _NEXT_FIELD.match(line.strip()):
+            break
+        raw += " " + line
+    nxt = _NEXT_FIELD.search(raw)
+    return raw[: nxt.start()] if nxt else raw
+
+
+def _is_tag(token: str) -> bool:
+    return token in known_tags() or (len(token) == 2 and token.isalpha())
+
+
+def _tags_from_tokens(tokens: list[str]) -> list[str]:
+    tags: list[str] = []
+    name: list[str] = []
+
+    def flush_name() -> None:
+        if len(name) >= 2:
+            tags.append(f"{name[0]}, {' '.join(name[1:])}")
+        elif name:
+            tags.append(name[0])
+        name.clear()
+
+    for token in tokens:
+        if token in {",", "(", ")"}:
+            # A comma inside a person tag ("RICE, CONDOLEEZZA") keeps the name open.
+            if token != "," or not name or len(name) > 1:
+                flush_name()
+            continue
+        if _is_tag(token):
+            flush_name()
+            tags.append(token)
+            continue
+        split = split_run(token)
+        if split:
+            flush_name()
+            tags.extend(split)
+            continue
+        if not token.isalpha() and "-" not in token and "'" not in token:
+            flush_name()
+            continue
+        name.append(token)
+    flush_name()
+    return tags
+
+
+@cache
+def split_run(token: str) -> tuple[str, ...] | None:
+    """Known tags that exactly make up a run such as "PHUMBA", or None."""
+    if len(token) < 4 or len(token) > 60 or not token.isalpha():
+        return None
+    known = known_tags()
+    best: dict[int, tuple[str, ...]] = {0: ()}
+    for end in range(1, len(token) + 1):
+        for size in (4, 5, 3, 2, 6):
+            start = end - size
+            if start in best and token[start:end] in known:
+                candidate = (*best[start], token[start:end])
+                if end not in best or len(candidate) < len(best[end]):
+                    best[end] = candidate
+    result = best.get(len(token))
+    return result if result and len(result) > 1 else None

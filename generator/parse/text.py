@@ -1,0 +1,75 @@
+"""Text clean-up shared by every format: line endings, page furniture.
+
+Telegrams carry furniture that is not part of the message: page-break lines
+("TRIPOLI 00000220 002 OF 003"), continuation banners repeated at the top
+of each section, and latin-1 pilcrows before paragraph numbers.  Field
+parsers work on text with that furniture removed, so a REF block that
+wraps across a page break reads as one block.
+"""
+
+from __future__ import annotations
+
+import re
+
+from generator.parse.patterns import BANNER_CLASSIFICATION
+
+# "TRIPOLI 00000220 002 OF 003", "STATE 00012345  002 OF 004"
+_PAGE_BREAK = re.compile(
+    r"^[ \t]*[A-Z][A-Z .'-]{1,40}[ \t]+\d{5,8}[ \t]+\d{3}(?:\.\d)?[ \t]+OF[ \t]+\d{3}[ \t]*$\n?",
+    re.MULTILINE,
+)
+# Old page headers: a centred classification line, then
+# "PAGE 02 ROME 01196 01 OF 02 082030Z" (sometimes with the text run on after it).
+_PAGE_HEADER = re.compile(
+    r"(?:^[ \t]*(?:UNCLASSIFIED|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)[ \t]*\n(?:[ \t]*\n)?)?"
+    r"^[ \t]*PAGE[ \t]+\d{2,3}[ \t]+(?:[A-Z][A-Z .'-]*?[ \t]+)?\d{3,7}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?"
+    r"(?:[ \t]+\d{6}Z)?[ \t]*\n?",
+    re.MULTILINE,
+)
+# A section banner repeated mid-text: "C O N F I D E N T I A L SECTION 02 OF 03 PARIS 001007"
+_CONTINUATION_BANNER = re.compile(
+    rf"^[ \t]*{BANNER_CLASSIFICATION}[ \t]+SECTION[ \t]+0*(?:[2-9]|[1-9]\d)[ \t]+OF[ \t]+\d+\b.*$",
+    re.MULTILINE,
+)
+_TRAILING_SPACE = re.compile(r"[ \t\xa0]+$", re.MULTILINE)
+
+
+def normalise_newlines(text: str) -> str:
+    """One newline convention, no trailing blanks, no NULs or form feeds."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\x00", "").replace("\f", "\n")
+    return _TRAILING_SPACE.sub("", text)
+
+
+def remove_furniture(body: str) -> str:
+    """The body without page-break lines and repeated section banners."""
+    body = _PAGE_HEADER.sub("", _PAGE_BREAK.sub("", body))
+    return _CONTINUATION_BANNER.sub("", body)
+
+
+# Header fields that ran together once their line breaks were gone.
+_INLINE_FIELD = re.compile(
+    r"[ ]?(?=(?:TAGS|SUBJECT|REF|REFS|E\.O\.[ ]1\d{4}):|Classified[ ]By:|CLASSIFIED[ ]BY:)"
+    r"|(?<=\d)(?=SIPDIS|NOFORN|SENSITIVE)"
+)
+
+
+def restore_lost_newlines(flat: str) -> str:
+    """Bring back line breaks to a body whose newlines were deleted.
+
+    Exports that dropped the newlines leave a cable's blank lines as runs
+    of two or more spaces (a trailing blank plus the blank line's own
+    space), so those runs are where paragraphs and header lines ended.
+    Some also kept the cable viewer's pilcrows, one before each paragraph.
+    """
+    if "\n" in flat.strip():
+        return flat
+    text = flat.replace("¶", "\n\n")
+    text = re.sub(r" {2,}", "\n\n", text)
+    # "1.  (C) Text": the two spaces after a paragraph number are not a line break.
+    text = re.sub(r"(?m)^([ \t]*\d{1,3}\.)\n\n", r"\1 ", text)
+    return _INLINE_FIELD.sub("\n", text)
+
+
+def collapse_spaces(text: str) -> str:
+    return " ".join(text.split())
