@@ -1,0 +1,1 @@
+"""Rendering: Jinja2 templates, Markdown and Pygments highlighting, page spec in, bytes out."""
