@@ -33,6 +33,7 @@ _BLOCK_END = re.compile(
 # An item label inside the block: "A.", "(A)", "B)", "AA.".
 _LABEL = re.compile(r"(?:(?<=[\s¶])|^)(?:\((?P<p>[A-Z]{1,2}|\d{1,2})\)|(?P<d>[A-Z]{1,2})[.)])(?=\s|$)")
 _MAX_BLOCK = 3000
+_INLINE_END = re.compile(r"\b(?:CLASSIFIED[ \t]+BY|DERIVED[ \t]+FROM)\b", re.IGNORECASE)
 
 
 @cache
@@ -63,7 +64,10 @@ def ref_block(text: str) -> str:
             break
         kept.append(line)
         after_blank = False
-    return "\n".join(kept).strip()
+    block = "\n".join(kept)
+    # A block run together with the next field on one line.
+    inline_end = _INLINE_END.search(block)
+    return (block[: inline_end.start()] if inline_end else block).strip()
 
 
 def _continues_block(line: str) -> bool:
