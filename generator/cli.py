@@ -1,0 +1,110 @@
+"""The ``cablesite`` command. Thin on purpose: parse arguments, call one function, report.
+
+User errors (bad config, unreadable template, bad option) are printed as
+``path:line: message`` and exit with status 1; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from generator.build import BuildOptions, BuildResult, StrictFailure, build_site
+from generator.check import check_site
+from generator.errors import UserError
+from generator.scaffold import create_site
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except StrictFailure as failure:
+        for problem in failure.problems:
+            print(problem, file=sys.stderr)
+        print(f"error: {failure}", file=sys.stderr)
+        return 1
+    except UserError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; the previous site is unchanged", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cablesite", description="Build a static website from an archive of diplomatic cables."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    new = commands.add_parser("new", help="create a new site folder ready to build")
+    new.add_argument("directory", type=Path, help="folder to create (must be empty or absent)")
+    new.set_defaults(run=_new)
+
+    build = commands.add_parser("build", help="build the site in the current folder")
+    build.add_argument("-o", "--output", type=Path, help="output folder (default: site/)")
+    build.add_argument("--base-url", help="site URL, e.g. https://user.github.io/repo/")
+    build.add_argument("--strict", action="store_true", help="fail on any warning")
+    build.add_argument("--clean", action="store_true", help="start from nothing")
+    build.add_argument("-C", "--directory", type=Path, default=Path(), help="site folder")
+    build.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    build.set_defaults(run=_build)
+
+    check = commands.add_parser("check", help="verify the built site's links and pages")
+    check.add_argument("-o", "--output", type=Path, help="built site folder (default: site/)")
+    check.add_argument("--base-url", help="the base URL the site was built with")
+    check.add_argument("-C", "--directory", type=Path, default=Path(), help="site folder")
+    check.set_defaults(run=_check)
+    return parser
+
+
+def _new(args: argparse.Namespace) -> int:
+    created = create_site(args.directory)
+    print(f"created a site in {created}")
+    print(f"next: cd {created} && cablesite build")
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    options = BuildOptions(
+        output=args.output, base_url=args.base_url, strict=args.strict, clean=args.clean
+    )
+    progress = None if args.quiet else (lambda line: print(line, file=sys.stderr))
+    # The parser reports through warnings by default; the build collects them itself.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = build_site(args.directory, options, progress=progress)
+    _report(result, quiet=args.quiet)
+    return 0
+
+
+def _report(result: BuildResult, *, quiet: bool) -> None:
+    if not quiet:
+        for problem in result.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+    print(
+        f"built {result.output}: {result.cables} cable(s) from {result.sources} file(s), "
+        f"{result.pages} page(s) ({result.written} written, {result.unchanged} unchanged), "
+        f"{len(result.problems)} warning(s)"
+        + (f", {result.copies} identical copy(ies) merged" if result.copies else "")
+    )
+
+
+def _check(args: argparse.Namespace) -> int:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = check_site(args.directory, output=args.output, base_url=args.base_url)
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    status = "ok" if not report.problems else f"{len(report.problems)} problem(s)"
+    print(f"checked {report.pages} page(s), {report.links} link(s): {status}")
+    return 0 if not report.problems else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

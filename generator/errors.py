@@ -1,0 +1,26 @@
+"""Errors a user can cause, reported as ``path:line: message``.
+
+Anything raised as a :class:`UserError` is printed by the CLI without a
+traceback: it names the file (and line, when known) the user has to fix.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A problem in the user's input: config, content, templates, options."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.message = message
+
+    def __str__(self) -> str:
+        return format_location(self.path, self.line, self.message)
+
+
+def format_location(path: str, line: int | None, message: str) -> str:
+    """The one format every diagnostic uses: ``path:line: message``."""
+    where = f"{path}:{line}" if line is not None else path
+    return f"{where}: {message}"

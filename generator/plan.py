@@ -1,0 +1,261 @@
+"""The plan: every output page, with its URL, template and inputs.
+
+A :class:`Page` says what to render, not how: the renderer builds its
+context from the archive. Each page records what it was made from
+(`inputs`), so an incremental build can re-render exactly the pages an edit
+affects:
+
+* ``cable:KEY`` — the full text of a cable (its own page, the feed);
+* ``entry:KEY`` — a cable's metadata (title, date, tags…) shown on the page;
+* ``doc:SLUG`` — a Markdown page; ``archive`` — corpus-wide figures;
+* the templates a page uses are found from its template name
+  (:func:`generator.render.environment.template_closure`).
+
+Planning reads no files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from generator.archive import Archive, Facet
+from generator.config import SiteConfig
+from generator.render.markdown import Document
+from generator.urls import Urls
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    path: str
+    template: str
+    kind: str
+    subject: str = ""
+    number: int = 1
+    count: int = 1
+    first: str = ""  # page 1 of a paginated index, which the later pages are under
+    members: tuple[str, ...] = ()
+    inputs: frozenset[str] = frozenset()
+
+
+def plan_site(archive: Archive, config: SiteConfig, docs: Sequence[Document]) -> list[Page]:
+    """All pages of the site, in a deterministic order, each path once."""
+    pages = [
+        *cable_pages(archive),
+        *variant_pages(archive),
+        *redirect_pages(archive),
+        *index_pages(archive, config),
+        *doc_pages(docs),
+        *special_pages(archive, config),
+    ]
+    pages.extend(sitemap_pages(pages))
+    return pages
+
+
+# The sitemap protocol's limit of URLs per file.
+SITEMAP_LIMIT = 50_000
+INDEXED_KINDS = frozenset(
+    {"cable", "home", "tags", "tag", "origins", "origin", "dates", "month", "doc", "missing"}
+    | {"classifications", "classification"}
+)
+
+
+def sitemap_pages(pages: Sequence[Page]) -> Iterator[Page]:
+    """``sitemap.xml``; past 50,000 URLs it becomes an index of ``sitemap-N.xml`` files."""
+    paths = sorted(p.path for p in pages if p.kind in INDEXED_KINDS)
+    everything = frozenset({"archive"})
+    if len(paths) <= SITEMAP_LIMIT:
+        yield Page(Urls.sitemap, "sitemap.xml", "sitemap", members=tuple(paths), inputs=everything)
+        return
+    parts = []
+    for number, chunk, _ in _chunks(paths, SITEMAP_LIMIT):
+        part = Urls.sitemap_part(number)
+        parts.append(part)
+        yield Page(part, "sitemap.xml", "sitemap", members=tuple(chunk), inputs=everything)
+    yield Page(
+        Urls.sitemap, "sitemap-index.xml", "sitemap", members=tuple(parts), inputs=everything
+    )
+
+
+def cable_pages(archive: Archive) -> Iterator[Page]:
+    for key, entry in archive.entries.items():
+        before, after = archive.neighbours.get(key, (None, None))
+        related = {*entry.references, *archive.keys_citing(entry.id), before, after}
+        related |= set(archive.variants[entry.id].keys) if entry.id in archive.variants else set()
+        inputs = {f"cable:{key}"} | {f"entry:{k}" for k in _entry_keys(archive, related)}
+        yield Page(
+            path=Urls.entry(entry),
+            template="cable.html",
+            kind="cable",
+            subject=key,
+            members=(key,),
+            inputs=frozenset(inputs),
+        )
+
+
+def variant_pages(archive: Archive) -> Iterator[Page]:
+    """A page at the shared id listing the differing cables (``ID_a``, ``ID_b``)."""
+    for cable_id, variants in archive.variants.items():
+        first = archive.entries[variants.keys[0]]
+        yield Page(
+            path=Urls.cable(cable_id, first.created),
+            template="variants.html",
+            kind="variants",
+            subject=cable_id,
+            members=variants.keys,
+            inputs=_entries(variants.keys),
+        )
+
+
+def redirect_pages(archive: Archive) -> Iterator[Page]:
+    """Old permalinks of malformed source ids land on the cable's page."""
+    taken = {Urls.entry(e) for e in archive.entries.values()}
+    for raw_id, key in archive.redirects.items():
+        path = Urls.cable(raw_id, archive.entries[key].created)
+        if path not in taken:
+            taken.add(path)
+            yield Page(
+                path=path,
+                template="redirect.html",
+                kind="redirect",
+                subject=raw_id,
+                members=(key,),
+                inputs=_entries([key]),
+            )
+
+
+def index_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
+    per_page = config.per_page
+    yield from _term_index(archive.tags, "tags", "tags.html", Urls.tags, per_page)
+    yield from _term_index(archive.origins, "origins", "origins.html", Urls.origins, per_page)
+    yield from _term_index(
+        archive.classifications,
+        "classifications",
+        "classifications.html",
+        Urls.classifications,
+        per_page,
+    )
+    for tag, facet in archive.tags.items():
+        yield from _cable_list(facet, "tag", tag, lambda n, t=tag: Urls.tag(t, n), per_page)
+    for slug, facet in archive.origins.items():
+        yield from _cable_list(
+            facet, "origin", slug, lambda n, s=slug: Urls.origin_page(s, n), per_page
+        )
+    for slug, facet in archive.classifications.items():
+        yield from _cable_list(
+            facet, "classification", slug, lambda n, s=slug: Urls.classification(s, n), per_page
+        )
+    months = [f"{y:04d}-{m:02d}" for (y, m) in archive.months]
+    yield Page(
+        path=Urls.dates_index,
+        template="dates.html",
+        kind="dates",
+        members=tuple(months),
+        inputs=frozenset({"archive"}),
+    )
+    for (year, month), facet in archive.months.items():
+        yield from _cable_list(
+            facet,
+            "month",
+            f"{year:04d}-{month:02d}",
+            lambda n, y=year, m=month: Urls.month(y, m, n),
+            per_page,
+        )
+    missing = list(archive.missing)
+    ordered = sorted(missing, key=lambda i: (-len(archive.missing[i]), i))
+    for number, chunk, count in _chunks(ordered, per_page, allow_empty=True):
+        yield Page(
+            path=Urls.missing(number),
+            template="missing.html",
+            kind="missing",
+            number=number,
+            count=count,
+            first=Urls.missing(1),
+            members=tuple(chunk),
+            inputs=frozenset({"archive"}),
+        )
+
+
+def doc_pages(docs: Sequence[Document]) -> Iterator[Page]:
+    for doc in docs:
+        yield Page(
+            path=Urls.page(doc.slug),
+            template="page.html",
+            kind="doc",
+            subject=doc.slug,
+            inputs=frozenset({f"doc:{doc.slug}", "archive"}),
+        )
+
+
+def special_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
+    newest = tuple(e.key for e in archive.newest(config.feed_size))
+    everything = frozenset({"archive"})
+    yield Page(Urls.home, "home.html", "home", members=newest, inputs=everything)
+    yield Page(Urls.diagnostics, "diagnostics.html", "diagnostics", inputs=everything)
+    yield Page(Urls.not_found, "404.html", "not_found", inputs=frozenset())
+    yield Page(
+        Urls.feed,
+        "feed.xml",
+        "feed",
+        members=newest,
+        inputs=frozenset(f"cable:{k}" for k in newest),
+    )
+    yield Page(Urls.robots, "robots.txt", "robots", inputs=frozenset())
+
+
+def _term_index(facets: dict, kind: str, template: str, url, per_page: int) -> Iterator[Page]:  # type: ignore[no-untyped-def]
+    terms = list(facets)
+    for number, chunk, count in _chunks(terms, per_page, allow_empty=True):
+        yield Page(
+            path=url(number),
+            template=template,
+            kind=kind,
+            number=number,
+            count=count,
+            first=url(1),
+            members=tuple(str(t) for t in chunk),
+            inputs=frozenset({"archive"}),
+        )
+
+
+def _cable_list(facet: Facet, kind: str, subject: str, url, per_page: int) -> Iterator[Page]:  # type: ignore[no-untyped-def]
+    for number, chunk, count in _chunks(facet.keys, per_page):
+        yield Page(
+            path=url(number),
+            template="list.html",
+            kind=kind,
+            subject=subject,
+            number=number,
+            count=count,
+            first=url(1),
+            members=tuple(chunk),
+            inputs=_entries(chunk) | {f"{kind}:{subject}"},
+        )
+
+
+def _chunks(
+    items: Sequence, per_page: int, *, allow_empty: bool = False
+) -> Iterator[tuple[int, Sequence, int]]:
+    """(page number, items on it, number of pages); an index with nothing still gets page 1."""
+    count = max(1, -(-len(items) // per_page))
+    if not items and not allow_empty:
+        return
+    for number in range(1, count + 1):
+        yield number, items[(number - 1) * per_page : number * per_page], count
+
+
+def _entries(keys: Iterable[str]) -> frozenset[str]:
+    return frozenset(f"entry:{k}" for k in keys)
+
+
+def _entry_keys(archive: Archive, ids: Iterable[str | None]) -> list[str]:
+    """Keys of the pages that the given ids or keys resolve to (a duplicated id → its variants)."""
+    keys: list[str] = []
+    for item in ids:
+        if item is None:
+            continue
+        if item in archive.entries:
+            keys.append(item)
+        elif item in archive.variants:
+            keys.extend(archive.variants[item].keys)
+    return keys

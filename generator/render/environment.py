@@ -1,0 +1,145 @@
+"""The Jinja2 environment and the theme lookup order.
+
+A template or static file is looked up, first match wins, in:
+
+1. the site's own ``templates/`` (or ``static/``),
+2. the site's ``themes/THEME/templates/`` (``static/``), when it has one,
+3. the built-in theme named by ``theme`` in ``site.toml``,
+4. the built-in ``default`` theme.
+
+So a site overrides any single file by putting one of the same name in its
+own folder, and a theme only needs the files it changes.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from types import TracebackType
+
+import jinja2
+import jinja2.meta
+
+from generator.config import SiteConfig
+from generator.errors import UserError
+
+BUILTIN_THEMES = Path(__file__).resolve().parents[2] / "themes"
+
+
+def theme_folders(config: SiteConfig, kind: str) -> list[Path]:
+    """Existing folders holding `kind` ("templates" or "static"), highest priority first."""
+    candidates = [
+        config.root / kind,
+        config.root / "themes" / config.theme / kind,
+        BUILTIN_THEMES / config.theme / kind,
+        BUILTIN_THEMES / "default" / kind,
+    ]
+    seen: list[Path] = []
+    for folder in candidates:
+        if folder.is_dir() and folder.resolve() not in [s.resolve() for s in seen]:
+            seen.append(folder)
+    return seen
+
+
+def check_theme(config: SiteConfig) -> None:
+    if config.theme == "default":
+        return
+    if (
+        not (config.root / "themes" / config.theme).is_dir()
+        and not (BUILTIN_THEMES / config.theme).is_dir()
+    ):
+        raise UserError("site.toml", None, f"theme {config.theme!r} not found")
+
+
+def make_environment(config: SiteConfig) -> jinja2.Environment:
+    loader = jinja2.FileSystemLoader([str(p) for p in theme_folders(config, "templates")])
+    env = jinja2.Environment(
+        loader=loader,
+        # Everything from a cable is untrusted: escape by default, in HTML and XML alike.
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "xml", "svg"), disabled_extensions=("txt",), default=True
+        ),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["xml"] = xml_text
+    return env
+
+
+# Characters XML 1.0 forbids even when escaped; old telegrams do contain some.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: object) -> str:
+    """Text safe to put in an XML document (escaping is still done by autoescape)."""
+    return _XML_INVALID.sub("", str(value))
+
+
+def template_closure(env: jinja2.Environment, name: str) -> frozenset[str]:
+    """A template and every template it extends, includes or imports."""
+    return _closure(env, name)
+
+
+def _closure(env: jinja2.Environment, name: str) -> frozenset[str]:
+    found: set[str] = set()
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in found:
+            continue
+        found.add(current)
+        pending.extend(_referenced(env, current))
+    return frozenset(found)
+
+
+@cache
+def _parsed_references(source: str) -> tuple[str, ...]:
+    ast = jinja2.Environment().parse(source)
+    return tuple(n for n in jinja2.meta.find_referenced_templates(ast) if n)
+
+
+def _referenced(env: jinja2.Environment, name: str) -> tuple[str, ...]:
+    assert env.loader is not None
+    try:
+        source, _, _ = env.loader.get_source(env, name)
+    except jinja2.TemplateNotFound:
+        return ()
+    return _parsed_references(source)
+
+
+def template_error(exc: Exception) -> UserError:
+    """A Jinja error as ``template:line: message``, pointing at the user's template."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return UserError(exc.filename or exc.name or "template", exc.lineno, exc.message or "")
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return UserError(exc.name or "template", None, "template not found")
+    filename, line = _template_frame(exc.__traceback__)
+    return UserError(filename or "template", line, f"{type(exc).__name__}: {exc}")
+
+
+def _template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
+    """The innermost traceback frame that is in a template file."""
+    found: tuple[str | None, int | None] = (None, None)
+    for frame_tb in _walk(tb):
+        filename = frame_tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt", ".svg")):
+            found = (filename, frame_tb.tb_lineno)
+    return found
+
+
+def _walk(tb: TracebackType | None) -> Iterator[TracebackType]:
+    while tb is not None:
+        yield tb
+        tb = tb.tb_next
+
+
+def is_template_error(exc: BaseException) -> bool:
+    return isinstance(exc, jinja2.TemplateError) or any(
+        f.tb_frame.f_code.co_filename.endswith((".html", ".xml", ".txt", ".svg"))
+        for f in _walk(sys.exc_info()[2])
+    )

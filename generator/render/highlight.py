@@ -1,0 +1,53 @@
+"""Pygments: the raw cable text and fenced code in Markdown pages.
+
+Both are rendered with CSS classes, never inline styles, so one stylesheet
+(written once to ``static/highlight.css``) colours every page and the HTML
+stays small.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from markupsafe import Markup
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import TextLexer, get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from generator.render.cable_lexer import CableLexer
+
+STYLE = "friendly"
+CSS_CLASS = "highlight"
+
+
+@cache
+def _formatter() -> HtmlFormatter:
+    return HtmlFormatter(cssclass=CSS_CLASS, style=STYLE, wrapcode=True)
+
+
+@cache
+def _cable_lexer() -> Lexer:
+    return CableLexer(stripnl=False, ensurenl=True)
+
+
+def highlight_cable(text: str) -> Markup:
+    """The raw telegram (routing header and body) as highlighted HTML."""
+    return Markup(highlight(text, _cable_lexer(), _formatter()))
+
+
+def highlight_code(code: str, language: str) -> Markup:
+    """A fenced code block; an unknown language is shown as plain text, not an error."""
+    if language.lower() == "cable":
+        return highlight_cable(code)
+    try:
+        lexer = get_lexer_by_name(language) if language else TextLexer()
+    except ClassNotFound:
+        lexer = TextLexer()
+    return Markup(highlight(code, lexer, _formatter()))
+
+
+def stylesheet() -> str:
+    """The CSS for every highlighted block, deterministic for a given Pygments version."""
+    return _formatter().get_style_defs(f".{CSS_CLASS}") + "\n"

@@ -1,0 +1,116 @@
+"""Presentation helpers for cable text: paragraphs, anchors, markings.
+
+Pure functions of strings; the templates escape whatever these return.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from generator.model import Cable, Paragraph
+
+# A line that starts a list item keeps its own line when a paragraph is reflowed.
+_ITEM_START = re.compile(r"^\s*(--|-\s|\*\s|\(?[A-Za-z0-9]{1,3}[.)]\s|[•·]\s)")
+_BLANK_LINES = re.compile(r"\n\s*\n")
+
+
+@dataclass(frozen=True, slots=True)
+class ShownParagraph:
+    """A paragraph as the cable page shows it."""
+
+    anchor: str
+    number: int | None
+    marking: str | None
+    level: str
+    lines: tuple[str, ...]
+
+
+def paragraphs_for(cable: Cable) -> list[ShownParagraph]:
+    """The body as paragraphs with stable anchors.
+
+    Numbered paragraphs get ``p3`` for "3." (so "para 3" can be cited as
+    ``#p3``; a repeated number gets ``p3-2``); unnumbered blocks get ``b1``,
+    ``b2``… in order. Cables the parser could not split fall back to the body
+    split at blank lines.
+    """
+    source = cable.paragraphs or tuple(
+        Paragraph(number=None, marking=None, text=block)
+        for block in _BLANK_LINES.split(cable.body)
+        if block.strip()
+    )
+    shown: list[ShownParagraph] = []
+    used: set[str] = set()
+    blocks = 0
+    for paragraph in source:
+        if paragraph.number is not None:
+            anchor = unique_anchor(f"p{paragraph.number}", used)
+        else:
+            blocks += 1
+            anchor = unique_anchor(f"b{blocks}", used)
+        shown.append(
+            ShownParagraph(
+                anchor=anchor,
+                number=paragraph.number,
+                marking=paragraph.marking,
+                level=marking_level(paragraph.marking),
+                lines=reflow(paragraph.text),
+            )
+        )
+    return shown
+
+
+def unique_anchor(anchor: str, used: set[str]) -> str:
+    candidate, count = anchor, 1
+    while candidate in used:
+        count += 1
+        candidate = f"{anchor}-{count}"
+    used.add(candidate)
+    return candidate
+
+
+def reflow(text: str) -> tuple[str, ...]:
+    """Join a telegram's hard-wrapped lines into running text.
+
+    Telegrams wrap at ~70 columns; keeping those breaks makes prose ragged on
+    any other width. List items ("-- ", "A. ") and blank-line breaks stay
+    separate lines, so structure survives.
+    """
+    lines: list[str] = []
+    current: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            if current:
+                lines.append(" ".join(current))
+                current = []
+            continue
+        if current and _ITEM_START.match(line):
+            lines.append(" ".join(current))
+            current = []
+        current.append(line)
+    if current:
+        lines.append(" ".join(current))
+    return tuple(lines)
+
+
+def marking_level(marking: str | None) -> str:
+    """A CSS-safe level for a classification or portion marking.
+
+    The badge always shows the marking's text too: colour is never the only
+    signal.
+    """
+    if not marking:
+        return "none"
+    head = marking.upper().replace(" ", "").split("//")[0]
+    if head.startswith(("TS", "TOPSECRET")):
+        return "topsecret"
+    if head.startswith(("S", "SECRET")) and not head.startswith("SBU"):
+        return "secret"
+    if head.startswith(("C", "CONFIDENTIAL")):
+        return "confidential"
+    if head.startswith(("SBU", "LOU", "FOUO")) or "OFFICIAL" in marking.upper():
+        return "sensitive"
+    if head.startswith(("U", "UNCLAS")):
+        return "unclassified"
+    return "none"
