@@ -62,6 +62,7 @@ def assemble(src: Source) -> Cable:
         station = _station_of(cable_id)
     references = tuple(_references(src, clean, year, cable_id))
     subject = fields.parse_subject(clean) or src.fallback_subject
+    signers = fields.parse_signers(clean)
     classification = _classification(src, level_word, captions, warnings)
     return Cable(
         id=cable_id,
@@ -77,10 +78,10 @@ def assemble(src: Source) -> Cable:
         reasons=fields.parse_reasons(clean),
         declassify_on=decl,
         summary=fields.parse_summary(clean),
-        signers=tuple(fields.parse_signers(clean)),
+        signers=tuple(signers),
         header=header.strip("\n"),
         body=body.strip("\n"),
-        paragraphs=tuple(parse_paragraphs(clean)),
+        paragraphs=tuple(_without_signature(parse_paragraphs(clean), signers)),
         partial=bool(src.meta.get("partial", src.partial)),
         source_format=src.source_format,
         source_path=src.source_path,
@@ -288,9 +289,26 @@ def _preamble_end(body: str) -> int:
     return min(end, limit) if first_para else end
 
 
+_TRANSMISSION_TRAILER = re.compile(r"(?:\n[ \t]*(?:BT|NNNN|#\d{3,5}|\d{4})[ \t]*)+\s*\Z")
+
+
+def _without_signature(paragraphs: list[Paragraph], signers: list[str]) -> list[Paragraph]:
+    """The signature is shown on its own; it is not part of the last paragraph."""
+    if not paragraphs or not signers:
+        return paragraphs
+    last = paragraphs[-1]
+    if last.number is None and last.text.strip() == signers[-1]:
+        return paragraphs[:-1]
+    lines = last.text.rstrip().split("\n")
+    if len(lines) > 1 and lines[-1].strip() == signers[-1]:
+        text = "\n".join(lines[:-1]).rstrip()
+        return [*paragraphs[:-1], Paragraph(last.number, last.marking, text)]
+    return paragraphs
+
+
 def parse_paragraphs(body: str) -> list[Paragraph]:
     """The message cut into paragraphs, each with its number and marking."""
-    text = body[_preamble_end(body) :]
+    text = _TRANSMISSION_TRAILER.sub("", body[_preamble_end(body) :])
     paragraphs: list[Paragraph] = []
     for block in re.split(r"\n[ \t]*\n", text):
         if not block.strip():
