@@ -81,7 +81,9 @@ def main() -> int:
     total = len(catalog)
     for field in ("id", "created", "origin", "classification", "references"):
         wrong = misses.get(field, [])
-        print(f"{field:15} {total - len(wrong):4}/{total} agree ({100 * (total - len(wrong)) / total:.1f}%)")
+        print(
+            f"{field:15} {total - len(wrong):4}/{total} agree ({100 * (total - len(wrong)) / total:.1f}%)"
+        )
         for line in wrong[: args.show]:
             print("   ", line)
     return 0

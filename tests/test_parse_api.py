@@ -74,7 +74,9 @@ def test_non_cable_references_are_not_cables() -> None:
 
 
 def test_own_id_is_never_returned() -> None:
-    assert parse_references("REF: A. 08 PARIS 1234 B. PARIS 99", 2008, "08PARIS1234") == ["08PARIS99"]
+    assert parse_references("REF: A. 08 PARIS 1234 B. PARIS 99", 2008, "08PARIS1234") == [
+        "08PARIS99"
+    ]
 
 
 def test_only_the_ref_block_counts() -> None:
@@ -113,7 +115,10 @@ def test_ref_block_across_a_page_break() -> None:
 def test_multiword_station_aliases() -> None:
     text = "REF: A. RIO DE JANEIRO 52 B. SECSTATE 1234 C. USUN NEW YORK 77 D. PORT AU PRINCE 3"
     assert parse_references(text, 2009) == [
-        "09RIODEJANEIRO52", "09STATE1234", "09USUNNEWYORK77", "09PORTAUPRINCE3",
+        "09RIODEJANEIRO52",
+        "09STATE1234",
+        "09USUNNEWYORK77",
+        "09PORTAUPRINCE3",
     ]
 
 
@@ -128,7 +133,10 @@ def test_multiword_station_aliases() -> None:
         ("TAGS: PREL, PREL, PGOV", ["PREL", "PGOV"]),
         ("TAGS: OVIP RICE CONDOLEEZZA", ["OVIP", "RICE, CONDOLEEZZA"]),
         ("TAGS: OVIP (RICE, CONDOLEEZZA) PREL", ["OVIP", "RICE, CONDOLEEZZA", "PREL"]),
-        ("E.O. 12958: DECL: 06/01/2025 \nTAGS: PGOV, PREL, KDEM, IZ \nSUBJECT: X", ["PGOV", "PREL", "KDEM", "IZ"]),
+        (
+            "E.O. 12958: DECL: 06/01/2025 \nTAGS: PGOV, PREL, KDEM, IZ \nSUBJECT: X",
+            ["PGOV", "PREL", "KDEM", "IZ"],
+        ),
         ("no tags here", []),
     ],
 )
@@ -173,12 +181,30 @@ def test_parse_declassify_on(text: str, expected: str | None) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Classified By: Acting Deputy Chief of Mission Marc Wall for Reasons 1.4 (b) and (d)", ["Marc Wall"]),
-        ("CLASSIFIED BY: Rose E. Gottemoeller, Assistant Secretary, VCI. REASON: 1.4 (b)", ["Rose E. Gottemoeller"]),
-        ("Classified By: Charge d'Affaires Michael Gallagher,\nReasons 1.5 (b) and (d).", ["Michael Gallagher"]),
-        ("CLASSIFIED BY: CLASSIFIED BY POLITICAL MINISTER COUNSELOR SHARON WIENER \nFOR REASONS 1.5 (B) AND (D).", ["SHARON WIENER"]),
-        ("Classified By: A/Polcouns Henry S. Ensher. Reasons 1.4 (B) and (D).", ["Henry S. Ensher"]),
-        ("Classified By: Ambassador Ryan C. Crocker for reasons 1.4 (b) and (d).", ["Ryan C. Crocker"]),
+        (
+            "Classified By: Acting Deputy Chief of Mission Marc Wall for Reasons 1.4 (b) and (d)",
+            ["Marc Wall"],
+        ),
+        (
+            "CLASSIFIED BY: Rose E. Gottemoeller, Assistant Secretary, VCI. REASON: 1.4 (b)",
+            ["Rose E. Gottemoeller"],
+        ),
+        (
+            "Classified By: Charge d'Affaires Michael Gallagher,\nReasons 1.5 (b) and (d).",
+            ["Michael Gallagher"],
+        ),
+        (
+            "CLASSIFIED BY: CLASSIFIED BY POLITICAL MINISTER COUNSELOR SHARON WIENER \nFOR REASONS 1.5 (B) AND (D).",
+            ["SHARON WIENER"],
+        ),
+        (
+            "Classified By: A/Polcouns Henry S. Ensher. Reasons 1.4 (B) and (D).",
+            ["Henry S. Ensher"],
+        ),
+        (
+            "Classified By: Ambassador Ryan C. Crocker for reasons 1.4 (b) and (d).",
+            ["Ryan C. Crocker"],
+        ),
         ("Classified By: Ambassador for reasons 1.4 (b)", []),
         ("no classifier", []),
     ],
@@ -189,7 +215,9 @@ def test_parse_classified_by(text: str, expected: list[str]) -> None:
 
 def test_parse_signers() -> None:
     assert parse_signers("...END COMMENT. STEVENS") == ["STEVENS"]
-    assert parse_signers("3.  Post appreciates Department's assistance.\n\nJOHNSON\n") == ["JOHNSON"]
+    assert parse_signers("3.  Post appreciates Department's assistance.\n\nJOHNSON\n") == [
+        "JOHNSON"
+    ]
     assert parse_signers("the text ends with a sentence.") == []
     assert parse_signers("7. (C) END COMMENT.\n\nCROCKER\n\nBT\n#0382\nNNNN") == ["CROCKER"]
     assert parse_signers("") == []
@@ -216,7 +244,10 @@ def test_summary_without_opening_words_ends_at_end_summary() -> None:
             "BACK TO THE FUTURE? QADHAFI CALLS FOR DRAMATIC SOCIO-ECONOMIC CHANGE IN GPC SPEECH",
             "Back to the Future? Qadhafi Calls for Dramatic Socio-Economic Change in GPC Speech",
         ),
-        ("YOUR MEETING WITH CANADIAN DEFENSE MINISTER", "Your Meeting with Canadian Defense Minister"),
+        (
+            "YOUR MEETING WITH CANADIAN DEFENSE MINISTER",
+            "Your Meeting with Canadian Defense Minister",
+        ),
         ("IRAQ: NGO REGISTRY SEEKS STABILITY", "Iraq: NGO Registry Seeks Stability"),
         ("MCCALLUM AND O'BRIEN ON U.S. TIES", "McCallum and O'Brien on U.S. Ties"),
         ("Already Mixed Case", "Already Mixed Case"),

@@ -64,7 +64,9 @@ __all__ = [
     "title_case",
 ]
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".text", ".cable", ".html", ".htm", ".csv", ".jsonl", ".md", ".markdown"})
+SUPPORTED_SUFFIXES = frozenset(
+    {".txt", ".text", ".cable", ".html", ".htm", ".csv", ".jsonl", ".md", ".markdown"}
+)
 _CONTAINERS = frozenset({".csv", ".jsonl"})
 
 
@@ -135,7 +137,9 @@ def _parse_file_text(text: str, name: str, report: ProblemHandler) -> Cable | No
 
 def _looks_like_cable(body: str) -> bool:
     head = body[:5000].upper()
-    return any(word in head for word in ("SUBJECT", "TAGS", "E.O.", "UNCLAS", "CONFIDENTIAL", "SECRET"))
+    return any(
+        word in head for word in ("SUBJECT", "TAGS", "E.O.", "UNCLAS", "CONFIDENTIAL", "SECRET")
+    )
 
 
 def _banner_line(text: str) -> int | None:
@@ -145,21 +149,29 @@ def _banner_line(text: str) -> int | None:
     return None
 
 
-def _source_of(text: str, filename: str | None, report: ProblemHandler | None = None) -> Source | None:
+def _source_of(
+    text: str, filename: str | None, report: ProblemHandler | None = None
+) -> Source | None:
     """Detect the format (file name first, then content) and read the text."""
     suffix = Path(filename).suffix.lower() if filename else ""
     if suffix in {".html", ".htm"} or (not suffix and is_wikileaks_page(text)):
         source = read_wikileaks_page(text, filename)
         if source is None:
             if report:
-                report(Problem(filename or "<text>", None, "not a WikiLeaks cable page (no cable table)"))
+                report(
+                    Problem(
+                        filename or "<text>", None, "not a WikiLeaks cable page (no cable table)"
+                    )
+                )
                 return None
             return Source(body="", source_path=filename, warnings=["not a WikiLeaks cable page"])
         source.body = normalise_newlines(source.body)
         source.header = normalise_newlines(source.header)
         return source
     if suffix in _CONTAINERS:
-        first = next(iter(_container_sources(text.splitlines(keepends=True), suffix, filename or "")), None)
+        first = next(
+            iter(_container_sources(text.splitlines(keepends=True), suffix, filename or "")), None
+        )
         return first if isinstance(first, Source) else Source(body="", source_path=filename)
     text = normalise_newlines(text)
     front = split_front_matter(text)
@@ -202,7 +214,9 @@ def _read_container(path: Path, suffix: str, report: ProblemHandler) -> Iterator
             item.header = normalise_newlines(item.header)
             cable = assemble(item)
             if not cable.id:
-                report(Problem(name, _line_of(item), "skipped: no cable id in the record or its text"))
+                report(
+                    Problem(name, _line_of(item), "skipped: no cable id in the record or its text")
+                )
                 continue
             yield cable
 

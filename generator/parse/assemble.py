@@ -9,6 +9,7 @@ columns) wins over what the text suggests; disagreements become warnings.
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date, datetime
 
@@ -21,7 +22,7 @@ from generator.parse.patterns import BANNER_LINE, DTG, MONTHS, PARAGRAPH_START
 from generator.parse.references import parse_reference_items
 from generator.parse.source import Source
 from generator.parse.text import remove_furniture
-from generator.stations import origin_name
+from generator.stations import is_station, origin_name
 
 _CAPTION_WORDS = r"(?:SENSITIVE|E[ ]?F[ ]?T[ ]?O|NOFORN|SIPDIS|EXDIS|NODIS|LIMDIS|STADIS|ROGER|CHEROKEE|FOR[ ]OFFICIAL[ ]USE[ ]ONLY|//[A-Z ]+)"
 _BANNER_REST = re.compile(
@@ -105,8 +106,10 @@ def _split_header(header: str, body: str) -> tuple[str, str]:
         return "", body
     line_no = body.count("\n", 0, banner.start())
     top = [ln for ln in lines[:line_no] if ln.strip()]
-    if top and all(_ROUTING_LINE.match(ln) or ln.strip().isupper() for ln in top) and any(
-        DTG.search(ln) or ln.lstrip().startswith(("FM ", "VZCZC", "TO ")) for ln in top
+    if (
+        top
+        and all(_ROUTING_LINE.match(ln) or ln.strip().isupper() for ln in top)
+        and any(DTG.search(ln) or ln.lstrip().startswith(("FM ", "VZCZC", "TO ")) for ln in top)
     ):
         return "\n".join(lines[:line_no]), "\n".join(lines[line_no:])
     return "", body
@@ -118,7 +121,11 @@ def _find_banner(body: str) -> re.Match[str] | None:
     for m in BANNER_LINE.finditer(head):
         rest = m.group("rest")
         # "CONFIDENTIAL" alone, or followed by section/station/serial; not prose.
-        if not rest.strip() or _BANNER_REST.match(rest) or re.match(r"^[ \t/]*" + _CAPTION_WORDS, rest):
+        if (
+            not rest.strip()
+            or _BANNER_REST.match(rest)
+            or re.match(r"^[ \t/]*" + _CAPTION_WORDS, rest)
+        ):
             return m
     return None
 
@@ -129,11 +136,24 @@ def _read_banner(banner: re.Match[str] | None, body: str) -> tuple[str, int | No
         return "", None, "", ""
     rest = banner.group("rest")
     captions = _caption_text(body, banner.end(), rest)
-    m = _BANNER_REST.match(rest)
+    m = _BANNER_REST.match(rest) or _station_line_below(body, banner.end())
     if not m:
         return "", None, banner.group("cls"), captions
     station = canonical_station(m.group("station"))
     return station, int(m.group("serial")), banner.group("cls"), captions
+
+
+def _station_line_below(body: str, banner_end: int) -> re.Match[str] | None:
+    """A banner whose station and serial went onto the next line ("BAGHDAD 002782")."""
+    for line in body[banner_end:].split("\n")[1:6]:
+        if not line.strip():
+            continue
+        m = _BANNER_REST.match(line)
+        if m and is_station(canonical_station(m.group("station"))) and not m.group("after").strip():
+            return m
+        if not re.match(rf"^[ \t/]*{_CAPTION_WORDS}[ \t]*$", line):
+            return None
+    return None
 
 
 def _caption_text(body: str, banner_end: int, rest: str) -> str:
@@ -177,7 +197,11 @@ def _dtg_datetime(m: re.Match[str], warnings: list[str]) -> datetime | None:
     year = year if year > 100 else full_year(year)
     try:
         return datetime(
-            year, MONTHS[m.group("month")], int(m.group("day")), int(m.group("hour")), int(m.group("minute"))
+            year,
+            MONTHS[m.group("month")],
+            int(m.group("day")),
+            int(m.group("hour")),
+            int(m.group("minute")),
         )
     except ValueError:
         warnings.append(f"date-time group {m.group(0)!r} is not a valid date")
@@ -223,7 +247,9 @@ def _cable_id(
             warnings.append(f"the source says id {raw} but the banner reads {from_text}")
         return cid, (raw if raw != cid else None)
     if not from_text:
-        missing = [w for w, v in (("year", year), ("station", station), ("serial", serial)) if not v]
+        missing = [
+            w for w, v in (("year", year), ("station", station), ("serial", serial)) if not v
+        ]
         warnings.append(f"cannot make the cable id: no {', no '.join(missing)}")
     return from_text, None
 
@@ -235,7 +261,9 @@ def _references(src: Source, body: str, year: int | None, own_id: str | None) ->
     items = parse_reference_items(body, year, own_id or None)
     found = {r.id for r in items if r.id}
     listed = src.meta.get("references") or src.listed_references
-    for raw in listed if isinstance(listed, list | tuple) else str(listed).replace("|", ",").split(","):
+    for raw in (
+        listed if isinstance(listed, list | tuple) else str(listed).replace("|", ",").split(",")
+    ):
         cid = canonical_id(str(raw))
         if re.match(r"^\d{2}[A-Z]+\d+$", cid) and cid not in found and cid != own_id:
             items.append(Reference("", str(raw).strip(), cid))
@@ -271,7 +299,9 @@ _PREAMBLE_FIELD = re.compile(
     r"^[ \t]*(?:E\.?[ \t]?O\.?[ \t]*\d{5}|TAGS?\b|SUBJ(?:ECT)?[ \t]*:|REF(?:ERENCE)?S?\b|REFTELS?\b|CLASSIFIED[ \t]+BY)",
     re.IGNORECASE | re.MULTILINE,
 )
-_CONTINUATION = re.compile(r"^[ \t]*(?:[a-z]|--|-[ \t]|\*|o[ \t]|\([a-z0-9]{1,3}\)|[a-z0-9][.)][ \t])")
+_CONTINUATION = re.compile(
+    r"^[ \t]*(?:[a-z]|--|-[ \t]|\*|o[ \t]|\([a-z0-9]{1,3}\)|[a-z0-9][.)][ \t])"
+)
 
 
 def _preamble_end(body: str) -> int:
@@ -321,21 +351,29 @@ def parse_paragraphs(body: str) -> list[Paragraph]:
                 paragraphs.append(Paragraph(number, mark, _dedent(piece[m.end() :])))
             elif paragraphs and paragraphs[-1].number is not None and _CONTINUATION.match(piece):
                 last = paragraphs[-1]
-                paragraphs[-1] = Paragraph(last.number, last.marking, f"{last.text}\n\n{_dedent(piece)}")
+                paragraphs[-1] = Paragraph(
+                    last.number, last.marking, f"{last.text}\n\n{_dedent(piece)}"
+                )
             else:
                 mark = re.match(r"^[ \t]*\((U|C|S|SBU|S//NF|C//NF|S/NF|C/NF|LOU)\)[ \t]+", piece)
                 marking = mark.group(1) if mark else None
-                paragraphs.append(Paragraph(None, marking, _dedent(piece[mark.end() :] if mark else piece)))
+                paragraphs.append(
+                    Paragraph(None, marking, _dedent(piece[mark.end() :] if mark else piece))
+                )
     return paragraphs
 
 
 def _split_numbered(block: str) -> list[str]:
     """A block may hold several numbered paragraphs with no blank line between them."""
-    starts = [m.start() for m in PARAGRAPH_START.finditer(block) if m.start() == 0 or block[m.start() - 1] == "\n"]
+    starts = [
+        m.start()
+        for m in PARAGRAPH_START.finditer(block)
+        if m.start() == 0 or block[m.start() - 1] == "\n"
+    ]
     if not starts or starts == [0]:
         return [block]
     bounds = ([0] if starts[0] != 0 else []) + starts + [len(block)]
-    return [block[a:b].strip("\n") for a, b in zip(bounds, bounds[1:], strict=False) if block[a:b].strip()]
+    return [block[a:b].strip("\n") for a, b in itertools.pairwise(bounds) if block[a:b].strip()]
 
 
 def _dedent(text: str) -> str:

@@ -32,7 +32,7 @@ KNOWN = (
 
 
 def level_of(banner_word: str) -> str | None:
-    """"C O N F I D E N T I A L" -> "CONFIDENTIAL"; None for anything else."""
+    """ "C O N F I D E N T I A L" -> "CONFIDENTIAL"; None for anything else."""
     word = re.sub(r"(?<=\b\w) (?=\w\b)", "", banner_word.strip().upper())
     word = " ".join(word.split())
     for pattern, level in _LEVELS:
@@ -61,7 +61,7 @@ def normalise_classification(raw: str) -> str:
         return ""
     if text in KNOWN:
         return text
-    base, _, rest = text.partition("//")
+    base = text.partition("//")[0]
     level = level_of(base) or level_of(base.split()[0] if base.split() else "")
     if level is None:
         return text

@@ -54,8 +54,20 @@ _PAST_MENTION = re.compile(
 _MONTH_NUMBER = {
     name: i
     for i, name in enumerate(
-        ["JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST",
-         "SEPTEMBER", "OCTOBER", "NOVEMBER", "DECEMBER"],
+        [
+            "JANUARY",
+            "FEBRUARY",
+            "MARCH",
+            "APRIL",
+            "MAY",
+            "JUNE",
+            "JULY",
+            "AUGUST",
+            "SEPTEMBER",
+            "OCTOBER",
+            "NOVEMBER",
+            "DECEMBER",
+        ],
         1,
     )
 }

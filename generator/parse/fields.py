@@ -30,7 +30,9 @@ __all__ = [
 parse_references = _references.parse_references
 
 # A portion marking such as (C), (SBU), (S//NF), (C/NF), (U), (LOU).
-MARKING = r"\((?:U|C|S|TS|SBU|LOU|FOUO|U//FOUO|S//NF|C//NF|S/NF|C/NF|C//REL[A-Z ,]*|S//REL[A-Z ,]*|NF)\)"
+MARKING = (
+    r"\((?:U|C|S|TS|SBU|LOU|FOUO|U//FOUO|S//NF|C//NF|S/NF|C/NF|C//REL[A-Z ,]*|S//REL[A-Z ,]*|NF)\)"
+)
 _LEADING_MARKING = re.compile(rf"^\s*{MARKING}\s*", re.IGNORECASE)
 
 # Lines that open another header field and so end the one before them.
@@ -58,7 +60,9 @@ def _field_continuation(first: str, following: list[str], limit: int = 6) -> lis
 
 # --- subject -------------------------------------------------------------------
 
-_SUBJECT = re.compile(r"^[ \t]*SUBJ(?:ECT)?[ \t]*(?::|\.|-(?=\s))[ \t]*(?P<first>[^\n]*)", re.I | re.M)
+_SUBJECT = re.compile(
+    r"^[ \t]*SUBJ(?:ECT)?[ \t]*(?::|\.|-(?=\s))[ \t]*(?P<first>[^\n]*)", re.I | re.M
+)
 
 
 def parse_subject(text: str) -> str:
@@ -72,7 +76,9 @@ def parse_subject(text: str) -> str:
     subject = _LEADING_MARKING.sub("", subject)
     # A subject the source ran into the next field ("... SUBJECT: X REF: Y").
     subject = re.split(r"\s(?:REF|REFS|REFTEL)\s*:|\sCLASSIFIED BY\s*:", subject, flags=re.I)[0]
-    return subject.strip(" \t.;,") if subject.rstrip().endswith((" .", ",", ";")) else subject.strip()
+    return (
+        subject.strip(" \t.;,") if subject.rstrip().endswith((" .", ",", ";")) else subject.strip()
+    )
 
 
 def _join_wrapped(parts: list[str]) -> str:
@@ -128,10 +134,178 @@ _NAME_END = re.compile(
 # Words that are part of a title or office, not of a name.
 _TITLE_WORDS = {
     w.lower()
-    for w in ["acting", "deputy", "chief", "of", "mission", "dcm", "charge", "chargé", "d'affaires", "daffaires", "a.i.", "ai", "ambassador", "amb", "political", "politicalofficer", "economic", "econ", "pol", "polec", "polecon", "econpol", "officer", "off", "poloff", "econoff", "polcouns", "econcouns", "polcounselor", "counselor", "counsellor", "minister", "consul", "general", "consulgeneral", "cg", "pc", "ec", "section", "head", "director", "assistant", "secretary", "under", "principal", "regional", "affairs", "senior", "advisor", "adviser", "coordinator", "special", "envoy", "representative", "permanent", "alternate", "attache", "attaché", "defense", "military", "public", "management", "consular", "legal", "rso", "pao", "dao", "dhs", "mgt", "the", "and", "for", "by", "a", "an", "classified", "interim", "acting/dcm", "ps", "pol/econ", "pol-econ", "pol/mil", "polmil", "polmiloff", "politico-military", "economics", "commercial", "agricultural", "labor", "labour", "officer-in-charge", "in", "charge", "deputy-chief", "office", "bureau", "division", "unit", "team", "leader", "spokesman", "spokesperson", "usun", "nato", "usnato", "us", "u.s.", "mr", "mrs", "ms", "dr", "amb.", "ambassador-at-large", "at", "large", "chief-of-mission", "principal-officer", "ministercounselor", "minister-counselor", "ministercounsellor", "dep", "dir", "depdir", "acting-director", "sr.", "sr", "ambassador/dcm", "chargé,", "chargé-d'affaires", "embassy", "consulate", "mission", "post", "staff", "ecopol", "polecon/chief", "pmo", "pmoff", "econ/pol", "poleconcouns", "pol/econcouns", "rmas", "rmo", "refcoord"]
+    for w in [
+        "acting",
+        "deputy",
+        "chief",
+        "of",
+        "mission",
+        "dcm",
+        "charge",
+        "chargé",
+        "d'affaires",
+        "daffaires",
+        "a.i.",
+        "ai",
+        "ambassador",
+        "amb",
+        "political",
+        "politicalofficer",
+        "economic",
+        "econ",
+        "pol",
+        "polec",
+        "polecon",
+        "econpol",
+        "officer",
+        "off",
+        "poloff",
+        "econoff",
+        "polcouns",
+        "econcouns",
+        "polcounselor",
+        "counselor",
+        "counsellor",
+        "minister",
+        "consul",
+        "general",
+        "consulgeneral",
+        "cg",
+        "pc",
+        "ec",
+        "section",
+        "head",
+        "director",
+        "assistant",
+        "secretary",
+        "under",
+        "principal",
+        "regional",
+        "affairs",
+        "senior",
+        "advisor",
+        "adviser",
+        "coordinator",
+        "special",
+        "envoy",
+        "representative",
+        "permanent",
+        "alternate",
+        "attache",
+        "attaché",
+        "defense",
+        "military",
+        "public",
+        "management",
+        "consular",
+        "legal",
+        "rso",
+        "pao",
+        "dao",
+        "dhs",
+        "mgt",
+        "the",
+        "and",
+        "for",
+        "by",
+        "a",
+        "an",
+        "classified",
+        "interim",
+        "acting/dcm",
+        "ps",
+        "pol/econ",
+        "pol-econ",
+        "pol/mil",
+        "polmil",
+        "polmiloff",
+        "politico-military",
+        "economics",
+        "commercial",
+        "agricultural",
+        "labor",
+        "labour",
+        "officer-in-charge",
+        "in",
+        "charge",
+        "deputy-chief",
+        "office",
+        "bureau",
+        "division",
+        "unit",
+        "team",
+        "leader",
+        "spokesman",
+        "spokesperson",
+        "usun",
+        "nato",
+        "usnato",
+        "us",
+        "u.s.",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "amb.",
+        "ambassador-at-large",
+        "at",
+        "large",
+        "chief-of-mission",
+        "principal-officer",
+        "ministercounselor",
+        "minister-counselor",
+        "ministercounsellor",
+        "dep",
+        "dir",
+        "depdir",
+        "acting-director",
+        "sr.",
+        "sr",
+        "ambassador/dcm",
+        "chargé,",
+        "chargé-d'affaires",
+        "embassy",
+        "consulate",
+        "mission",
+        "post",
+        "staff",
+        "ecopol",
+        "polecon/chief",
+        "pmo",
+        "pmoff",
+        "econ/pol",
+        "poleconcouns",
+        "pol/econcouns",
+        "rmas",
+        "rmo",
+        "refcoord",
+    ]
 }
-_PARTICLES = {"de", "da", "del", "della", "der", "van", "von", "bin", "al", "el", "la", "le", "du", "dos", "das", "di", "ter", "ten"}
-_NAME_TOKEN = re.compile(r"^(?:[A-Z][A-Za-z'’\-]*\.?|[A-Z]\.(?:[A-Z]\.)*|(?:Mc|Mac|O')[A-Z][a-z]+)$")
+_PARTICLES = {
+    "de",
+    "da",
+    "del",
+    "della",
+    "der",
+    "van",
+    "von",
+    "bin",
+    "al",
+    "el",
+    "la",
+    "le",
+    "du",
+    "dos",
+    "das",
+    "di",
+    "ter",
+    "ten",
+}
+_NAME_TOKEN = re.compile(
+    r"^(?:[A-Z][A-Za-z'’\-]*\.?|[A-Z]\.(?:[A-Z]\.)*(?:[A-Z][A-Za-z'’\-]+)?|(?:Mc|Mac|O')[A-Z][a-z]+)$"
+)
+# "... David C. Litt for r" + page break + "easons 1.4": a word cut by the source.
+_CUT_REASONS = re.compile(r"\s+for\s+r\w*\s*$")
 
 
 def _is_title_word(token: str) -> bool:
@@ -166,8 +340,8 @@ def parse_classified_by(text: str) -> list[str]:
     m = _CLASSIFIED_BY.search(text or "")
     if not m:
         return []
-    chunk = text[m.end() : m.end() + 400]
-    chunk = chunk.split("\n\n")[0]
+    chunk = text[m.end() : m.end() + 400].lstrip()
+    chunk = _CUT_REASONS.sub("", chunk.split("\n\n")[0])
     # The line sometimes repeats itself: "CLASSIFIED BY: CLASSIFIED BY POLITICAL ...".
     chunk = _CLASSIFIED_BY.sub("", chunk, count=1) if _CLASSIFIED_BY.match(chunk) else chunk
     end = _NAME_END.search(chunk)
@@ -195,8 +369,8 @@ def parse_reasons(text: str) -> str | None:
     m = _CLASSIFIED_BY.search(text or "")
     if not m:
         return None
-    chunk = text[m.end() : m.end() + 500].split("\n\n")[0]
-    r = _REASONS.search(chunk)
+    chunk = text[m.end() : m.end() + 500].lstrip()
+    r = _REASONS.search(chunk.split("\n\n")[0]) or _REASONS.search(chunk.replace("\n\n", ""))
     if not r:
         return None
     return collapse_spaces(r.group("r")).rstrip(" .,;")
@@ -220,10 +394,7 @@ def parse_summary(text: str) -> str | None:
     start = _SUMMARY_START.search(body)
     if start:
         end = _SUMMARY_END.search(body, start.end())
-        if end:
-            raw = body[start.end() : end.start()]
-        else:
-            raw = _paragraph_from(body, start.end())
+        raw = body[start.end() : end.start()] if end else _paragraph_from(body, start.end())
     else:
         end = _SUMMARY_END.search(body)
         if not end:
@@ -260,17 +431,61 @@ def _paragraph_start_before(body: str, pos: int) -> int:
 # --- signers --------------------------------------------------------------------
 
 _TRAILER_LINE = re.compile(
-    r"^(?:BT|NNNN|#\d+|\d{4}|(?:UN)?CLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|NOFORN|SIPDIS|"
-    r"SENSITIVE|END(?: OF)? (?:CABLE|TEXT|MESSAGE).*|ADP\d*.*|NOTE BY .*)$",
+    r"^(?:BT|NNNN|#\d+|\d{4}|(?:UN)?CLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|NOFORN|SIPDIS|SENSITIVE"
+    r"|LIMITED OFFICIAL USE|END(?: OF)? (?:CABLE|TEXT|MESSAGE).*|ADP\d*.*|NOTE BY .*"
+    r"|=*\s*CABLE ENDS\s*=*|\*+\s*MISSING SECTION.*|[\W_]+"
+    r"|\d{2,4}[A-Z]+\d+ - CLASSIFICATION: .*)$",
     re.IGNORECASE,
 )
 _NOT_NAMES = {
-    "END", "COMMENT", "SUMMARY", "SIPDIS", "NOFORN", "BT", "NNNN", "UNCLASSIFIED", "CONFIDENTIAL",
-    "SECRET", "UNCLAS", "EXDIS", "NODIS", "LIMDIS", "THANKS", "MINIMIZE", "CONSIDERED", "NOTE",
-    "ACTION", "INFO", "REQUEST", "TEXT", "CABLE", "MESSAGE", "ENDS", "QUOTE", "UNQUOTE", "PARA",
+    "END",
+    "COMMENT",
+    "SUMMARY",
+    "SIPDIS",
+    "NOFORN",
+    "BT",
+    "NNNN",
+    "UNCLASSIFIED",
+    "CONFIDENTIAL",
+    "SECRET",
+    "UNCLAS",
+    "EXDIS",
+    "NODIS",
+    "LIMDIS",
+    "THANKS",
+    "MINIMIZE",
+    "CONSIDERED",
+    "NOTE",
+    "ACTION",
+    "INFO",
+    "REQUEST",
+    "TEXT",
+    "CABLE",
+    "MESSAGE",
+    "ENDS",
+    "QUOTE",
+    "UNQUOTE",
+    "PARA",
+    "REGARDS",
+    "DONE",
+    "YES",
+    "NO",
+    "OK",
+    "AMEN",
+    "POINTS",
+    "TEXT.",
+    "SIGNED",
+    "SECTION",
+    "MISSING",
 }
-_SIGNATURE = re.compile(r"^([A-Z][A-Za-z'\-]+(?:[ /]+[A-Z][A-Za-z'\-]+\.?){0,2})$")
-_SIGNATURE_AFTER_SENTENCE = re.compile(r"[.!?)\]\"'](?:\s+)([A-Z][A-Z'\-]+(?:\s+[A-Z][A-Z'\-]+){0,2})\s*$")
+_PARTICLE = r"(?:van|von|de|da|del|du|le|la|di|al|el|bin|ter|ten|Van|Von|De|Da|Del|Du|Le|La|Di)"
+_SIGNATURE = re.compile(
+    rf"^((?:{_PARTICLE}[ ]+)?[A-Z][A-Za-z'\-]+(?:[ /]+(?:{_PARTICLE}[ ]+)?[A-Z][A-Za-z'\-]+\.?){{0,2}})"
+    r"(?:[ ]*\.|[ ]+\d{4}-\d\d-\d\d)?$"
+)
+_SIGNATURE_AFTER_SENTENCE = re.compile(
+    r"[.!?)\]\"'](?:\s+)([A-Z][A-Z'\-]+(?:\s+[A-Z][A-Z'\-]+){0,2}|[A-Z][a-z]{3,}(?:-[A-Z][a-z]+)?)\.?\s*$"
+)
 
 
 def parse_signers(text: str) -> list[str]:
@@ -282,19 +497,21 @@ def parse_signers(text: str) -> list[str]:
     if not lines:
         return []
     last = lines[-1]
-    candidate = None
+    candidates = []
     m = _SIGNATURE.match(last)
     if m and len(lines) > 1 and (last.isupper() or len(last.split()) <= 2):
-        candidate = m.group(1)
-    else:
-        m = _SIGNATURE_AFTER_SENTENCE.search(last)
-        if m:
-            candidate = m.group(1)
-    if not candidate:
-        return []
+        candidates.append(m.group(1))
+    m = _SIGNATURE_AFTER_SENTENCE.search(last)
+    if m:
+        candidates.append(m.group(1))
+    for candidate in candidates:
+        if _plausible_signature(candidate):
+            return [candidate.rstrip(".")]
+    return []
+
+
+def _plausible_signature(candidate: str) -> bool:
     words = candidate.replace("/", " ").split()
     if any(w.upper().strip(".") in _NOT_NAMES for w in words):
-        return []
-    if not candidate.isupper() and len(words) > 1:
-        return []
-    return [candidate]
+        return False
+    return candidate.isupper() or len(words) == 1 or bool(re.match(_PARTICLE, words[0]))

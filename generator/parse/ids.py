@@ -13,7 +13,9 @@ from functools import cache
 from generator.stations import station_spellings
 
 # Prefixes that name the kind of post, not the post: "AMEMBASSY HANOI" is HANOI.
-_POST_PREFIX = re.compile(r"^(?:AMEMBASSY|AMEMB|EMBASSY|AMCONSUL|AMCONGEN|USMISSION|USMISS)(?=[A-Z]{3})")
+_POST_PREFIX = re.compile(
+    r"^(?:AMEMBASSY|AMEMB|EMBASSY|AMCONSUL|AMCONGEN|USMISSION|USMISS)(?=[A-Z]{3})"
+)
 # "SECTION 01 OF 03" leaks into ids taken from a continuation banner, often
 # OCR-mangled ("SECION", "SECTON", "SETION", "SECTIO03OF03", "SECTION01O02").
 _SECTION = re.compile(r"^S[A-Z]{2,7}\d{1,2}O?F?\d{1,2}(?=[A-Z])")
@@ -40,7 +42,7 @@ def canonical_station(raw: str) -> str:
 
 
 def _two_digit_year(digits: str) -> str:
-    """"75" -> "75"; the dump's doubled "7575" -> "75"; "2007" -> "07"."""
+    """ "75" -> "75"; the dump's doubled "7575" -> "75"; "2007" -> "07"."""
     if len(digits) == 4:
         return digits[2:]
     return digits

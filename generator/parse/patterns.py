@@ -31,7 +31,7 @@ BANNER_LINE = re.compile(rf"^[ \t]*(?P<cls>{BANNER_CLASSIFICATION})(?P<rest>[^\n
 
 # A paragraph start: "1. (C)", "¶2. (S//NF)", "12) (SBU)", "3.  Text".
 PARAGRAPH_START = re.compile(
-    r"^[ \t]*(?:¶|\xb6|\?)?[ \t]*(?P<num>\d{1,3})[ \t]*[.)][ \t]+"
+    r"^[ \t]*(?:¶|\xb6|\?)?[ \t]*(?P<num>\d{1,3})[ \t]*[.)](?:[ \t]+|(?=\())"
     r"(?:\((?P<mark>[A-Z]{1,4}(?:[ ]?//?[ ]?[A-Z]{1,8})*)\)[ \t]*)?",
     re.MULTILINE,
 )

@@ -31,7 +31,9 @@ _BLOCK_END = re.compile(
     re.IGNORECASE,
 )
 # An item label inside the block: "A.", "(A)", "B)", "AA.".
-_LABEL = re.compile(r"(?:(?<=[\s¶])|^)(?:\((?P<p>[A-Z]{1,2}|\d{1,2})\)|(?P<d>[A-Z]{1,2})[.)])(?=\s|$)")
+_LABEL = re.compile(
+    r"(?:(?<=[\s¶])|^)(?:\((?P<p>[A-Z]{1,2}|\d{1,2})\)|(?P<d>[A-Z]{1,2})[.)])(?=\s|$)"
+)
 _MAX_BLOCK = 3000
 _INLINE_END = re.compile(r"\b(?:CLASSIFIED[ \t]+BY|DERIVED[ \t]+FROM)\b", re.IGNORECASE)
 
@@ -74,9 +76,7 @@ def _continues_block(line: str) -> bool:
     """After a blank line, does this line still belong to the REF block?"""
     stripped = line.strip().lstrip("¶")
     return bool(
-        _LABEL.match(stripped)
-        or _REF_START.match(stripped)
-        or _citation_pattern().match(stripped)
+        _LABEL.match(stripped) or _REF_START.match(stripped) or _citation_pattern().match(stripped)
     )
 
 

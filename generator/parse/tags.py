@@ -15,7 +15,9 @@ from generator.glossary import known_tags
 
 _TAGS_LINE = re.compile(r"(?:^|(?<=\n))[ \t]*TAGS?(?:[ \t]*:[ \t]*|[ \t]+)(?P<first>[^\n]*)", re.I)
 # What ends a tags line that ran into the next field (flattened text).
-_NEXT_FIELD = re.compile(r"\b(?:SUBJ(?:ECT)?\s*:|SUBJECT\b|REF(?:S|TEL)?\s*:|CLASSIFIED\s+BY|E\.O\.)", re.I)
+_NEXT_FIELD = re.compile(
+    r"\b(?:SUBJ(?:ECT)?\s*:|SUBJECT\b|REF(?:S|TEL)?\s*:|CLASSIFIED\s+BY|E\.O\.)", re.I
+)
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9\-']*|,|\(|\)")
 
 

@@ -49,7 +49,7 @@ def remove_furniture(body: str) -> str:
 
 # Header fields that ran together once their line breaks were gone.
 _INLINE_FIELD = re.compile(
-    r"[ ]?(?=(?:TAGS|SUBJECT|REF|REFS|E\.O\.[ ]1\d{4}):|Classified[ ]By:|CLASSIFIED[ ]BY:)"
+    r"[ ]?(?=(?:TAGS|SUBJECT|SUBJ|REF|REFS|E\.O\.[ ]1\d{4}):|Classified[ ]By:|CLASSIFIED[ ]BY:)"
     r"|(?<=\d)(?=SIPDIS|NOFORN|SENSITIVE)"
 )
 
@@ -68,7 +68,9 @@ def restore_lost_newlines(flat: str) -> str:
     text = re.sub(r" {2,}", "\n\n", text)
     # "1.  (C) Text": the two spaces after a paragraph number are not a line break.
     text = re.sub(r"(?m)^([ \t]*\d{1,3}\.)\n\n", r"\1 ", text)
-    return _INLINE_FIELD.sub("\n", text)
+    text = _INLINE_FIELD.sub("\n", text)
+    # "TAGS:  PREL" and "SUBJECT:  X": a field's value is on the field's line.
+    return re.sub(r"(?m)^([ \t]*(?:TAGS|SUBJECT|SUBJ|REF|REFS)[ \t]*:)\n\n", r"\1 ", text)
 
 
 def collapse_spaces(text: str) -> str:

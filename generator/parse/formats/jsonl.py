@@ -72,7 +72,9 @@ def _source(record: dict, body: str, where: str) -> Source:
             meta[key] = value
     warnings = []
     if "id" in meta and not _CABLE_ID.match(str(meta["id"]).strip().upper()):
-        warnings.append(f"the record's id {str(meta['id'])[:40]!r} is not a cable id; id made from the text")
+        warnings.append(
+            f"the record's id {str(meta['id'])[:40]!r} is not a cable id; id made from the text"
+        )
         del meta["id"]
     header = _first(record, FIELD_NAMES["header"]) or ""
     return Source(

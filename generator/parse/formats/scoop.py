@@ -1,11 +1,11 @@
 """Scoop's Cablegate extracts: a title line, a partial-extract note, a site footer.
 
-    Cablegate: Your Meeting with Canadian Defense Minister
-    This record is a partial extract of the original cable. ...
-    C O N F I D E N T I A L SECTION 01 OF 02 OTTAWA 000049
-    ...
-    © Scoop Media
-    (the site's headlines: not part of the cable)
+Cablegate: Your Meeting with Canadian Defense Minister
+This record is a partial extract of the original cable. ...
+C O N F I D E N T I A L SECTION 01 OF 02 OTTAWA 000049
+...
+© Scoop Media
+(the site's headlines: not part of the cable)
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import re
 from generator.parse.source import Source
 
 _TITLE = re.compile(r"\A\s*Cablegate:[ \t]*(?P<title>[^\n]*)\n")
-_PARTIAL = re.compile(r"^[ \t]*This record is a partial extract of the original cable\.[^\n]*\n", re.M)
+_PARTIAL = re.compile(
+    r"^[ \t]*This record is a partial extract of the original cable\.[^\n]*\n", re.M
+)
 _FOOTER = re.compile(r"^[ \t]*(?:©|\(c\)|&copy;)[ \t]*Scoop Media\b", re.M | re.I)
 
 

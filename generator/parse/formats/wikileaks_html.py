@@ -15,10 +15,13 @@ from generator.parse.source import Source
 
 _TABLE = re.compile(r"<table\s+class=['\"]cable['\"][^>]*>(?P<table>.*?)</table>", re.S | re.I)
 _CELL = re.compile(r"<t([hd])[^>]*>(.*?)</t\1>", re.S | re.I)
+_HEADING = re.compile(r"<h3>\s*Viewing cable\s+[^,<]*,(?P<subject>[^<]*)</h3>", re.I)
 _PRE = re.compile(r"<pre[^>]*>(?P<pre>.*?)</pre>", re.S | re.I)
 _TAG = re.compile(r"<[^>]+>")
 # The viewer links every paragraph-like line with a pilcrow anchor of its own.
-_PARAGRAPH_ANCHOR = re.compile(r"<a\s+id=['\"]par\d+['\"][^>]*>\s*(?:¶|&para;|&#182;)?\s*</a>", re.I)
+_PARAGRAPH_ANCHOR = re.compile(
+    r"<a\s+id=['\"]par[0-9A-Za-z]+['\"][^>]*>\s*(?:¶|&para;|&#182;)?\s*</a>", re.I
+)
 
 _COLUMNS = {
     "reference id": "id",
@@ -53,6 +56,13 @@ def read_wikileaks_page(text: str, path: str | None) -> Source | None:
         header, body = "", pres[0]
     else:
         header, body = "", ""
+    heading = _HEADING.search(text)
     return Source(
-        body=body, header=header, source_format="wikileaks-html", source_path=path, meta=meta
+        body=body,
+        header=header,
+        source_format="wikileaks-html",
+        source_path=path,
+        meta=meta,
+        # The viewer's own title: used when the text has no SUBJECT line.
+        fallback_subject=" ".join(_text_of(heading.group("subject")).split()) if heading else "",
     )
