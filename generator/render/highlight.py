@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -24,7 +24,19 @@ CSS_CLASS = "highlight"
 
 @cache
 def _formatter() -> HtmlFormatter:
-    return HtmlFormatter(cssclass=CSS_CLASS, style=STYLE, wrapcode=True)
+    return HtmlFormatter(cssclass=CSS_CLASS, style=STYLE)
+
+
+@cache
+def _bare_formatter() -> HtmlFormatter:
+    # Tokens only: we write the <pre> ourselves, so Markdown keeps it as the block.
+    return HtmlFormatter(nowrap=True)
+
+
+def _block(code: str, lexer: Lexer, language: str = "") -> Markup:
+    spans = highlight(code, lexer, _bare_formatter())
+    label = f' class="language-{escape(language)}"' if language else ""
+    return Markup(f'<pre class="{CSS_CLASS}"><code{label}>{spans}</code></pre>\n')
 
 
 @cache
@@ -34,7 +46,7 @@ def _cable_lexer() -> Lexer:
 
 def highlight_cable(text: str) -> Markup:
     """The raw telegram (routing header and body) as highlighted HTML."""
-    return Markup(highlight(text, _cable_lexer(), _formatter()))
+    return _block(text, _cable_lexer(), "cable")
 
 
 def highlight_code(code: str, language: str) -> Markup:
@@ -45,7 +57,7 @@ def highlight_code(code: str, language: str) -> Markup:
         lexer = get_lexer_by_name(language) if language else TextLexer()
     except ClassNotFound:
         lexer = TextLexer()
-    return Markup(highlight(code, lexer, _formatter()))
+    return _block(code, lexer, language)
 
 
 def stylesheet() -> str:
