@@ -12,12 +12,13 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import date, datetime
+from pathlib import Path
 
 from generator.model import Cable, Paragraph, Reference
 from generator.parse import fields
 from generator.parse.classification import classification_from, normalise_classification
 from generator.parse.dates import infer_created, parse_datetime
-from generator.parse.ids import canonical_id, canonical_station, full_year, make_id
+from generator.parse.ids import canonical_id, canonical_station, full_year, make_id, split_id
 from generator.parse.patterns import BANNER_LINE, DTG, MONTHS, PARAGRAPH_START
 from generator.parse.references import parse_reference_items
 from generator.parse.source import Source
@@ -53,10 +54,11 @@ def assemble(src: Source) -> Cable:
 
     created = _created(src, header, warnings)
     decl = fields.parse_declassify_on(clean)
+    name_year = _year_from_file_name(src.source_path, station, serial)
     if created is None and not src.meta.get("id"):
         undated_refs = _references(src, clean, None, None)
-        created = _infer(clean, undated_refs, decl, warnings)
-    year = created.year if created else None
+        created = _infer(clean, undated_refs, decl, name_year, warnings)
+    year = created.year if created else name_year
 
     cable_id, raw_id = _cable_id(src, year, station, serial, warnings)
     if cable_id and not station:
@@ -216,11 +218,32 @@ def _released(src: Source) -> date | None:
     return parsed.date() if parsed else None
 
 
+def _year_from_file_name(path: str | None, station: str, serial: int | None) -> int | None:
+    """The year of a file named after its cable ("00ANKARA8112.txt"), if it is that cable."""
+    if not path:
+        return None
+    stem = Path(path.rsplit(":", 1)[0] if path.endswith(tuple("0123456789")) else path).stem
+    parts = split_id(canonical_id(stem))
+    if parts is None:
+        return None
+    yy, name_station, name_serial = parts
+    if (station and name_station != station) or (serial and name_serial != serial):
+        return None
+    return full_year(int(yy))
+
+
 def _infer(
-    body: str, references: list[Reference], decl: str | None, warnings: list[str]
+    body: str,
+    references: list[Reference],
+    decl: str | None,
+    name_year: int | None,
+    warnings: list[str],
 ) -> datetime | None:
     ref_years = [full_year(int(r.id[:2])) for r in references if r.id and r.id[:2].isdigit()]
-    inferred = infer_created(body, ref_years, decl)
+    inferred = infer_created(body, ref_years if name_year is None else [], decl)
+    if name_year is not None and (inferred is None or inferred.year != name_year):
+        warnings.append(f"no date in the source: the year {name_year} is taken from the file name")
+        return None
     if inferred is None:
         warnings.append("no date in the source and none could be inferred from the text")
         return None

@@ -101,9 +101,24 @@ def infer_created(body: str, ref_years: list[int], declassify_on: str | None) ->
     return None
 
 
+_RANGE_AFTER = re.compile(r"\s*[-/]\s*\d")
+_YEAR = re.compile(r"(?<!\d)(?:19[6-9]|20[01])\d(?!\d)")
+
+
+def _past_mentions(body: str):
+    """_PAST_MENTION matches, looked for only around the years the text has."""
+    for year in _YEAR.finditer(body):
+        m = _PAST_MENTION.search(body, max(0, year.start() - 40), year.end())
+        while m and m.end() < year.end():
+            m = _PAST_MENTION.search(body, m.start() + 1, year.end())
+        # endpos hides what follows the year from the pattern's own lookahead.
+        if m and m.end() == year.end() and not _RANGE_AFTER.match(body, year.end()):
+            yield m
+
+
 def _latest_past_mention(body: str, horizon: int | None) -> date | None:
     latest: date | None = None
-    for m in _PAST_MENTION.finditer(body):
+    for m in _past_mentions(body):
         year = int(m.group("year"))
         if horizon is not None and year > horizon:
             continue

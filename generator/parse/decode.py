@@ -9,6 +9,8 @@ from __future__ import annotations
 import codecs
 
 _BINARY_SAMPLE = 8192
+# Every byte but the control characters a text file does not contain.
+_NOT_CONTROL = bytes(b for b in range(256) if b >= 32 or b in (9, 10, 12, 13))
 
 
 def looks_binary(data: bytes) -> bool:
@@ -16,7 +18,7 @@ def looks_binary(data: bytes) -> bool:
     sample = data[:_BINARY_SAMPLE]
     if b"\x00" in sample:
         return True
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    controls = len(sample.translate(None, _NOT_CONTROL))
     return bool(sample) and controls / len(sample) > 0.05
 
 

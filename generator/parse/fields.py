@@ -383,7 +383,7 @@ _SUMMARY_START = re.compile(
     r"(?:[ \t]+REQUEST)?|INTRODUCTION))?[ \t]*(?::|\.|-{1,2}|\n)",
     re.IGNORECASE,
 )
-_SUMMARY_END = re.compile(r"\(?\bEND\s+(?:OF\s+)?SUMMARY\b\)?\.?", re.IGNORECASE)
+_SUMMARY_END = re.compile(r"\b[Ee][Nn][Dd]\s+(?:[Oo][Ff]\s+)?[Ss][Uu][Mm][Mm][Aa][Rr][Yy]\b")
 
 
 def parse_summary(text: str) -> str | None:
@@ -400,7 +400,7 @@ def parse_summary(text: str) -> str | None:
         if not end:
             return None
         raw = body[_paragraph_start_before(body, end.start()) : end.start()]
-    summary = _LEADING_MARKING.sub("", _strip_paragraph_number(raw.strip()))
+    summary = _LEADING_MARKING.sub("", _strip_paragraph_number(raw.strip().removesuffix("(")))
     summary = collapse_spaces(summary).strip(" -:")
     return summary or None
 

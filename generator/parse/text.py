@@ -10,6 +10,7 @@ wraps across a page break reads as one block.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from generator.parse.patterns import BANNER_CLASSIFICATION
 
@@ -31,20 +32,30 @@ _CONTINUATION_BANNER = re.compile(
     rf"^[ \t]*{BANNER_CLASSIFICATION}[ \t]+SECTION[ \t]+0*(?:[2-9]|[1-9]\d)[ \t]+OF[ \t]+\d+\b.*$",
     re.MULTILINE,
 )
-_TRAILING_SPACE = re.compile(r"[ \t\xa0]+$", re.MULTILINE)
 
 
 def normalise_newlines(text: str) -> str:
     """One newline convention, no trailing blanks, no NULs or form feeds."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\x00", "").replace("\f", "\n")
-    return _TRAILING_SPACE.sub("", text)
+    return "\n".join(line.rstrip(" \t\xa0") for line in text.split("\n"))
 
 
+@lru_cache(maxsize=8)
 def remove_furniture(body: str) -> str:
-    """The body without page-break lines and repeated section banners."""
-    body = _PAGE_HEADER.sub("", _PAGE_BREAK.sub("", body))
-    return _CONTINUATION_BANNER.sub("", body)
+    """The body without page-break lines and repeated section banners.
+
+    Cached: every field parser cleans the text it is given, and when a whole
+    cable is parsed they are all given the same string.
+    """
+    # Cheap substring tests first: most cables have no furniture at all.
+    if "PAGE" in body:
+        body = _PAGE_HEADER.sub("", body)
+    if " OF " in body:
+        body = _PAGE_BREAK.sub("", body)
+    if "SECTION" in body:
+        body = _CONTINUATION_BANNER.sub("", body)
+    return body
 
 
 # Header fields that ran together once their line breaks were gone.
