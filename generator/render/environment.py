@@ -26,7 +26,14 @@ import jinja2.meta
 from generator.config import SiteConfig
 from generator.errors import UserError
 
-BUILTIN_THEMES = Path(__file__).resolve().parents[2] / "themes"
+def _builtin_themes() -> Path:
+    """The shipped themes: the repository's themes/ in a checkout, else the installed copy."""
+    package = Path(__file__).resolve().parents[1]
+    checkout = package.parent / "themes"
+    return checkout if (checkout / "default").is_dir() else package / "themes"
+
+
+BUILTIN_THEMES = _builtin_themes()
 
 
 def theme_folders(config: SiteConfig, kind: str) -> list[Path]:
