@@ -13,8 +13,7 @@ from generator.archive import Archive
 from generator.urls import Urls
 
 WIDTH = 960
-HEIGHT = 160
-AXIS = 20
+HEIGHT = 140
 # A month with a single cable must still show among months with thousands.
 MIN_BAR = 2.0
 
@@ -32,7 +31,9 @@ class Bar:
 
 @dataclass(frozen=True, slots=True)
 class Tick:
-    x: float
+    """A year label, placed in HTML under the chart so it stays legible at any width."""
+
+    percent: float
     label: str
 
 
@@ -54,7 +55,7 @@ def timeline(archive: Archive, urls: Urls) -> Timeline | None:
     first, last = months[0], months[-1]
     span = (last[0] - first[0]) * 12 + (last[1] - first[1]) + 1
     slot = WIDTH / span
-    plot = HEIGHT - AXIS
+    plot = HEIGHT
     peak = max(len(f.keys) for f in archive.months.values())
     bars = []
     for (year, month), facet in sorted(archive.months.items()):
@@ -76,23 +77,20 @@ def timeline(archive: Archive, urls: Urls) -> Timeline | None:
         width=WIDTH,
         height=HEIGHT,
         bars=tuple(bars),
-        ticks=_ticks(first, last, slot),
+        ticks=_ticks(first, last, span),
         peak=peak,
         summary=f"Cables per month from {first[0]} to {last[0]}; the busiest month has {peak}.",
     )
 
 
-def _ticks(first: tuple[int, int], last: tuple[int, int], slot: float) -> tuple[Tick, ...]:
+def _ticks(first: tuple[int, int], last: tuple[int, int], span: int) -> tuple[Tick, ...]:
+    """Round years (every 1, 2, 5, 10… so at most ~8 labels), at each January."""
     years = last[0] - first[0] + 1
-    step = next(s for s in (1, 2, 5, 10, 20, 50) if years / s <= 12)
+    step = next(s for s in (1, 2, 5, 10, 20, 50) if years / s <= 8)
     ticks = []
     for year in range(first[0], last[0] + 1):
-        if year % step == 0 or year == first[0]:
-            index = (year - first[0]) * 12 + (1 - first[1])
-            ticks.append(Tick(x=round(max(0, index) * slot, 2), label=str(year)))
-    # Labels closer than ~40 px overlap; keep the first one.
-    kept: list[Tick] = []
-    for tick in ticks:
-        if not kept or tick.x - kept[-1].x >= 40:
-            kept.append(tick)
-    return tuple(kept)
+        index = (year - first[0]) * 12 + (1 - first[1])
+        # A label needs room on both sides: skip those hugging the chart's edges.
+        if year % step == 0 and 0.04 <= index / span <= 0.96:
+            ticks.append(Tick(percent=round(100 * index / span, 2), label=str(year)))
+    return tuple(ticks)

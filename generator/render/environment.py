@@ -26,6 +26,7 @@ import jinja2.meta
 from generator.config import SiteConfig
 from generator.errors import UserError
 
+
 def _builtin_themes() -> Path:
     """The shipped themes: the repository's themes/ in a checkout, else the installed copy."""
     package = Path(__file__).resolve().parents[1]

@@ -13,6 +13,18 @@ from generator.model import Cable, Paragraph
 # A line that starts a list item keeps its own line when a paragraph is reflowed.
 _ITEM_START = re.compile(r"^\s*(--|-\s|\*\s|\(?[A-Za-z0-9]{1,3}[.)]\s|[•·]\s)")
 _BLANK_LINES = re.compile(r"\n\s*\n")
+# Telegrams draw section headings between rules of dashes: "------ HEADING ------".
+_RULE = re.compile(r"^\s*[-_=*]{3,}[\s\-_=*]*$")
+_RULED_HEADING = re.compile(r"^\s*[-_=*]{3,}[\s\-_=*]*(?P<title>.*?)[\s\-_=*]*[-_=*]{3,}\s*$")
+_MAX_HEADING = 120
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A line of a reflowed paragraph; `heading` for a ruled section title."""
+
+    text: str
+    heading: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +35,12 @@ class ShownParagraph:
     number: int | None
     marking: str | None
     level: str
-    lines: tuple[str, ...]
+    lines: tuple[Line, ...]
+
+    @property
+    def is_heading(self) -> bool:
+        """An unnumbered block that is only a ruled section title."""
+        return self.number is None and len(self.lines) == 1 and self.lines[0].heading
 
 
 def paragraphs_for(cable: Cable) -> list[ShownParagraph]:
@@ -69,28 +86,42 @@ def unique_anchor(anchor: str, used: set[str]) -> str:
     return candidate
 
 
-def reflow(text: str) -> tuple[str, ...]:
+def reflow(text: str) -> tuple[Line, ...]:
     """Join a telegram's hard-wrapped lines into running text.
 
     Telegrams wrap at ~70 columns; keeping those breaks makes prose ragged on
     any other width. List items ("-- ", "A. ") and blank-line breaks stay
-    separate lines, so structure survives.
+    separate lines, so structure survives; rules of dashes are dropped and
+    the title they frame becomes a heading line.
     """
-    lines: list[str] = []
+    lines: list[Line] = []
     current: list[str] = []
+    ruled = False
+
+    def flush(heading: bool = False) -> None:
+        if current:
+            joined = " ".join(current)
+            lines.append(Line(joined, heading and len(joined) <= _MAX_HEADING))
+            current.clear()
+
     for raw in text.splitlines():
         line = raw.strip()
+        framed = _RULED_HEADING.match(line)
+        if framed and framed.group("title").strip() and not _RULE.match(line):
+            flush()
+            lines.append(Line(framed.group("title").strip(), True))
+            continue
+        if _RULE.match(line):
+            flush(heading=ruled)  # the text between two rules is their title
+            ruled = not ruled
+            continue
         if not line:
-            if current:
-                lines.append(" ".join(current))
-                current = []
+            flush()
             continue
         if current and _ITEM_START.match(line):
-            lines.append(" ".join(current))
-            current = []
+            flush()
         current.append(line)
-    if current:
-        lines.append(" ".join(current))
+    flush()
     return tuple(lines)
 
 
