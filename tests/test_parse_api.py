@@ -138,6 +138,14 @@ def test_multiword_station_aliases() -> None:
             ["PGOV", "PREL", "KDEM", "IZ"],
         ),
         ("no tags here", []),
+        # from the dev corpus: a field run onto the E.O. line (05BRASILIA1682)
+        ("E.O. 12958: N/A TAGS: ECON EFIN\n\nSUBJECT: X", ["ECON", "EFIN"]),
+        # four letters are a tag, not two countries (09BRASILIA1038, 09BRASILIA1100)
+        ("TAGS: KNUP PARM MASC", ["KNUP", "PARM", "MASC"]),
+        # words that are not tags stay words unless they name a person (02ROME1196)
+        ("TAGS PHUM, OPRC, OPRC, IT, ITPHUM, HUMAN RIGHTS", ["PHUM", "OPRC", "IT", "HUMAN", "RIGHTS"]),
+        ("TAGS: PGOV ITALIAN POLITICS", ["PGOV", "ITALIAN", "POLITICS"]),
+        ("TAGS: PREL KPAO OVIP (CLINTON, HILLARY)", ["PREL", "KPAO", "OVIP", "CLINTON, HILLARY"]),
     ],
 )
 def test_parse_tags(text: str, expected: list[str]) -> None:

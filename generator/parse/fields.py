@@ -132,175 +132,25 @@ _NAME_END = re.compile(
     re.IGNORECASE,
 )
 # Words that are part of a title or office, not of a name.
-_TITLE_WORDS = {
-    w.lower()
-    for w in [
-        "acting",
-        "deputy",
-        "chief",
-        "of",
-        "mission",
-        "dcm",
-        "charge",
-        "chargé",
-        "d'affaires",
-        "daffaires",
-        "a.i.",
-        "ai",
-        "ambassador",
-        "amb",
-        "political",
-        "politicalofficer",
-        "economic",
-        "econ",
-        "pol",
-        "polec",
-        "polecon",
-        "econpol",
-        "officer",
-        "off",
-        "poloff",
-        "econoff",
-        "polcouns",
-        "econcouns",
-        "polcounselor",
-        "counselor",
-        "counsellor",
-        "minister",
-        "consul",
-        "general",
-        "consulgeneral",
-        "cg",
-        "pc",
-        "ec",
-        "section",
-        "head",
-        "director",
-        "assistant",
-        "secretary",
-        "under",
-        "principal",
-        "regional",
-        "affairs",
-        "senior",
-        "advisor",
-        "adviser",
-        "coordinator",
-        "special",
-        "envoy",
-        "representative",
-        "permanent",
-        "alternate",
-        "attache",
-        "attaché",
-        "defense",
-        "military",
-        "public",
-        "management",
-        "consular",
-        "legal",
-        "rso",
-        "pao",
-        "dao",
-        "dhs",
-        "mgt",
-        "the",
-        "and",
-        "for",
-        "by",
-        "a",
-        "an",
-        "classified",
-        "interim",
-        "acting/dcm",
-        "ps",
-        "pol/econ",
-        "pol-econ",
-        "pol/mil",
-        "polmil",
-        "polmiloff",
-        "politico-military",
-        "economics",
-        "commercial",
-        "agricultural",
-        "labor",
-        "labour",
-        "officer-in-charge",
-        "in",
-        "charge",
-        "deputy-chief",
-        "office",
-        "bureau",
-        "division",
-        "unit",
-        "team",
-        "leader",
-        "spokesman",
-        "spokesperson",
-        "usun",
-        "nato",
-        "usnato",
-        "us",
-        "u.s.",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "amb.",
-        "ambassador-at-large",
-        "at",
-        "large",
-        "chief-of-mission",
-        "principal-officer",
-        "ministercounselor",
-        "minister-counselor",
-        "ministercounsellor",
-        "dep",
-        "dir",
-        "depdir",
-        "acting-director",
-        "sr.",
-        "sr",
-        "ambassador/dcm",
-        "chargé,",
-        "chargé-d'affaires",
-        "embassy",
-        "consulate",
-        "mission",
-        "post",
-        "staff",
-        "ecopol",
-        "polecon/chief",
-        "pmo",
-        "pmoff",
-        "econ/pol",
-        "poleconcouns",
-        "pol/econcouns",
-        "rmas",
-        "rmo",
-        "refcoord",
-    ]
-}
-_PARTICLES = {
-    "de",
-    "da",
-    "del",
-    "della",
-    "der",
-    "van",
-    "von",
-    "bin",
-    "al",
-    "el",
-    "la",
-    "le",
-    "du",
-    "dos",
-    "das",
-    "di",
-    "ter",
-    "ten",
-}
+_TITLE_WORDS = frozenset(
+    """
+    acting deputy chief of mission dcm charge chargé d'affaires daffaires a.i. ai ambassador
+    amb political politicalofficer economic econ pol polec polecon econpol officer off poloff
+    econoff polcouns econcouns polcounselor counselor counsellor minister consul general
+    consulgeneral cg pc ec section head director assistant secretary under principal regional
+    affairs senior advisor adviser coordinator special envoy representative permanent alternate
+    attache attaché defense military public management consular legal rso pao dao dhs mgt the
+    and for by classified interim acting/dcm ps pol/econ pol-econ pol/mil polmil polmiloff
+    politico-military economics commercial agricultural labor labour officer-in-charge in
+    charge deputy-chief office bureau division unit team leader spokesman spokesperson usun
+    nato usnato us u.s. mr mrs ms dr amb. ambassador-at-large at large chief-of-mission
+    principal-officer ministercounselor minister-counselor ministercounsellor dep dir depdir
+    acting-director sr. sr ambassador/dcm chargé, chargé-d'affaires embassy consulate mission
+    post staff ecopol polecon/chief pmo pmoff econ/pol poleconcouns pol/econcouns rmas rmo
+    refcoord affaires d' cda a.i mincouns mc counselor,
+    """.split()
+)
+_PARTICLES = frozenset("de da del della der van von bin al el la le du dos das di ter ten".split())
 _NAME_TOKEN = re.compile(
     r"^(?:[A-Z][A-Za-z'’\-]*\.?|[A-Z]\.(?:[A-Z]\.)*(?:[A-Z][A-Za-z'’\-]+)?|(?:Mc|Mac|O')[A-Z][a-z]+)$"
 )
@@ -308,14 +158,20 @@ _NAME_TOKEN = re.compile(
 _CUT_REASONS = re.compile(r"\s+for\s+r\w*\s*$")
 
 
-def _is_title_word(token: str) -> bool:
-    t = token.strip(",.;:()").lower()
-    return t in _TITLE_WORDS or "/" in t
+def _is_title_word(token: str, mixed_case: bool) -> bool:
+    t = token.strip(",;:()").rstrip(".").lower()
+    if t in _TITLE_WORDS or "/" in t:
+        return True
+    # In mixed-case text an all-capitals word is an office ("DCM", "CDA",
+    # "POLECON"); names are written capitalised. Initials ("A.") are names.
+    bare = token.strip(",;:().")
+    return mixed_case and len(bare) >= 2 and bare.isupper() and bare.isalpha()
 
 
 def _name_from_phrase(phrase: str) -> str:
     """The personal name that ends a phrase like "Acting DCM Marc Wall"."""
     tokens = phrase.replace("\n", " ").split()
+    mixed_case = any(c.islower() for c in phrase)
     name: list[str] = []
     for token in reversed(tokens):
         clean = token.strip(",;:()")
@@ -324,7 +180,7 @@ def _name_from_phrase(phrase: str) -> str:
         if clean.lower() in _PARTICLES and name:
             name.append(clean)
             continue
-        if _is_title_word(clean) or not _NAME_TOKEN.match(clean):
+        if _is_title_word(clean, mixed_case) or not _NAME_TOKEN.match(clean):
             break
         name.append(clean)
     while name and name[-1].lower() in _PARTICLES:
@@ -370,7 +226,8 @@ def parse_reasons(text: str) -> str | None:
     if not m:
         return None
     chunk = text[m.end() : m.end() + 500].lstrip()
-    r = _REASONS.search(chunk.split("\n\n")[0]) or _REASONS.search(chunk.replace("\n\n", ""))
+    first = chunk.split("\n\n")[0].replace("\n", " ")
+    r = _REASONS.search(first) or _REASONS.search(chunk.replace("\n\n", "").replace("\n", " "))
     if not r:
         return None
     return collapse_spaces(r.group("r")).rstrip(" .,;")

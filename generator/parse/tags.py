@@ -13,7 +13,12 @@ from functools import cache
 
 from generator.glossary import known_tags
 
-_TAGS_LINE = re.compile(r"(?:^|(?<=\n))[ \t]*TAGS?(?:[ \t]*:[ \t]*|[ \t]+)(?P<first>[^\n]*)", re.I)
+# At the start of a line in any case ("Tags: prel pgov"), or upper case with
+# its colon after another field on the same line ("E.O. 12958: N/A TAGS: ECON").
+_TAGS_LINE = re.compile(
+    r"(?:(?:^|(?<=\n))[ \t]*(?i:TAGS?)(?:[ \t]*:[ \t]*|[ \t]+)|(?<=[ \t])TAGS?[ \t]*:[ \t]*)"
+    r"(?P<first>[^\n]*)"
+)
 # What ends a tags line that ran into the next field (flattened text).
 _NEXT_FIELD = re.compile(
     r"\b(?:SUBJ(?:ECT)?\s*:|SUBJECT\b|REF(?:S|TEL)?\s*:|CLASSIFIED\s+BY|E\.O\.)", re.I
@@ -49,25 +54,32 @@ def _is_tag(token: str) -> bool:
 
 
 def _tags_from_tokens(tokens: list[str]) -> list[str]:
+    """Tags in order; words after OVIP or in parentheses make one person tag."""
     tags: list[str] = []
     name: list[str] = []
+    person_context = False
 
     def flush_name() -> None:
-        if len(name) >= 2:
+        if len(name) >= 2 and person_context:
             tags.append(f"{name[0]}, {' '.join(name[1:])}")
-        elif name:
-            tags.append(name[0])
+        else:
+            tags.extend(name)
         name.clear()
 
     for token in tokens:
         if token in {",", "(", ")"}:
             # A comma inside a person tag ("RICE, CONDOLEEZZA") keeps the name open.
-            if token != "," or not name or len(name) > 1:
+            if token != "," or not name or len(name) > 1 or not person_context:
                 flush_name()
+            if token == "(":
+                person_context = True
+            elif token == ")":
+                person_context = False
             continue
         if _is_tag(token):
             flush_name()
             tags.append(token)
+            person_context = token == "OVIP"
             continue
         split = split_run(token)
         if split:
@@ -84,8 +96,12 @@ def _tags_from_tokens(tokens: list[str]) -> list[str]:
 
 @cache
 def split_run(token: str) -> tuple[str, ...] | None:
-    """Known tags that exactly make up a run such as "PHUMBA", or None."""
-    if len(token) < 4 or len(token) > 60 or not token.isalpha():
+    """Known tags that exactly make up a run such as "PHUMBA", or None.
+
+    Four letters are a tag of their own (KNUP, MASC), not two countries; and
+    a split into country codes only ("POLITICS" = PO LI TI CS) is a word.
+    """
+    if len(token) < 5 or len(token) > 60 or not token.isalpha():
         return None
     known = known_tags()
     best: dict[int, tuple[str, ...]] = {0: ()}
@@ -97,4 +113,6 @@ def split_run(token: str) -> tuple[str, ...] | None:
                 if end not in best or len(candidate) < len(best[end]):
                     best[end] = candidate
     result = best.get(len(token))
-    return result if result and len(result) > 1 else None
+    if not result or len(result) < 2 or all(len(tag) == 2 for tag in result):
+        return None
+    return result
