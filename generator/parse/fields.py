@@ -240,6 +240,7 @@ _SUMMARY_START = re.compile(
     r"(?:[ \t]+REQUEST)?|INTRODUCTION))?[ \t]*(?::|\.|-{1,2}|\n)",
     re.IGNORECASE,
 )
+_SUMMARY_WORD = re.compile(r"^\s*(?:BEGIN\s+)?SUMMARY\s*[:.\-]+\s*", re.IGNORECASE)
 _SUMMARY_END = re.compile(r"\b[Ee][Nn][Dd]\s+(?:[Oo][Ff]\s+)?[Ss][Uu][Mm][Mm][Aa][Rr][Yy]\b")
 
 
@@ -257,7 +258,10 @@ def parse_summary(text: str) -> str | None:
         if not end:
             return None
         raw = body[_paragraph_start_before(body, end.start()) : end.start()]
-    summary = _LEADING_MARKING.sub("", _strip_paragraph_number(raw.strip().removesuffix("(")))
+    # "SUMMARY\n-------\n\n1. (C) ...": a heading, then the numbered paragraph.
+    raw = raw.strip().removesuffix("(").lstrip("-= \n")
+    summary = _LEADING_MARKING.sub("", _strip_paragraph_number(raw))
+    summary = _SUMMARY_WORD.sub("", summary)
     summary = collapse_spaces(summary).strip(" -:")
     return summary or None
 
