@@ -1,0 +1,118 @@
+"""The import folder: what is already there, and writing cable files safely.
+
+Writes are atomic (a temporary file in the same folder, then `os.replace`),
+so an interrupted import leaves each file either as it was or complete,
+never half-written.  Nothing is written when the bytes would not change, so
+a re-import leaves files and their modification times alone.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from generator.importing.layout import UNDATED, is_untouched
+
+_YEAR = re.compile(r"^\d{4}$")
+_MONTH = re.compile(r"^\d{2}$")
+_CABLE_FILE = re.compile(r"^([0-9A-Z]+)\.txt$")
+
+
+class State(enum.Enum):
+    ABSENT = "absent"
+    SAME = "same"  # byte-identical to what would be written
+    OURS = "ours"  # written by an import and untouched since: safe to replace
+    EDITED = "edited"  # changed by someone, or never written by the importer
+
+
+def existing_cables(into: Path) -> dict[str, str]:
+    """id -> relative path of the cable files already laid out in `into`.
+
+    Lets a cable whose date changed at the source move to its new month
+    instead of leaving a stale copy (and a duplicate id) behind.  Only ids
+    and short paths are kept: tens of MB at the full release's size.
+    """
+    found: dict[str, str] = {}
+    for month_dir in _month_dirs(into):
+        rel_dir = month_dir.relative_to(into).as_posix()
+        with os.scandir(month_dir) as entries:
+            for entry in entries:
+                m = _CABLE_FILE.match(entry.name)
+                if m and entry.is_file(follow_symlinks=False):
+                    found.setdefault(m.group(1), f"{rel_dir}/{entry.name}")
+    return found
+
+
+def _month_dirs(into: Path) -> list[Path]:
+    dirs = []
+    if (into / UNDATED).is_dir():
+        dirs.append(into / UNDATED)
+    if not into.is_dir():
+        return dirs
+    for year in sorted(p for p in into.iterdir() if _YEAR.match(p.name) and p.is_dir()):
+        dirs.extend(sorted(m for m in year.iterdir() if _MONTH.match(m.name) and m.is_dir()))
+    return dirs
+
+
+def state_of(path: Path, data: bytes) -> State:
+    try:
+        old = path.read_bytes()
+    except FileNotFoundError:
+        return State.ABSENT
+    if old == data:
+        return State.SAME
+    return State.OURS if is_untouched(old) else State.EDITED
+
+
+def is_ours(path: Path) -> bool:
+    try:
+        return is_untouched(path.read_bytes())
+    except OSError:
+        return False
+
+
+class Writer:
+    """Atomic writes under one folder, remembering which folders exist."""
+
+    def __init__(self, into: Path) -> None:
+        self.into = into
+        self._made: set[Path] = set()
+
+    def write(self, relpath: str, data: bytes) -> None:
+        path = self.into / relpath
+        folder = path.parent
+        if folder not in self._made:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._made.add(folder)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(tmp, 0o666 & ~_umask())
+            os.replace(tmp, path)
+        except BaseException:
+            _remove_quietly(Path(tmp))
+            raise
+
+    def remove(self, relpath: str) -> None:
+        _remove_quietly(self.into / relpath)
+
+
+def _remove_quietly(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    # mkstemp makes 0600 files; imported cables should get the user's usual mode.
+    # The umask can only be read by setting it, so it is read once.
+    global _UMASK
+    if _UMASK is None:
+        _UMASK = os.umask(0)
+        os.umask(_UMASK)
+    return _UMASK
+
+
+_UMASK: int | None = None
