@@ -120,7 +120,8 @@ def test_dump_doubled_year_id_keeps_the_source_spelling_as_raw_id(tmp_path: Path
 
     assert meta["id"] == "75LIBREVILLE1895"
     assert meta["raw_id"] == "7575LIBREVILLE1895"
-    assert meta["source"] == f"{DUMP}:20"
+    # The file name and row: stable when the dump moves, and no home directory in it.
+    assert meta["source"] == "dump.csv:20"
     assert only_cable(path).id == "75LIBREVILLE1895"
 
 
@@ -277,6 +278,18 @@ def test_second_import_changes_nothing_and_touches_no_file(tmp_path: Path) -> No
     assert {p: p.stat().st_mtime_ns for p in into.rglob("*")} == before
     assert files_under(into) == contents
     assert report.exit_status == 0
+
+
+def test_the_same_dump_from_another_folder_changes_nothing(tmp_path: Path) -> None:
+    into = tmp_path / "cables"
+    run([DUMP], into)
+    moved = tmp_path / "elsewhere" / DUMP.name
+    moved.parent.mkdir()
+    shutil.copy(DUMP, moved)
+
+    report = run([moved], into)
+
+    assert (report.imported, report.updated, report.unchanged) == (0, 0, 3)
 
 
 def test_a_changed_row_updates_its_file(tmp_path: Path) -> None:

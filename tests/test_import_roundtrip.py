@@ -113,7 +113,9 @@ def test_imported_files_say_where_they_came_from(
     into, _ = imported
     text = (into / "1966/12/66BUENOSAIRES2481.txt").read_text()
 
-    assert f"\nsource: {dev_corpus / 'cables.csv'}:1\n" in text
+    assert "\nsource: dev/cables.csv:1\n" in text
+    page = (into / "2009/08/09BRASILIA1076.txt").read_text()
+    assert "\nsource: dev/wikileaks-html/09BRASILIA1076.html\n" in page
 
 
 def test_importing_in_one_process_writes_the_same_bytes(

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from generator.importing.inputs import InputFile
 from generator.importing.jsonl_fields import read_jsonl_mapped
-from generator.importing.prepare import Item, Result, prepare_batch
+from generator.importing.prepare import FileItem, Item, RecordItem, Result, prepare_batch
 from generator.model import Problem
 from generator.parse.decode import decode_bytes
 from generator.parse.formats.cables_csv import read_dump
 from generator.parse.formats.jsonl import read_jsonl
+from generator.parse.source import Source
 
 BATCH_ITEMS = 32  # ~200 kB of cable text: big enough to amortise the trip to a worker
 BATCH_BYTES = 1 << 20
@@ -52,14 +52,14 @@ def batches(
     batch = Batch()
     for input_file in files:
         if input_file.is_container:
-            for item, nbytes in _container_items(input_file.path, field_names, failures):
+            for item, nbytes in _container_items(input_file, field_names, failures):
                 batch.items.append(item)
                 batch.nbytes += nbytes
                 if _full(batch):
                     yield batch
                     batch = Batch()
         else:
-            batch.items.append(input_file.path)
+            batch.items.append(FileItem(input_file.path, input_file.label))
             batch.nbytes += input_file.size
         if _full(batch):
             yield batch
@@ -86,17 +86,21 @@ class _CountingLines:
 
 
 def _container_items(
-    path: Path,
+    input_file: InputFile,
     field_names: Mapping[str, tuple[str, ...]] | None,
     failures: list[ReadFailure],
 ) -> Iterator[tuple[Item, int]]:
     """(record or problem, bytes read since the previous one) for a dump or export."""
+    path = input_file.path
     name = str(path)
     try:
         with path.open("rb") as handle:
             lines = _CountingLines(handle)
             counted = 0
-            for item in _records(lines, path.suffix.lower(), name, field_names):
+            for record in _records(lines, path.suffix.lower(), name, field_names):
+                item = (
+                    record if isinstance(record, Problem) else RecordItem(record, input_file.label)
+                )
                 yield item, lines.bytes_read - counted
                 counted = lines.bytes_read
     except OSError as err:
@@ -105,7 +109,7 @@ def _container_items(
 
 def _records(
     lines: Iterable[str], suffix: str, name: str, field_names: Mapping[str, tuple[str, ...]] | None
-) -> Iterator[Item]:
+) -> Iterator[Source | Problem]:
     if suffix == ".csv":
         return read_dump(lines, name)
     if field_names:

@@ -23,6 +23,11 @@ CONTAINERS = frozenset({".csv", ".jsonl"})
 class InputFile:
     path: Path
     size: int
+    # How the imported files name their source: the file name, or for a file
+    # found in a SOURCE folder, the folder's name and the path inside it.  It
+    # stays the same when the user moves the folder, and does not publish
+    # their home directory in every cable's front matter.
+    label: str
 
     @property
     def is_container(self) -> bool:
@@ -55,7 +60,7 @@ def input_files(sources: list[Path], into: Path) -> Iterator[InputFile]:
         if source.is_dir():
             yield from _walk(source, excluded)
         elif source.is_file() and source.suffix.lower() in SUPPORTED_SUFFIXES:
-            yield InputFile(source, _size(source))
+            yield InputFile(source, _size(source), source.name)
 
 
 def total_size(sources: list[Path], into: Path) -> int:
@@ -65,6 +70,7 @@ def total_size(sources: list[Path], into: Path) -> int:
 
 
 def _walk(folder: Path, excluded: Path | None) -> Iterator[InputFile]:
+    top = (_resolved(folder) or folder).name
     # followlinks=False: a symlink loop must not hang the import.
     for dirpath, dirnames, filenames in os.walk(folder):
         here = Path(dirpath)
@@ -74,7 +80,8 @@ def _walk(folder: Path, excluded: Path | None) -> Iterator[InputFile]:
         for name in sorted(filenames):
             path = here / name
             if not name.startswith(".") and path.suffix.lower() in SUPPORTED_SUFFIXES:
-                yield InputFile(path, _size(path))
+                label = "/".join(filter(None, (top, path.relative_to(folder).as_posix())))
+                yield InputFile(path, _size(path), label)
 
 
 def _resolved(path: Path) -> Path | None:

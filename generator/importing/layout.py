@@ -10,6 +10,13 @@ Front matter keys, always in this order (absent ones are left out):
     id, raw_id, created, released, origin, classification, subject, tags,
     references, partial, note, source, import_sha256
 
+`source` names the file (and row) the cable came from as the file's name,
+or for a file found in a SOURCE folder as that folder's name and the path
+inside it ("cables.csv:1207", "cablegate/cable/2006/03/06OTTAWA900.html"):
+moving the inputs does not change every cable, and front matter that may be
+published does not carry the user's home directory.  A cable file that
+already had a `source` keeps it.
+
 `subject` and `tags` are written only when the text itself would not give
 them (an export's own fields, a Scoop title): front matter wins over the
 text, so writing them always would freeze them against the user's edits of

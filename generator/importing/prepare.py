@@ -2,7 +2,7 @@
 
 Runs in worker processes, so everything here is a plain function of
 picklable values with no file-system effects except reading the one input
-file a `Path` item names.  The main process decides what to do with each
+file a `FileItem` names.  The main process decides what to do with each
 result (write, leave, skip) in input order.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import NamedTuple
 
 from generator.importing.layout import Layout, UnsafeId, has_surrogates, layout, without_surrogates
 from generator.model import Cable, Problem
@@ -18,10 +19,24 @@ from generator.parse.assemble import assemble
 from generator.parse.source import Source
 from generator.parse.text import normalise_newlines
 
-# A batch item: a file to read whole, a record already cut from a container
-# (dump row, JSON line), or a problem met while cutting, passed through so the
-# report keeps input order.
-Item = Path | Source | Problem
+
+class FileItem(NamedTuple):
+    """A cable file to read whole; `label` names it in the front matter's `source`."""
+
+    path: Path
+    label: str
+
+
+class RecordItem(NamedTuple):
+    """A record already cut from a container (a dump row, a JSON line)."""
+
+    source: Source
+    label: str
+
+
+# A problem met while cutting records is passed through, so the report keeps
+# input order.
+Item = FileItem | RecordItem | Problem
 
 # Warnings that change what the user gets, worth a line in the report; the
 # many others ("no classification banner found") belong to `cablesite check`.
@@ -51,19 +66,19 @@ def prepare_batch(items: list[Item]) -> list[Result]:
     for item in items:
         if isinstance(item, Problem):
             results.append(item)
-        elif isinstance(item, Path):
-            results.extend(_prepare_file(item))
+        elif isinstance(item, FileItem):
+            results.extend(_prepare_file(item.path, item.label))
         else:
-            results.append(_prepare_record(item))
+            results.append(_prepare_record(item.source, item.label))
     return results
 
 
-def _prepare_file(path: Path) -> list[Result]:
+def _prepare_file(path: Path, label: str) -> list[Result]:
     problems: list[Problem] = []
     results: list[Result] = []
     try:
         for cable in read_cables(path, on_problem=problems.append):
-            results.append(_laid_out(cable, str(path), None))
+            results.append(_laid_out(cable, str(path), None, label))
     except Exception as err:  # one bad file must not end a 250k-cable import
         results.append(_internal_error(str(path), None, err))
     first = next((r for r in results if isinstance(r, Prepared)), None)
@@ -74,7 +89,7 @@ def _prepare_file(path: Path) -> list[Result]:
     return results
 
 
-def _prepare_record(source: Source) -> Result:
+def _prepare_record(source: Source, label: str) -> Result:
     """A dump row or JSON record: the same steps as `read_cables` takes for a container."""
     path, line = split_location(source.source_path or "")
     try:
@@ -83,22 +98,21 @@ def _prepare_record(source: Source) -> Result:
         cable = assemble(source)
         if not cable.id:
             return Problem(path, line, "skipped: no cable id in the record or its text")
-        return _laid_out(cable, path, line)
+        return _laid_out(cable, path, line, f"{label}:{line}" if line else label)
     except Exception as err:  # one bad row must not end a 250k-cable import
         return _internal_error(path, line, err)
 
 
-def _laid_out(cable: Cable, path: str, line: int | None) -> Result:
+def _laid_out(cable: Cable, path: str, line: int | None, label: str) -> Result:
     notes = [Problem(path, line, w) for w in cable.warnings if any(n in w for n in _NOTEWORTHY)]
-    if has_surrogates(cable) or has_surrogates_in(path):
+    if has_surrogates(cable) or has_surrogates_in(label):
         cable = _without_surrogates(cable)
-        path = without_surrogates(path)
+        label = without_surrogates(label)
         notes.append(
             "text held unpaired UTF-16 surrogates (a broken \\u escape); written as U+FFFD"
         )
-    where = f"{path}:{line}" if line else path
     try:
-        laid_out = layout(cable, cable.source_path or where)
+        laid_out = layout(cable, label)
     except UnsafeId as err:
         return Problem(path, line, f"skipped: {err}")
     return Prepared(laid_out, path, line, tuple(notes))
