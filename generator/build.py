@@ -1,11 +1,13 @@
 """Orchestration of a full build: load → parse → archive → plan → render → write.
 
-Cables are read twice, on purpose: the first pass keeps only each cable's
-metadata (the archive), the second re-reads one source file at a time and
-renders its cables' pages while that file's text is in memory. Memory thus
-stays bounded by the metadata, whatever the corpus size, and the second
-pass is a pure function of (source file, archive), ready to be spread over
-processes or served from a parse cache.
+The archive needs every cable's metadata before any page can be rendered,
+so the build makes two passes over the sources: the first keeps only each
+cable's metadata, the second renders one source file's cables at a time.
+The second pass takes the parsed cables the first pass kept, up to a fixed
+budget of text (:class:`CableCache`), and re-reads the rest. Memory thus
+stays bounded by the metadata plus the budget, whatever the corpus size,
+and the second pass is a pure function of (source file, archive), ready to
+be spread over processes or served from a persistent parse cache.
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ def build_site(
     result = BuildResult(output=output, sources=len(inputs.sources))
 
     say(f"reading {len(inputs.sources)} file(s) from {config.cables_dir}")
-    archive, problems = scan(inputs, reader)
+    cache = CableCache()
+    archive, problems = scan(inputs, reader, cache)
     docs = load_documents(config, problems)
     result.problems = problems
     result.cables = len(archive)
@@ -93,7 +96,7 @@ def build_site(
     renderer = Renderer(env, config, archive, docs, Diagnostics(problems, len(inputs.sources)))
     say(f"rendering {len(pages)} page(s) for {len(archive)} cable(s)")
     with StagedOutput(output, reuse=not options.clean) as staged:
-        feed_cables = render_cable_pages(pages, inputs, archive, renderer, staged, reader)
+        feed_cables = render_cable_pages(pages, inputs, archive, renderer, staged, reader, cache)
         render_other_pages(pages, renderer, staged, feed_cables)
         write_static(config, staged)
         staged.commit()
@@ -110,7 +113,33 @@ def _configure(root: Path, options: BuildOptions) -> SiteConfig:
     return config
 
 
-def scan(inputs: Inputs, reader: Reader = parse_reader) -> tuple[Archive, list[Problem]]:
+class CableCache:
+    """Parsed cables kept from pass 1 for pass 2, within a budget of text.
+
+    Keeping them halves the parsing of a small or medium archive; the budget
+    (characters of header and body, about 64 MB of text by default) keeps
+    memory bounded for a large one, whose other files are simply re-read.
+    """
+
+    def __init__(self, budget: int = 64 * 2**20) -> None:
+        self.room = budget
+        self._files: dict[str, list[Cable]] = {}
+
+    def keep(self, source: str, cables: list[Cable]) -> None:
+        self._files[source] = cables
+
+    def reserve(self, cable: Cable) -> bool:
+        """Count a cable against the budget; False once it is spent."""
+        self.room -= len(cable.header) + len(cable.body)
+        return self.room >= 0
+
+    def take(self, source: str) -> list[Cable] | None:
+        return self._files.pop(source, None)
+
+
+def scan(
+    inputs: Inputs, reader: Reader = parse_reader, cache: CableCache | None = None
+) -> tuple[Archive, list[Problem]]:
     """Pass 1: every cable's metadata, and every problem met on the way."""
     builder = ArchiveBuilder(title_case=title_case)
     problems: list[Problem] = [
@@ -118,12 +147,20 @@ def scan(inputs: Inputs, reader: Reader = parse_reader) -> tuple[Archive, list[P
     ]
     for source in inputs.sources:
         count = 0
+        kept: list[Cable] | None = [] if cache is not None else None
         for ordinal, cable in enumerate(read_source(source, problems.append, reader)):
             builder.add(cable, source=source.display, ordinal=ordinal)
             problems.extend(
                 Problem(source.display, None, f"{cable.id}: {w}") for w in cable.warnings
             )
             count += 1
+            if kept is not None and cache is not None:
+                if cache.reserve(cable):
+                    kept.append(cable)
+                else:
+                    kept = None  # this file will be re-read in pass 2
+        if kept is not None and cache is not None:
+            cache.keep(source.display, kept)
         if count == 0:
             problems.append(Problem(source.display, None, "no cable found in this file"))
     archive = builder.build()
@@ -158,6 +195,7 @@ def render_cable_pages(
     renderer: Renderer,
     staged: StagedOutput,
     reader: Reader,
+    cache: CableCache | None = None,
 ) -> dict[str, Cable]:
     """Pass 2: re-read each source once and render the pages of its cables.
 
@@ -175,7 +213,9 @@ def render_cable_pages(
     for source in inputs.sources:
         if source.display not in needed:
             continue
-        for ordinal, cable in enumerate(read_source(source, _ignore, reader)):
+        kept = cache.take(source.display) if cache else None
+        cables = kept if kept is not None else read_source(source, _ignore, reader)
+        for ordinal, cable in enumerate(cables):
             page = by_location.get((source.display, ordinal))
             if page is None:
                 continue  # an identical copy of a cable already rendered

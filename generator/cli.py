@@ -83,10 +83,17 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+# A terminal scrolled full of warnings hides the summary; the diagnostics page has them all.
+MAX_WARNINGS_SHOWN = 50
+
+
 def _report(result: BuildResult, *, quiet: bool) -> None:
     if not quiet:
-        for problem in result.problems:
+        for problem in result.problems[:MAX_WARNINGS_SHOWN]:
             print(f"warning: {problem}", file=sys.stderr)
+        hidden = len(result.problems) - MAX_WARNINGS_SHOWN
+        if hidden > 0:
+            print(f"... and {hidden} more warning(s): see diagnostics/index.html", file=sys.stderr)
     print(
         f"built {result.output}: {result.cables} cable(s) from {result.sources} file(s), "
         f"{result.pages} page(s) ({result.written} written, {result.unchanged} unchanged), "

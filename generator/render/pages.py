@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from generator.archive import Archive, Entry
 from generator.config import SiteConfig
@@ -110,6 +111,8 @@ class Renderer:
             "marking_level": marking_level,
             "entry": self.archive.entries.get,
             "atom_date": atom_date,
+            "badge": badge,
+            "when": when,
             "totals": self._totals(),
         }
 
@@ -287,6 +290,19 @@ class Renderer:
             "next": paged(page.first, page.number + 1) if page.number < page.count else None,
             "pages": [(n, paged(page.first, n)) for n in numbers],
         }
+
+
+def badge(text: str) -> Markup:
+    """A classification badge: its colour says the level, its text says it too."""
+    return Markup('<span class="badge level-{}">{}</span>').format(marking_level(text), text)
+
+
+def when(moment: datetime | None) -> Markup:
+    if moment is None:
+        return Markup('<span class="undated">undated</span>')
+    return Markup('<time datetime="{}">{}</time>').format(
+        moment.strftime("%Y-%m-%dT%H:%M"), moment.strftime("%Y-%m-%d")
+    )
 
 
 def atom_date(moment: datetime | None) -> str:
