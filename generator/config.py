@@ -184,7 +184,8 @@ def _check_base_url(value: Any, key: str, line: int | None, filename: str = CONF
             raise UserError(filename, line, message)
     elif parts.netloc or not parts.path.startswith("/"):
         raise UserError(filename, line, message)
-    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    # "https://u.github.io/repo" and ".../repo//" (a CI variable plus "/") both mean ".../repo/".
+    path = parts.path.rstrip("/") + "/"
     return f"{parts.scheme}://{parts.netloc}{path}" if parts.scheme else path
 
 

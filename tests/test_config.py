@@ -60,6 +60,10 @@ def test_errors_name_the_key_and_its_line(text: str, line: int, words: str) -> N
 def test_base_url_override_is_checked() -> None:
     config = parse('base_url = "/"\n')
     assert config.with_base_url("/repo").base_url == "/repo/"
+    assert (
+        config.with_base_url("https://u.github.io/repo//").base_url == "https://u.github.io/repo/"
+    )
+    assert config.with_base_url("https://example.org").base_url == "https://example.org/"
     with pytest.raises(UserError, match="--base-url"):
         config.with_base_url("not a url")
 
