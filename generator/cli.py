@@ -16,6 +16,7 @@ from generator.build import BuildOptions, BuildResult, StrictFailure, build_site
 from generator.check import check_site
 from generator.errors import UserError
 from generator.scaffold import create_site
+from generator.serve import serve
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,6 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except UserError as error:
         print(error, file=sys.stderr)
+        return 1
+    except OSError as error:
+        # A file the build could not read or write (permissions, a full disk…).
+        print(f"{error.filename or 'cablesite'}: {error.strerror or error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; the previous site is unchanged", file=sys.stderr)
@@ -60,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--base-url", help="the base URL the site was built with")
     check.add_argument("-C", "--directory", type=Path, default=Path(), help="site folder")
     check.set_defaults(run=_check)
+
+    serve = commands.add_parser("serve", help="serve the site here, rebuilding on every change")
+    serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free)")
+    serve.add_argument("--open", action="store_true", help="open the site in a web browser")
+    serve.add_argument("-C", "--directory", type=Path, default=Path(), help="site folder")
+    serve.set_defaults(run=_serve)
     return parser
 
 
@@ -111,6 +123,10 @@ def _check(args: argparse.Namespace) -> int:
     status = "ok" if not report.problems else f"{len(report.problems)} problem(s)"
     print(f"checked {report.pages} page(s), {report.links} link(s): {status}")
     return 0 if not report.problems else 1
+
+
+def _serve(args: argparse.Namespace) -> int:
+    return serve(args.directory, host=args.host, port=args.port, open_browser=args.open)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,19 @@
 """The plan: every output page, with its URL, template and inputs.
 
 A :class:`Page` says what to render, not how: the renderer builds its
-context from the archive. Each page records what it was made from
-(`inputs`), so an incremental build can re-render exactly the pages an edit
-affects:
+context from the archive. Each page records what it was made from, so an
+incremental build can re-render exactly the pages an edit affects:
 
-* ``cable:KEY`` — the full text of a cable (its own page, the feed);
-* ``entry:KEY`` — a cable's metadata (title, date, tags…) shown on the page;
-* ``doc:SLUG`` — a Markdown page; ``archive`` — corpus-wide figures;
-* the templates a page uses are found from its template name
+* `cable` — the cable whose full text the page shows (a cable page);
+* `entries` — the cables whose metadata (title, date, tags…) it shows;
+* `inputs` — anything else: ``doc:SLUG`` (a Markdown page), ``tag:PREL``
+  (an index's membership and page count), ``archive`` (corpus-wide figures);
+* the templates a page uses follow from its template name
   (:func:`generator.render.environment.template_closure`).
 
-Planning reads no files.
+Keys are kept as the archive's own strings in tuples, not as new
+``"entry:KEY"`` strings in sets, because at 250,000 pages the plan's
+memory is mostly these. Planning reads no files.
 """
 
 from __future__ import annotations
@@ -35,7 +37,16 @@ class Page:
     count: int = 1
     first: str = ""  # page 1 of a paginated index, which the later pages are under
     members: tuple[str, ...] = ()
-    inputs: frozenset[str] = frozenset()
+    cable: str | None = None
+    entries: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
+
+    def dependencies(self) -> frozenset[str]:
+        """Every input as one set of tagged names: ``cable:K``, ``entry:K``, ``archive``…"""
+        tagged = {f"entry:{key}" for key in self.entries} | set(self.inputs)
+        if self.cable is not None:
+            tagged.add(f"cable:{self.cable}")
+        return frozenset(tagged)
 
 
 def plan_site(archive: Archive, config: SiteConfig, docs: Sequence[Document]) -> list[Page]:
@@ -63,7 +74,7 @@ INDEXED_KINDS = frozenset(
 def sitemap_pages(pages: Sequence[Page]) -> Iterator[Page]:
     """``sitemap.xml``; past 50,000 URLs it becomes an index of ``sitemap-N.xml`` files."""
     paths = sorted(p.path for p in pages if p.kind in INDEXED_KINDS)
-    everything = frozenset({"archive"})
+    everything = ("archive",)
     if len(paths) <= SITEMAP_LIMIT:
         yield Page(Urls.sitemap, "sitemap.xml", "sitemap", members=tuple(paths), inputs=everything)
         return
@@ -82,14 +93,15 @@ def cable_pages(archive: Archive) -> Iterator[Page]:
         before, after = archive.neighbours.get(key, (None, None))
         related = {*entry.references, *archive.keys_citing(entry.id), before, after}
         related |= set(archive.variants[entry.id].keys) if entry.id in archive.variants else set()
-        inputs = {f"cable:{key}"} | {f"entry:{k}" for k in _entry_keys(archive, related)}
+        related.discard(key)
         yield Page(
             path=Urls.entry(entry),
             template="cable.html",
             kind="cable",
             subject=key,
             members=(key,),
-            inputs=frozenset(inputs),
+            cable=key,
+            entries=tuple(sorted(_entry_keys(archive, related))),
         )
 
 
@@ -103,7 +115,7 @@ def variant_pages(archive: Archive) -> Iterator[Page]:
             kind="variants",
             subject=cable_id,
             members=variants.keys,
-            inputs=_entries(variants.keys),
+            entries=variants.keys,
         )
 
 
@@ -120,7 +132,7 @@ def redirect_pages(archive: Archive) -> Iterator[Page]:
                 kind="redirect",
                 subject=raw_id,
                 members=(key,),
-                inputs=_entries([key]),
+                entries=(key,),
             )
 
 
@@ -151,7 +163,7 @@ def index_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
         template="dates.html",
         kind="dates",
         members=tuple(months),
-        inputs=frozenset({"archive"}),
+        inputs=("archive",),
     )
     for (year, month), facet in archive.months.items():
         yield from _cable_list(
@@ -172,7 +184,7 @@ def index_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
             count=count,
             first=Urls.missing(1),
             members=tuple(chunk),
-            inputs=frozenset({"archive"}),
+            inputs=("archive",),
         )
 
 
@@ -183,24 +195,26 @@ def doc_pages(docs: Sequence[Document]) -> Iterator[Page]:
             template="page.html",
             kind="doc",
             subject=doc.slug,
-            inputs=frozenset({f"doc:{doc.slug}", "archive"}),
+            inputs=(f"doc:{doc.slug}", "archive"),
         )
 
 
 def special_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
     newest = tuple(e.key for e in archive.newest(config.feed_size))
-    everything = frozenset({"archive"})
+    everything = ("archive",)
     yield Page(Urls.home, "home.html", "home", members=newest, inputs=everything)
     yield Page(Urls.diagnostics, "diagnostics.html", "diagnostics", inputs=everything)
-    yield Page(Urls.not_found, "404.html", "not_found", inputs=frozenset())
+    yield Page(Urls.not_found, "404.html", "not_found")
     yield Page(
         Urls.feed,
         "feed.xml",
         "feed",
         members=newest,
-        inputs=frozenset(f"cable:{k}" for k in newest),
+        entries=newest,
+        # The feed shows its cables' summaries, so it depends on their text too.
+        inputs=tuple(f"cable:{k}" for k in newest),
     )
-    yield Page(Urls.robots, "robots.txt", "robots", inputs=frozenset())
+    yield Page(Urls.robots, "robots.txt", "robots")
 
 
 def _term_index(facets: dict, kind: str, template: str, url, per_page: int) -> Iterator[Page]:  # type: ignore[no-untyped-def]
@@ -214,12 +228,13 @@ def _term_index(facets: dict, kind: str, template: str, url, per_page: int) -> I
             count=count,
             first=url(1),
             members=tuple(str(t) for t in chunk),
-            inputs=frozenset({"archive"}),
+            inputs=("archive",),
         )
 
 
 def _cable_list(facet: Facet, kind: str, subject: str, url, per_page: int) -> Iterator[Page]:  # type: ignore[no-untyped-def]
     for number, chunk, count in _chunks(facet.keys, per_page):
+        listed = tuple(chunk)
         yield Page(
             path=url(number),
             template="list.html",
@@ -228,8 +243,9 @@ def _cable_list(facet: Facet, kind: str, subject: str, url, per_page: int) -> It
             number=number,
             count=count,
             first=url(1),
-            members=tuple(chunk),
-            inputs=_entries(chunk) | {f"{kind}:{subject}"},
+            members=listed,
+            entries=listed,
+            inputs=(f"{kind}:{subject}",),
         )
 
 
@@ -242,10 +258,6 @@ def _chunks(
         return
     for number in range(1, count + 1):
         yield number, items[(number - 1) * per_page : number * per_page], count
-
-
-def _entries(keys: Iterable[str]) -> frozenset[str]:
-    return frozenset(f"entry:{k}" for k in keys)
 
 
 def _entry_keys(archive: Archive, ids: Iterable[str | None]) -> list[str]:

@@ -131,3 +131,11 @@ def test_check_without_a_build(in_folder: Path, capsys: pytest.CaptureFixture[st
     main(["new", "."])
     assert main(["check"]) == 1
     assert "run `cablesite build` first" in capsys.readouterr().err
+
+
+def test_unwritable_output_is_one_line(in_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["new", "."])
+    (in_folder / "blocker").write_text("a file, not a folder")
+    assert main(["build", "-o", "blocker/site"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "blocker" in err

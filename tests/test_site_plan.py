@@ -1,0 +1,59 @@
+"""The plan records what each page is made from, for incremental builds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sitekit import cable, ref
+
+from generator.archive import ArchiveBuilder
+from generator.config import SiteConfig
+from generator.plan import plan_site
+
+
+def planned() -> dict:  # type: ignore[type-arg]
+    builder = ArchiveBuilder()
+    cables = [
+        cable("03OTTAWA49", datetime(2003, 1, 7), references=(ref("A", "02OTTAWA3442"),)),
+        cable("02OTTAWA3442", datetime(2002, 12, 2), tags=("PREL", "MARR")),
+        cable("03OTTAWA311", datetime(2003, 2, 3), references=(ref("A", "03OTTAWA49"),)),
+        cable("03STATE9002", datetime(2003, 1, 9), origin="Secretary of State"),
+    ]
+    for ordinal, item in enumerate(cables):
+        builder.add(item, source="content/cables/x.txt", ordinal=ordinal)
+    pages = plan_site(builder.build(), SiteConfig(root=Path(), per_page=2), [])
+    return {page.path: page for page in pages}
+
+
+def test_every_path_is_planned_once() -> None:
+    builder = ArchiveBuilder()
+    builder.add(cable("03OTTAWA49", datetime(2003, 1, 7)), source="a", ordinal=0)
+    pages = plan_site(builder.build(), SiteConfig(root=Path()), [])
+    paths = [page.path for page in pages]
+    assert len(paths) == len(set(paths))
+
+
+def test_a_cable_page_depends_on_its_text_and_its_neighbours_metadata() -> None:
+    page = planned()["cable/2003/01/03OTTAWA49.html"]
+    assert page.cable == "03OTTAWA49"
+    # cited, citing, and the same origin's previous and next cable
+    assert set(page.entries) == {"02OTTAWA3442", "03OTTAWA311"}
+    assert "cable:03OTTAWA49" in page.dependencies()
+    assert "entry:02OTTAWA3442" in page.dependencies()
+
+
+def test_an_index_page_depends_on_its_members_and_its_facet() -> None:
+    pages = planned()
+    first, second = pages["tag/PREL/"], pages["tag/PREL/page/2/"]
+    assert first.entries == ("03OTTAWA311", "03STATE9002")  # newest first
+    assert second.entries == ("03OTTAWA49", "02OTTAWA3442")
+    assert "tag:PREL" in second.inputs
+    assert (first.number, first.count, second.number) == (1, 2, 2)
+
+
+def test_corpus_wide_pages_depend_on_the_archive() -> None:
+    pages = planned()
+    for path in ("", "tag/", "date/", "missing/", "diagnostics/", "sitemap.xml"):
+        assert "archive" in pages[path].inputs, path
+    assert "cable:03OTTAWA311" in pages["feed.xml"].dependencies()
