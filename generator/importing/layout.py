@@ -50,6 +50,7 @@ _SAFE_ID = re.compile(r"^[0-9A-Z]{1,100}$")
 _STAMP_LINE = re.compile(rb"^" + STAMP_KEY.encode() + rb": ([0-9a-f]{64})\n", re.MULTILINE)
 _FENCE_END = re.compile(rb"\n---\n")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_FIELD_WORDS = re.compile(r"SUBJ|TAG", re.IGNORECASE)
 
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -105,7 +106,9 @@ def layout(cable: Cable, where: str) -> Layout:
     relpath = relpath_of(cable)
     meta = front_matter(cable)
     text = _text_after_front_matter(cable)
-    identity = hashlib.blake2b(_dump(meta).encode() + text.encode(), digest_size=16).digest()
+    # Only compared within one run, so any exact rendering will do; repr is
+    # exact for these values and far cheaper than a second YAML dump.
+    identity = hashlib.blake2b(repr(meta).encode() + text.encode(), digest_size=16).digest()
     meta["source"] = cable.source or where
     unstamped = f"---\n{_dump(meta)}---\n{text}".encode()
     return Layout(cable.id, relpath, stamp(unstamped), identity)
@@ -146,7 +149,8 @@ def _readings(cable: Cable) -> list[str]:
     Either way the subject and tags must come out the same.
     """
     body = remove_furniture(cable.body)
-    if not cable.header:
+    # A header without those words cannot change what the fields read as.
+    if not _FIELD_WORDS.search(cable.header):
         return [body]
     return [body, remove_furniture(f"{cable.header}\n\n{cable.body}")]
 
