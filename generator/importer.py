@@ -105,7 +105,7 @@ def run_import(
             for batch, results in ordered_map(prepare, work, jobs=workers):
                 importer.settle_all(results)
                 bar.advance(batch.nbytes)
-                bar.set_status(importer.status())
+                bar.set_status(importer.status(bar.elapsed()))
         except OSError as err:
             # The import folder cannot be written (full disk, permissions): stop.
             where = err.filename or str(into)
@@ -131,13 +131,16 @@ class _Importer:
         self.report = report
         self.writer = Writer(into)
         self.on_disk = existing_cables(into)
-        # id -> (content digest, source location) of the cables met so far.
-        self.seen: dict[str, tuple[bytes, str]] = {}
+        # id -> (content digest, source file, line) of the cables met so far;
+        # file names are interned, so this is ~150 bytes a cable.
+        self.seen: dict[str, tuple[bytes, str, int | None]] = {}
 
-    def status(self) -> str:
+    def status(self, elapsed: float) -> str:
+        """What the progress bar adds to its byte counts: cables, their rate, skips."""
         r = self.report
         done = r.imported + r.updated + r.unchanged
-        return f"{done:,} cables, {len(r.skipped):,} skipped"
+        rate = f" ({done / elapsed:,.0f}/s)" if elapsed > 0 else ""
+        return f"{done:,} cables{rate}, {len(r.skipped):,} skipped"
 
     def settle_all(self, results: list[Result]) -> None:
         for result in results:
@@ -152,9 +155,10 @@ class _Importer:
         if first is not None:
             self._duplicate(prepared, *first)
             return
-        self.seen[laid_out.id] = (laid_out.identity, prepared.where)
+        self.seen[laid_out.id] = (laid_out.identity, sys.intern(prepared.path), prepared.line)
         self.report.notes.extend(prepared.notes)
-        old = self.on_disk.get(laid_out.id)
+        old_dir = self.on_disk.get(laid_out.id)
+        old = f"{old_dir}/{laid_out.id}.txt" if old_dir is not None else None
         moved_from = old if old is not None and old != laid_out.relpath else None
         if moved_from and not self.force and not is_ours(self.into / moved_from):
             self._skip_edited(moved_from, prepared)
@@ -177,13 +181,12 @@ class _Importer:
         else:
             self.report.updated += 1
 
-    def _duplicate(self, prepared: Prepared, identity: bytes, first_where: str) -> None:
+    def _duplicate(self, prepared: Prepared, identity: bytes, path: str, line: int | None) -> None:
         if identity == prepared.layout.identity:
             self.report.identical_copies += 1
             return
-        message = (
-            f"skipped: duplicate of {prepared.layout.id} from {first_where} (the first one is kept)"
-        )
+        first = f"{path}:{line}" if line else path
+        message = f"skipped: duplicate of {prepared.layout.id} from {first} (the first one is kept)"
         self.report.skipped.append(Problem(prepared.path, prepared.line, message))
 
     def _skip_edited(self, relpath: str, prepared: Prepared) -> None:

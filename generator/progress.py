@@ -109,8 +109,11 @@ class Progress:
     def fraction(self) -> float:
         return min(1.0, self.done / self.total) if self.total else 0.0
 
+    def elapsed(self) -> float:
+        return self._clock() - self._start
+
     def rate(self) -> float:
-        elapsed = self._clock() - self._start
+        elapsed = self.elapsed()
         return self.done / elapsed if elapsed > 0 else 0.0
 
     def eta(self) -> float | None:

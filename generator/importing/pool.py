@@ -25,9 +25,13 @@ def ordered_map(
         for task in tasks:
             yield task, fn(task)
         return
-    # forkserver: workers start from a clean interpreter, not a fork of a
-    # process that may hold threads (the executor's own) or big buffers.
-    context = multiprocessing.get_context("forkserver")
+    # fork where there is one: "spawn" and "forkserver" start each worker by
+    # importing the caller's main module, which breaks any script that calls
+    # run_import without an `if __name__ == "__main__"` guard.  The executor
+    # forks all its workers before it starts its own thread, and this is
+    # called before the import holds much memory.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
     window = jobs * window_per_job
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as executor:
         pending: deque[tuple[T, Future[R]]] = deque()

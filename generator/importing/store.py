@@ -29,11 +29,12 @@ class State(enum.Enum):
 
 
 def existing_cables(into: Path) -> dict[str, str]:
-    """id -> relative path of the cable files already laid out in `into`.
+    """id -> folder (relative to `into`) of the cable files already laid out there.
 
     Lets a cable whose date changed at the source move to its new month
     instead of leaving a stale copy (and a duplicate id) behind.  Only ids
-    and short paths are kept: tens of MB at the full release's size.
+    are kept, each pointing at one shared folder name: about 20 MB for the
+    full release.
     """
     found: dict[str, str] = {}
     for month_dir in _month_dirs(into):
@@ -42,7 +43,7 @@ def existing_cables(into: Path) -> dict[str, str]:
             for entry in entries:
                 m = _CABLE_FILE.match(entry.name)
                 if m and entry.is_file(follow_symlinks=False):
-                    found.setdefault(m.group(1), f"{rel_dir}/{entry.name}")
+                    found.setdefault(m.group(1), rel_dir)
     return found
 
 
