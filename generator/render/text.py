@@ -14,8 +14,7 @@ from generator.model import Cable, Paragraph
 _ITEM_START = re.compile(r"^\s*(--|-\s|\*\s|\(?[A-Za-z0-9]{1,3}[.)]\s|[•·]\s)")
 _BLANK_LINES = re.compile(r"\n\s*\n")
 # Telegrams draw section headings between rules of dashes: "------ HEADING ------".
-_RULE = re.compile(r"^\s*[-_=*]{3,}[\s\-_=*]*$")
-_RULED_HEADING = re.compile(r"^\s*[-_=*]{3,}[\s\-_=*]*(?P<title>.*?)[\s\-_=*]*[-_=*]{3,}\s*$")
+_RULE_CHARS = "-_=*"
 _MAX_HEADING = 120
 
 
@@ -106,12 +105,12 @@ def reflow(text: str) -> tuple[Line, ...]:
 
     for raw in text.splitlines():
         line = raw.strip()
-        framed = _RULED_HEADING.match(line)
-        if framed and framed.group("title").strip() and not _RULE.match(line):
+        title = ruled_title(line)
+        if title:
             flush()
-            lines.append(Line(framed.group("title").strip(), True))
+            lines.append(Line(title, True))
             continue
-        if _RULE.match(line):
+        if is_rule(line):
             flush(heading=ruled)  # the text between two rules is their title
             ruled = not ruled
             continue
@@ -123,6 +122,26 @@ def reflow(text: str) -> tuple[Line, ...]:
         current.append(line)
     flush()
     return tuple(lines)
+
+
+def is_rule(line: str) -> bool:
+    """A line drawn with at least three dashes (or _ = *) and nothing else."""
+    return not line.strip(_RULE_CHARS + " \t") and sum(c in _RULE_CHARS for c in line) >= 3
+
+
+def ruled_title(line: str) -> str | None:
+    """The title of "---- TITLE ----", or None.
+
+    Plain string operations, not a regex: flattened bodies (JSON exports)
+    come as one very long line, where a backtracking pattern is quadratic.
+    """
+    if len(line) < 7 or line[0] not in _RULE_CHARS or line[-1] not in _RULE_CHARS:
+        return None
+    title = line.strip(_RULE_CHARS + " \t")
+    if not title or len(title) > _MAX_HEADING:
+        return None
+    head, tail = line[: line.index(title)], line[line.rindex(title) + len(title) :]
+    return title if is_rule(head) and is_rule(tail) else None
 
 
 def marking_level(marking: str | None) -> str:
