@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     identical_copies: int = 0
+    kept_edits: int = 0  # files left alone because the user edited them (also in `skipped`)
     skipped: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
@@ -58,7 +60,9 @@ class ImportReport:
     @property
     def exit_status(self) -> int:
         """0 when cables were imported (or already were) and every source could be read."""
-        handled = self.imported + self.updated + self.unchanged + self.identical_copies
+        handled = (
+            self.imported + self.updated + self.unchanged + self.identical_copies + self.kept_edits
+        )
         return 0 if handled and not self.errors else 1
 
     def lines(self) -> list[str]:
@@ -110,6 +114,9 @@ def run_import(
             # The import folder cannot be written (full disk, permissions): stop.
             where = err.filename or str(into)
             report.errors.append(Problem(str(where), None, f"cannot write: {err.strerror or err}"))
+        except BrokenProcessPool:
+            message = "a worker process died (out of memory?); try again with --jobs 1"
+            report.errors.append(Problem(str(into), None, message))
     report.errors.extend(f.problem for f in failures)
     return report
 
@@ -190,6 +197,7 @@ class _Importer:
         self.report.skipped.append(Problem(prepared.path, prepared.line, message))
 
     def _skip_edited(self, relpath: str, prepared: Prepared) -> None:
+        self.report.kept_edits += 1
         path = str(self.into / relpath)
         message = f"{EDITED_REASON}; the import has it from {prepared.where}"
         self.report.skipped.append(Problem(path, None, message))

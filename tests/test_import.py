@@ -113,6 +113,15 @@ def test_dump_with_crlf_line_endings_imports_the_same_cables(tmp_path: Path) -> 
         ]
 
 
+def test_dump_with_a_byte_order_mark_keeps_its_first_row(tmp_path: Path) -> None:
+    bom = tmp_path / "excel.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + DUMP.read_bytes())
+    report = run([bom], tmp_path / "cables")
+
+    assert report.imported == 3
+    assert (tmp_path / "cables/2006/03/06OTTAWA812.txt").exists()
+
+
 def test_dump_doubled_year_id_keeps_the_source_spelling_as_raw_id(tmp_path: Path) -> None:
     run([DUMP], tmp_path)
     path = tmp_path / "1975/11/75LIBREVILLE1895.txt"
@@ -136,10 +145,12 @@ def test_front_matter_carries_what_the_source_knew(tmp_path: Path) -> None:
         "origin",
         "classification",
         "references",
+        "header_lines",
         "source",
         "import_sha256",
     ]
     assert meta["created"].isoformat() == "2008-04-03T12:00:00"
+    assert meta["header_lines"] == 3
     assert meta["origin"] == "Embassy Paris"
     assert meta["references"] == ["08PARIS999", "06OTTAWA812"]
     # The routing header, a blank line, then the body.
@@ -340,6 +351,22 @@ def test_a_file_the_user_edited_is_not_overwritten(tmp_path: Path) -> None:
         f"{dump}:33: malformed row skipped (unbalanced quotes)",
     ]
     assert (report.updated, report.unchanged) == (0, 2)
+    assert report.exit_status == 0
+
+
+def test_leaving_every_file_alone_because_the_user_edited_it_is_no_failure(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "pages"
+    shutil.copytree(PAGES / "cable", source)
+    into = tmp_path / "cables"
+    run([source], into)
+    for path in into.rglob("*.txt"):
+        path.write_text(path.read_text() + "\nMy note.\n")
+
+    report = run([source], into)
+
+    assert (report.imported, report.updated, report.unchanged, report.kept_edits) == (0, 0, 0, 2)
     assert report.exit_status == 0
 
 

@@ -25,7 +25,7 @@ COMPARED = (
 
 
 def header_lines_hook() -> bool:
-    """True once the parser honours front matter saying where the routing header ends."""
+    """True once the parser honours `header_lines` (written by the importer) in front matter."""
     text = "---\nid: 09PARIS1\nheader_lines: 1\n---\n142115Z Jun 05\n\nUNCLAS PARIS 000001\n"
     return parse_cable(text, filename="x.txt").header == "142115Z Jun 05"
 
@@ -91,10 +91,10 @@ def test_reading_an_imported_file_gives_the_same_cable(
 def same_text(source: Cable, back: Cable) -> bool:
     """The body comes back byte for byte.
 
-    A text file cannot yet say where its routing header ends; for 13 of the
-    500 dev cables the parser's guess fails and the header (or its tail)
-    reads as the start of the body.  Until the parser takes a hint, that is
-    the only difference allowed, and only when the hint is missing.
+    The parser does not yet read `header_lines`, the importer's note of
+    where the routing header ends; for 13 of the 500 dev cables its guess
+    fails and the header (or its tail) reads as the start of the body.
+    Until it reads the note, that is the only difference allowed.
     """
     if back.body == source.body and back.header == source.header:
         return True

@@ -23,6 +23,7 @@ from generator.parse.source import Source
 
 BATCH_ITEMS = 32  # ~200 kB of cable text: big enough to amortise the trip to a worker
 BATCH_BYTES = 1 << 20
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -81,8 +82,10 @@ class _CountingLines:
 
     def __iter__(self) -> Iterator[str]:
         for raw in self._handle:
+            # A byte order mark (Excel's "CSV UTF-8") would hide the first row's start.
+            line = _decode_line(raw.removeprefix(_BOM) if self.bytes_read == 0 else raw)
             self.bytes_read += len(raw)
-            yield _decode_line(raw)
+            yield line
 
 
 def _container_items(

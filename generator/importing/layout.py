@@ -8,7 +8,13 @@ reads back as the same cable.
 Front matter keys, always in this order (absent ones are left out):
 
     id, raw_id, created, released, origin, classification, subject, tags,
-    references, partial, note, source, import_sha256
+    references, partial, note, header_lines, source, import_sha256
+
+`header_lines` says how many lines of the text are the routing header.  A
+source that keeps the header apart (the dump's column, the viewer's first
+block) knows where it ends; a text file does not, and the parser's guess
+fails on odd headers ("142115Z Jun 05"), so the importer passes on what the
+source knew.  (The parser does not read the key yet: see the issue notes.)
 
 `source` names the file (and row) the cable came from as the file's name,
 or for a file found in a SOURCE folder as that folder's name and the path
@@ -128,6 +134,7 @@ def front_matter(cable: Cable) -> dict[str, Any]:
         ("references", list(cable.reference_ids)),
         ("partial", cable.partial or None),
         ("note", cable.note),
+        ("header_lines", cable.header.count("\n") + 1 if cable.header else None),
     ]
     meta.update((key, value) for key, value in optional if value not in (None, "", []))
     return meta
