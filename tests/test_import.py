@@ -472,6 +472,20 @@ def test_hostile_values_cannot_break_the_front_matter(tmp_path: Path) -> None:
     assert sorted(files_under(tmp_path)) == ["cables/2009/09/09OSLO700.txt", "hostile.jsonl"]
 
 
+def test_hostile_file_names_cannot_break_the_front_matter(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    odd = folder / "odd\n---\nid: 99EVIL3 'x'.txt"
+    odd.write_text("---\ncreated: 2009-01-02\n---\nUNCLAS PARIS 000007\n\nSUBJECT: ODD NAME\n")
+
+    report = run([folder], tmp_path / "cables")
+
+    assert report.imported == 1, report.lines()
+    meta = front_matter(tmp_path / "cables/2009/01/09PARIS7.txt")
+    assert meta["id"] == "09PARIS7"
+    assert meta["source"] == f"in/{odd.name}"
+
+
 def test_unpaired_surrogates_are_written_as_replacement_characters(tmp_path: Path) -> None:
     record = dict(HOSTILE, origin="Embassy Oslo", subject="BROKEN \ud800 ESCAPE")
     path = tmp_path / "broken.jsonl"
