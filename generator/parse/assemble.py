@@ -345,6 +345,12 @@ def _preamble_end(body: str) -> int:
 _TRANSMISSION_TRAILER = re.compile(r"(?:\n[ \t]*(?:BT|NNNN|#\d{3,5}|\d{4})[ \t]*)+\s*\Z")
 
 
+def _without_trailer(text: str) -> str:
+    """The text without its transmission trailer (BT, #0311, NNNN), looked for at the end only."""
+    cut = max(0, len(text) - 200)
+    return text[:cut] + _TRANSMISSION_TRAILER.sub("", text[cut:])
+
+
 def _without_signature(paragraphs: list[Paragraph], signers: list[str]) -> list[Paragraph]:
     """The signature is shown on its own; it is not part of the last paragraph."""
     if not paragraphs or not signers:
@@ -361,7 +367,7 @@ def _without_signature(paragraphs: list[Paragraph], signers: list[str]) -> list[
 
 def parse_paragraphs(body: str) -> list[Paragraph]:
     """The message cut into paragraphs, each with its number and marking."""
-    text = _TRANSMISSION_TRAILER.sub("", body[_preamble_end(body) :])
+    text = _without_trailer(body[_preamble_end(body) :])
     paragraphs: list[Paragraph] = []
     for block in re.split(r"\n[ \t]*\n", text):
         if not block.strip():

@@ -102,12 +102,22 @@ def infer_created(body: str, ref_years: list[int], declassify_on: str | None) ->
 
 
 _RANGE_AFTER = re.compile(r"\s*[-/]\s*\d")
-_YEAR = re.compile(r"(?<!\d)(?:19[6-9]|20[01])\d(?!\d)")
+_YEAR = re.compile(r"(?:19|20)\d\d")  # a literal prefix keeps this scan fast
+
+
+def _is_whole_year(body: str, start: int, end: int) -> bool:
+    """1960-2019 standing alone, not inside a longer number."""
+    value = int(body[start:end])
+    before = body[start - 1] if start else " "
+    after = body[end] if end < len(body) else " "
+    return 1960 <= value <= 2019 and not before.isdigit() and not after.isdigit()
 
 
 def _past_mentions(body: str):
     """_PAST_MENTION matches, looked for only around the years the text has."""
     for year in _YEAR.finditer(body):
+        if not _is_whole_year(body, year.start(), year.end()):
+            continue
         m = _PAST_MENTION.search(body, max(0, year.start() - 40), year.end())
         while m and m.end() < year.end():
             m = _PAST_MENTION.search(body, m.start() + 1, year.end())

@@ -14,7 +14,7 @@ from datetime import date
 from generator.parse import references as _references
 from generator.parse.patterns import PARAGRAPH_START
 from generator.parse.tags import parse_tags
-from generator.parse.text import collapse_spaces, remove_furniture
+from generator.parse.text import HEAD, collapse_spaces, remove_furniture
 
 __all__ = [
     "parse_classified_by",
@@ -67,7 +67,7 @@ _SUBJECT = re.compile(
 
 def parse_subject(text: str) -> str:
     """The SUBJECT line joined across its wrapped lines, without its marking."""
-    m = _SUBJECT.search(remove_furniture(text or ""))
+    m = _SUBJECT.search(remove_furniture(text or "")[:HEAD])
     if not m:
         return ""
     rest = m.string[m.end() :].split("\n")[1:]
@@ -106,7 +106,7 @@ _DECL = re.compile(
 
 def parse_declassify_on(text: str) -> str | None:
     """The declassification date as ISO "YYYY-MM-DD", or None ("N/A", "OADR", "X1")."""
-    m = _DECL.search(text or "")
+    m = _DECL.search((text or "")[:HEAD])
     if not m:
         return None
     if m.group("Y"):
@@ -193,7 +193,7 @@ def _name_from_phrase(phrase: str) -> str:
 
 def parse_classified_by(text: str) -> list[str]:
     """The people named on the "Classified By:" line, as written."""
-    m = _CLASSIFIED_BY.search(text or "")
+    m = _CLASSIFIED_BY.search((text or "")[:HEAD])
     if not m:
         return []
     chunk = text[m.end() : m.end() + 400].lstrip()
@@ -222,7 +222,7 @@ _REASONS = re.compile(
 
 def parse_reasons(text: str) -> str | None:
     """The classification reasons of the "Classified By" line: "1.4 (b) and (d)"."""
-    m = _CLASSIFIED_BY.search(text or "")
+    m = _CLASSIFIED_BY.search((text or "")[:HEAD])
     if not m:
         return None
     chunk = text[m.end() : m.end() + 500].lstrip()
@@ -235,13 +235,36 @@ def parse_reasons(text: str) -> str | None:
 
 # --- summary --------------------------------------------------------------------
 
-_SUMMARY_START = re.compile(
-    r"(?:^|(?<=\n)|(?<=\)\s)|(?<=\)))[ \t]*(?:BEGIN[ \t]+)?SUMMARY(?:[ \t]+AND[ \t]+(?:COMMENT|ACTION"
-    r"(?:[ \t]+REQUEST)?|INTRODUCTION))?[ \t]*(?::|\.|-{1,2}|\n)",
+# "SUMMARY:" opening a line or following a paragraph's marking ("1. (C) Summary:").
+_SUMMARY_AT = re.compile(
+    r"SUMMARY(?:[ \t]+AND[ \t]+(?:COMMENT|ACTION(?:[ \t]+REQUEST)?|INTRODUCTION))?[ \t]*(?::|\.|-{1,2}|\n)",
     re.IGNORECASE,
 )
+_BEFORE_SUMMARY = re.compile(r"(?:^|[\n)])[ \t]*(?:BEGIN[ \t]+)?\Z", re.IGNORECASE)
+
+
+def _summary_start(body: str) -> int | None:
+    """Where the summary's text begins, found from the word "summary" (fast)."""
+    lowered = body[:HEAD].lower()
+    pos = lowered.find("summary")
+    while pos != -1:
+        m = _SUMMARY_AT.match(body, pos)
+        if m and _BEFORE_SUMMARY.search(body, max(0, pos - 12), pos):
+            return m.end()
+        pos = lowered.find("summary", pos + 7)
+    return None
+
+
 _SUMMARY_WORD = re.compile(r"^\s*(?:BEGIN\s+)?SUMMARY\s*[:.\-]+\s*", re.IGNORECASE)
-_SUMMARY_END = re.compile(r"\b[Ee][Nn][Dd]\s+(?:[Oo][Ff]\s+)?[Ss][Uu][Mm][Mm][Aa][Rr][Yy]\b")
+_SUMMARY_END = re.compile(r"\bend\s+(?:of\s+)?summary\b")  # searched in lower-cased text
+
+
+def _summary_end(body: str, start: int = 0) -> re.Match[str] | None:
+    """ "END SUMMARY" in any case; searched lower-cased so the pattern has a literal prefix."""
+    lowered = body.lower()
+    if len(lowered) != len(body):  # a character whose lower case is longer: keep offsets true
+        return re.compile(_SUMMARY_END.pattern, re.IGNORECASE).search(body, start)
+    return _SUMMARY_END.search(lowered, start)
 
 
 def parse_summary(text: str) -> str | None:
@@ -249,12 +272,12 @@ def parse_summary(text: str) -> str | None:
     if not text:
         return None
     body = remove_furniture(text)
-    start = _SUMMARY_START.search(body)
-    if start:
-        end = _SUMMARY_END.search(body, start.end())
-        raw = body[start.end() : end.start()] if end else _paragraph_from(body, start.end())
+    start = _summary_start(body)
+    if start is not None:
+        end = _summary_end(body, start)
+        raw = body[start : end.start()] if end else _paragraph_from(body, start)
     else:
-        end = _SUMMARY_END.search(body)
+        end = _summary_end(body)
         if not end:
             return None
         raw = body[_paragraph_start_before(body, end.start()) : end.start()]

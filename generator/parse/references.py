@@ -16,12 +16,12 @@ from functools import cache
 
 from generator.model import Reference
 from generator.parse.ids import canonical_station
-from generator.parse.text import remove_furniture
+from generator.parse.text import HEAD, remove_furniture
 from generator.stations import station_spellings
 
 _REF_START = re.compile(
-    r"(?:^|(?<=\n))[ \t]*(?:REF(?:ERENCE)?S?|REFTELS?|REFAIR)(?![A-Z])[ \t]*(?:[A-Z]?[ \t]*[:.\-]|(?=[ \t(]))",
-    re.IGNORECASE,
+    r"^[ \t]*(?:REF(?:ERENCE)?S?|REFTELS?|REFAIR)(?![A-Z])[ \t]*(?:[A-Z]?[ \t]*[:.\-]|(?=[ \t(]))",
+    re.IGNORECASE | re.MULTILINE,
 )
 # Lines that end the REF block.
 _BLOCK_END = re.compile(
@@ -52,7 +52,7 @@ def _citation_pattern() -> re.Pattern[str]:
 def ref_block(text: str) -> str:
     """The text of the REF block, without its "REF:" keyword ("" when there is none)."""
     text = remove_furniture(text or "")
-    start = _REF_START.search(text)
+    start = _REF_START.search(text[:HEAD])
     if not start:
         return ""
     lines = text[start.end() : start.end() + _MAX_BLOCK].split("\n")

@@ -12,12 +12,13 @@ import re
 from functools import cache
 
 from generator.glossary import known_tags
+from generator.parse.text import HEAD
 
 # At the start of a line in any case ("Tags: prel pgov"), or upper case with
 # its colon after another field on the same line ("E.O. 12958: N/A TAGS: ECON").
 _TAGS_LINE = re.compile(
-    r"(?:(?:^|(?<=\n))[ \t]*(?i:TAGS?)(?:[ \t]*:[ \t]*|[ \t]+)|(?<=[ \t])TAGS?[ \t]*:[ \t]*)"
-    r"(?P<first>[^\n]*)"
+    r"(?:^[ \t]*(?i:TAGS?)(?:[ \t]*:[ \t]*|[ \t]+)|(?<=[ \t])TAGS?[ \t]*:[ \t]*)(?P<first>[^\n]*)",
+    re.MULTILINE,
 )
 # What ends a tags line that ran into the next field (flattened text).
 _NEXT_FIELD = re.compile(
@@ -28,7 +29,7 @@ _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9\-']*|,|\(|\)")
 
 def parse_tags(text: str) -> list[str]:
     """The TAGS of a cable, upper case, in order, each once."""
-    m = _TAGS_LINE.search(text or "")
+    m = _TAGS_LINE.search((text or "")[:HEAD])
     if not m:
         return []
     raw = _tag_text(m, text)

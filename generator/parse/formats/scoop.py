@@ -22,11 +22,15 @@ _FOOTER = re.compile(r"^[ \t]*(?:©|\(c\)|&copy;)[ \t]*Scoop Media\b", re.M | re
 
 
 def is_scoop(text: str) -> bool:
-    return bool(_TITLE.match(text) or _FOOTER.search(text) or _PARTIAL.search(text[:2000]))
+    return bool(
+        _TITLE.match(text)
+        or ("Scoop Media" in text and _FOOTER.search(text))
+        or ("partial extract" in text[:2000] and _PARTIAL.search(text[:2000]))
+    )
 
 
 def read_scoop(text: str, path: str | None) -> Source:
-    footer = _FOOTER.search(text)
+    footer = _FOOTER.search(text) if "Scoop Media" in text else None
     if footer:
         text = text[: footer.start()]
     title = ""
