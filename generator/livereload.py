@@ -63,15 +63,21 @@ _SCRIPT = """\
     overlay = document.createElement("div");
     overlay.id = "__cablesite-overlay";
     overlay.setAttribute("role", "alert");
-    overlay.style.cssText = "position:fixed;top:0;left:0;right:0;max-height:60vh;overflow:auto;" +
-      "z-index:2147483647;margin:0;padding:12px 16px;box-sizing:border-box;text-align:left;" +
-      "background:#2a0f12;color:#fbe9eb;border-bottom:4px solid #e5484d;" +
-      "font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre-wrap";
+    // A failed build covers the top of the page; warnings about the files just
+    // saved sit in a corner, since the page itself is up to date.
+    overlay.style.cssText = (state.fatal
+      ? "top:0;left:0;right:0;max-height:60vh;border-bottom:4px solid #e5484d;background:#2a0f12;"
+      : "bottom:12px;right:12px;max-width:min(44em,calc(100vw - 24px));max-height:40vh;" +
+        "border-left:4px solid #f5a524;border-radius:4px;background:#2b2410;" +
+        "box-shadow:0 2px 12px rgba(0,0,0,.35);") +
+      "position:fixed;overflow:auto;z-index:2147483647;margin:0;padding:12px 16px;" +
+      "box-sizing:border-box;text-align:left;color:#fbf3e9;white-space:pre-wrap;" +
+      "font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace";
     const title = document.createElement("div");
     title.style.cssText = "font-weight:bold;margin-bottom:6px";
     title.textContent = state.fatal
       ? "Build failed: showing the last good site"
-      : "The files you changed have problems";
+      : "Warnings in the files you changed";
     const close = document.createElement("button");
     close.type = "button";
     close.textContent = "\\u00d7";

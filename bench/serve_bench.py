@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Live preview latency: save one cable → rebuilt page on disk, and → the browser's reload event.
+
+    python3 bench/serve_bench.py                       # 1,000 and 10,000 synthetic cables
+    python3 bench/serve_bench.py --sizes 1000,10000,50000 --edits 5
+
+For each size, a site with N synthetic cables (``../shared/bench/make_corpus.py
+--format cable``) and a minimal ``site.toml`` is served by ``cablesite serve
+--port 0``. An event-stream client connects like the injected script does;
+then one cable's subject is edited `--edits` times, and for each save the
+bench measures
+
+* save → page on disk: until the cable's page holds the new subject;
+* save → reload event: until the server announces a build that changed that page.
+
+After the server stops (Ctrl-C), a ``cablesite build`` of the unchanged site
+is timed (the no-op build). Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated cable counts")
+    parser.add_argument("--edits", type=int, default=3, help="saves measured per size")
+    parser.add_argument("--work", type=Path, help="folder for the sites (default: a temp folder)")
+    parser.add_argument(
+        "--timeout", type=float, default=900, help="seconds to wait for any one build"
+    )
+    args = parser.parse_args()
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    work = args.work or Path(tempfile.mkdtemp(prefix="cablesite-serve-bench-"))
+
+    rows = []
+    for size in sizes:
+        site = make_site(work / f"site-{size}", size)
+        print(f"{size:,} cables: serving {site} …", file=sys.stderr, flush=True)
+        rows.append((size, *measure(site, args.edits, args.timeout)))
+
+    print(f"\ncablesite serve on {os.cpu_count()} core(s), Python {sys.version.split()[0]}")
+    print("(full rebuild on every save until the incremental engine lands; median of the saves)")
+    header = ("cables", "first build", "save → page on disk", "save → reload event", "no-op build")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---:|" * len(header))
+    for size, first, on_disk, event, noop in rows:
+        cells = (f"{size:,}", _s(first), _s(on_disk), _s(event), _s(noop))
+        print("| " + " | ".join(cells) + " |")
+    return 0
+
+
+def make_site(root: Path, size: int) -> Path:
+    cables = root / "content" / "cables"
+    if not cables.is_dir():
+        make = [sys.executable, str(MAKE_CORPUS), "--n", str(size), "--out", str(cables)]
+        subprocess.run([*make, "--format", "cable"], check=True, stdout=subprocess.DEVNULL)
+    (root / "site.toml").write_text(f'title = "Serve bench, {size:,} cables"\n')
+    return root
+
+
+def measure(site: Path, edits: int, timeout: float) -> tuple[float, float, float, float]:
+    cable = sorted((site / "content" / "cables").glob("*.txt"))[0]
+    original = cable.read_text(encoding="utf-8", errors="surrogateescape")
+    started = time.perf_counter()
+    server = Server(site, timeout)
+    try:
+        first = time.perf_counter() - started
+        page = _page_of(site, cable.stem)
+        url = "/" + page.relative_to(site / "site").as_posix()
+        stream = EventStream(server.port)
+        stream.wait_connected(timeout=30)
+        on_disk, events = [], []
+        for number in range(1, edits + 1):
+            marker = f"SERVE BENCH EDIT {number} {time.time_ns()}"
+            edited = re.sub(r"(?m)^SUBJECT: .*$", f"SUBJECT: {marker}", original, count=1)
+            stream.drain()
+            saved = _save(cable, edited)
+            on_disk.append(_wait_for_bytes(page, marker.encode(), saved, timeout))
+            events.append(stream.wait_for_page(url, saved, timeout))
+            time.sleep(0.5)  # let the server settle before the next save
+        stream.close()
+    finally:
+        server.stop()
+        _save(cable, original)
+    noop = _timed_build(site)
+    return first, statistics.median(on_disk), statistics.median(events), noop
+
+
+def _save(path: Path, text: str) -> float:
+    path.write_text(text, encoding="utf-8", errors="surrogateescape")
+    return time.perf_counter()
+
+
+def _page_of(site: Path, cable_id: str) -> Path:
+    found = sorted((site / "site" / "cable").glob(f"*/*/{cable_id}.html"))
+    if not found:
+        found = sorted((site / "site" / "cable").rglob(f"{cable_id}*.html"))
+    if not found:
+        raise SystemExit(f"no page for {cable_id} in {site / 'site'}")
+    return found[0]
+
+
+def _wait_for_bytes(path: Path, wanted: bytes, since: float, timeout: float) -> float:
+    deadline = since + timeout
+    while time.perf_counter() < deadline:
+        try:
+            if wanted in path.read_bytes():
+                return time.perf_counter() - since
+        except OSError:
+            pass  # between the writer's rename of the old and the new tree
+        time.sleep(0.002)
+    raise SystemExit(f"{path} did not change within {timeout:.0f} s")
+
+
+def _timed_build(site: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "generator", "build", "-q", "-C", str(site)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=REPO,
+    )
+    return time.perf_counter() - started
+
+
+class Server:
+    """`cablesite serve --port 0` in a child process; stopped with SIGINT like Ctrl-C."""
+
+    def __init__(self, site: Path, timeout: float) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "generator", "serve", "--port", "0", "-C", str(site)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=REPO,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self.port = self._wait_for_port(timeout)
+        # Keep draining stdout so the server never blocks on a full pipe.
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _wait_for_port(self, timeout: float) -> int:
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                break
+            found = re.match(r"serving http://127\.0\.0\.1:(\d+)/", line)
+            if found:
+                return int(found.group(1))
+        self.stop()
+        raise SystemExit("cablesite serve did not start")
+
+    def _drain(self) -> None:
+        assert self.process.stdout is not None
+        for _ in self.process.stdout:
+            pass
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class EventStream:
+    """A Server-Sent Events client: the reload events and when each arrived."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        request = "GET /__cablesite/events HTTP/1.1\r\nHost: bench\r\n\r\n"
+        self.sock.sendall(request.encode())
+        self.sock.settimeout(None)
+        self.reloads: queue.Queue[tuple[float, dict]] = queue.Queue()
+        self.connected = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        name = ""
+        try:
+            with self.sock.makefile("rb") as stream:
+                for raw in stream:
+                    line = raw.decode().rstrip("\r\n")
+                    if line.startswith("event: "):
+                        name = line[len("event: ") :]
+                    elif line.startswith("data: ") and name == "reload":
+                        self.reloads.put((time.perf_counter(), json.loads(line[len("data: ") :])))
+                    elif line.startswith("data: ") and name == "state":
+                        self.connected.set()
+        except OSError:
+            return
+
+    def wait_connected(self, timeout: float) -> None:
+        if not self.connected.wait(timeout):
+            raise SystemExit("no event stream from the server")
+
+    def drain(self) -> None:
+        while not self.reloads.empty():
+            self.reloads.get_nowait()
+
+    def wait_for_page(self, url: str, since: float, timeout: float) -> float:
+        deadline = since + timeout
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                raise SystemExit(f"no reload event for {url} within {timeout:.0f} s")
+            try:
+                at, data = self.reloads.get(timeout=left)
+            except queue.Empty:
+                continue
+            if data.get("all") or url in data.get("pages", []):
+                return at - since
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
