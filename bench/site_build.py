@@ -52,7 +52,7 @@ def main() -> int:
         rows.append((f"{size:,} synthetic", *measure(corpus, work / f"site-{size}")))
 
     print(f"\ncablesite build on {os.cpu_count()} core(s), Python {sys.version.split()[0]}")
-    header = ("corpus", "cables", "pages", "clean build", "peak RSS", "rebuild", "output")
+    header = ("corpus", "cables", "pages", "clean build", "CPU", "peak RSS", "rebuild", "output")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:
@@ -65,8 +65,8 @@ def measure(corpus: Path, root: Path) -> tuple[str, ...]:
     link = root / "content" / "cables"
     if not link.exists():
         link.symlink_to(corpus.resolve(), target_is_directory=True)
-    clean, rss, summary = run_build(root, "--clean")
-    rebuild, _, _ = run_build(root)
+    clean, cpu, rss, summary = run_build(root, "--clean")
+    rebuild, _, _, _ = run_build(root)
     found = re.search(r"(\d+) cable\(s\) from \d+ file\(s\), (\d+) page\(s\)", summary)
     cables, pages = found.groups() if found else ("?", "?")
     size = sum(p.stat().st_size for p in (root / "site").rglob("*") if p.is_file())
@@ -74,28 +74,36 @@ def measure(corpus: Path, root: Path) -> tuple[str, ...]:
         f"{int(cables):,}" if cables != "?" else cables,
         f"{int(pages):,}" if pages != "?" else pages,
         f"{clean:.1f} s",
+        f"{cpu:.1f} s",
         f"{rss / 1024:.0f} MB",
         f"{rebuild:.1f} s",
         f"{size / 1e6:.0f} MB",
     )
 
 
-def run_build(root: Path, *extra: str) -> tuple[float, int, str]:
-    """(seconds, peak RSS in KiB, summary line) of one build."""
+def run_build(root: Path, *extra: str) -> tuple[float, float, int, str]:
+    """(wall seconds, CPU seconds, peak RSS in KiB, summary line) of one build.
+
+    CPU time is reported too because wall time on a shared machine varies
+    with whatever else runs; the CPU the build itself used does much less.
+    """
     command = [sys.executable, "-m", "generator.cli", "build", "-q", *extra]
     use_time = GNU_TIME.exists()
     if use_time:
         command = [str(GNU_TIME), "-v", *command]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if use_time:
         found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
         rss = int(found.group(1)) if found else 0
     else:
-        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, rss, done.stdout.strip().splitlines()[-1]
+        rss = after.ru_maxrss
+    return elapsed, cpu, rss, done.stdout.strip().splitlines()[-1]
 
 
 if __name__ == "__main__":
