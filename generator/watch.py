@@ -16,6 +16,7 @@ engine needs nothing from watchdog.
 from __future__ import annotations
 
 import fnmatch
+import logging
 import sys
 import threading
 import time
@@ -197,14 +198,21 @@ class Debouncer:
 
     A batch is released when nothing new arrived for `quiet` seconds, or
     `max_wait` seconds after its first change, so a process that never stops
-    writing cannot hold the preview back forever. Changes that arrive while a
-    batch is being built simply form the next batch.
+    writing cannot hold the preview back forever. The quiet period is short
+    enough not to be felt after a save and long enough to span an editor's
+    write-rename-delete; the maximum is long enough for a copy of 10,000
+    files to land in one batch. Changes that arrive while a batch is being
+    built simply form the next batch.
     """
 
-    def __init__(self, quiet: float = 0.15, max_wait: float = 3.0) -> None:
+    def __init__(self, quiet: float = 0.15, max_wait: float = 5.0) -> None:
         self.quiet = quiet
         self.max_wait = max_wait
-        self._pending = ChangeSet()
+        # Mutable sets, not ChangeSet.merge: a copy of 250,000 files is as
+        # many events, and merging frozen sets one event at a time is quadratic.
+        self._paths: dict[str, set[Path]] = {f.name: set() for f in _PATH_FIELDS}
+        self._everything = False
+        self._waiting = False
         self._first = 0.0
         self._last = 0.0
         self._closed = False
@@ -215,10 +223,13 @@ class Debouncer:
             return
         with self._cond:
             now = time.monotonic()
-            if not self._pending:
+            if not self._waiting:
                 self._first = now
+                self._waiting = True
             self._last = now
-            self._pending = self._pending.merge(changes)
+            self._everything = self._everything or changes.everything
+            for name, paths in self._paths.items():
+                paths.update(getattr(changes, name))
             self._cond.notify_all()
 
     def close(self) -> None:
@@ -226,17 +237,26 @@ class Debouncer:
             self._closed = True
             self._cond.notify_all()
 
+    def _take(self) -> ChangeSet:
+        batch = ChangeSet(
+            everything=self._everything,
+            **{name: frozenset(paths) for name, paths in self._paths.items()},
+        )
+        for paths in self._paths.values():
+            paths.clear()
+        self._everything = self._waiting = False
+        return batch
+
     def next_batch(self, timeout: float | None = None) -> ChangeSet | None:
         """The next batch, once due; None after `timeout` seconds or when closed."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             while not self._closed:
                 now = time.monotonic()
-                if self._pending:
+                if self._waiting:
                     due = min(self._last + self.quiet, self._first + self.max_wait)
                     if now >= due:
-                        batch, self._pending = self._pending, ChangeSet()
-                        return batch
+                        return self._take()
                     wake = due
                 else:
                     wake = now + 1.0
@@ -263,8 +283,10 @@ class SiteWatcher(FileSystemEventHandler):
         self.observer = observer or Observer()
         self._watches: dict[Path, ObservedWatch] = {}
         self._lock = threading.Lock()
+        self._overflow = _OverflowAlarm(lambda: self.sink(ChangeSet(everything=True)))
 
     def start(self) -> None:
+        logging.getLogger("watchdog.observers").addHandler(self._overflow)
         try:
             self._schedule()
             self.observer.start()
@@ -280,6 +302,7 @@ class SiteWatcher(FileSystemEventHandler):
         self.observer.stop()
         if self.observer.is_alive():
             self.observer.join(timeout=5)
+        logging.getLogger("watchdog.observers").removeHandler(self._overflow)
 
     def relayout(self, layout: SiteLayout) -> None:
         """Follow a change of theme or a folder that appeared or went away."""
@@ -310,3 +333,20 @@ class SiteWatcher(FileSystemEventHandler):
                 path = Path(raw if isinstance(raw, str) else raw.decode())
                 changes = changes.merge(ChangeSet.of(classify(layout, path), path))
         self.sink(changes)
+
+
+class _OverflowAlarm(logging.Handler):
+    """Turns watchdog's "events were lost" warning into a change of everything.
+
+    When the kernel's event queue overflows (a copy of more files than it
+    holds events for), watchdog only logs it; a preview that went on as if
+    nothing was lost would stay stale, so the next build checks every input.
+    """
+
+    def __init__(self, alarm: Callable[[], None]) -> None:
+        super().__init__(logging.WARNING)
+        self.alarm = alarm
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "overflow" in record.getMessage().lower():
+            self.alarm()

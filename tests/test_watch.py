@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -244,6 +245,39 @@ def test_watcher_batches_a_copy_of_many_files(
     assert folder.resolve() / "0499.txt" in batch.cables
     assert batch.config == {(site / "site.toml").resolve()}
     assert batches.next(timeout=1.0) is None
+
+
+def test_watcher_batches_a_copy_of_ten_thousand_files(site: Path, layout: SiteLayout) -> None:
+    debouncer = Debouncer(quiet=1.0, max_wait=60)
+    watcher = SiteWatcher(layout, debouncer.add)
+    watcher.start()
+    try:
+        folder = site / "content" / "cables" / "import"
+        folder.mkdir()
+        for n in range(10_000):
+            (folder / f"{n:05d}.txt").write_bytes(b"cable\n")
+        batch = debouncer.next_batch(timeout=60)
+        assert batch is not None
+        # Either every file is named, or the kernel's queue overflowed and the
+        # batch says so (then the build checks every input).
+        assert batch.everything or len(batch.cables) >= 10_000
+        assert debouncer.next_batch(timeout=2.0) is None
+    finally:
+        watcher.stop()
+
+
+def test_lost_events_mean_everything_changed(layout: SiteLayout) -> None:
+    debouncer = Debouncer(quiet=0.05)
+    watcher = SiteWatcher(layout, debouncer.add)
+    watcher.start()
+    try:
+        logging.getLogger("watchdog.observers.inotify_c").warning(
+            "Inotify queue overflowed; filesystem events were lost"
+        )
+        batch = debouncer.next_batch(timeout=5)
+        assert batch is not None and batch.everything
+    finally:
+        watcher.stop()
 
 
 def test_watcher_follows_a_new_templates_folder(
