@@ -73,6 +73,9 @@ class Cable:
     raw_id: str | None = None
     source: str | None = None
     note: str | None = None
+    # True when no source stated the date and `created` was inferred from the
+    # text (see parse/dates.py); pages show the day only, marked as inferred.
+    created_inferred: bool = False
 
     @property
     def reference_ids(self) -> tuple[str, ...]:

@@ -259,6 +259,7 @@ def test_summary_without_opening_words_ends_at_end_summary() -> None:
         ("IRAQ: NGO REGISTRY SEEKS STABILITY", "Iraq: NGO Registry Seeks Stability"),
         ("MCCALLUM AND O'BRIEN ON U.S. TIES", "McCallum and O'Brien on U.S. Ties"),
         ("Already Mixed Case", "Already Mixed Case"),
+        ("COMMENTS ON 03OTTAWA49 AND THE G8 SUMMIT", "Comments on 03OTTAWA49 and the G8 Summit"),
         ("", ""),
     ],
 )

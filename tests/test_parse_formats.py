@@ -38,6 +38,7 @@ def test_the_seed_scoop_extract() -> None:
     assert "Cablegate:" not in cable.body
     # no date in an extract: inferred, and said so
     assert cable.created == datetime(2003, 1, 7)
+    assert cable.created_inferred
     assert any("inferred" in w for w in cable.warnings)
     assert [p.number for p in cable.paragraphs] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert {p.marking for p in cable.paragraphs} == {"C"}
@@ -51,6 +52,7 @@ def test_front_matter_overrides_the_seed_date(tmp_path: Path) -> None:
     (cable,), _ = read_all(path)
     assert cable.created == datetime(2003, 1, 8, 12, 0)
     assert cable.note == "checked"
+    assert not cable.created_inferred
     assert not any("inferred" in w for w in cable.warnings)
 
 

@@ -55,9 +55,11 @@ def assemble(src: Source) -> Cable:
     created = _created(src, header, warnings)
     decl = fields.parse_declassify_on(clean)
     name_year = _year_from_file_name(src.source_path, station, serial)
+    inferred = False
     if created is None and not src.meta.get("id"):
         undated_refs = _references(src, clean, None, None)
         created = _infer(clean, undated_refs, decl, name_year, warnings)
+        inferred = created is not None
     year = created.year if created else name_year
 
     cable_id, raw_id = _cable_id(src, year, station, serial, warnings)
@@ -92,6 +94,7 @@ def assemble(src: Source) -> Cable:
         raw_id=raw_id,
         source=_str_or_none(src.meta.get("source")),
         note=_str_or_none(src.meta.get("note")),
+        created_inferred=inferred,
     )
 
 

@@ -287,6 +287,8 @@ def title_case(subject: str) -> str:
 
 
 def _case_word(word: str, first: bool, last: bool) -> str:
+    if any(c.isdigit() for c in word):  # ids, dates, serials: 03OTTAWA49, 4/26-27, G8
+        return word
     return "-".join(
         _case_part(part, first and i == 0, last) for i, part in enumerate(word.split("-"))
     )
