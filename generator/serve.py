@@ -299,21 +299,43 @@ def content_type(path: Path) -> str:
     return f"{kind}; charset=utf-8" if textual else kind
 
 
-def is_html(path: Path) -> bool:
-    return path.suffix.lower() in (".html", ".htm")
-
-
 # --- HTTP ------------------------------------------------------------------------
 
 
 class PreviewServer(ThreadingHTTPServer):
-    daemon_threads = True
+    """Answers each connection in a thread; `close` ends them all and joins their threads."""
+
+    # Joined on close rather than left to die with the process, so that a
+    # stop is clean: the open connections are shut down first, which ends
+    # idle keep-alive reads and event streams at once.
+    daemon_threads = False
+    block_on_close = True
 
     def __init__(self, address: tuple[str, int], preview: Preview) -> None:
         self.preview = preview
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, PreviewHandler)
+
+    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)  # type: ignore[arg-type]
+
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close(self) -> None:
+        """Stop serving: after `shutdown` (no new connections), end the open ones."""
+        with self._open_lock:
+            for connection in self._open:
+                with suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+        self.server_close()
 
     def handle_error(self, request: object, client_address: object) -> None:
         error = sys.exc_info()[1]
@@ -479,9 +501,9 @@ class Preview:
     def stop(self) -> None:
         self.hub.close()
         self.server.shutdown()
-        self.server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self.server.close()
 
     def layout(self) -> SiteLayout:
         try:

@@ -496,6 +496,21 @@ def test_a_request_that_waits_too_long_gets_503(running: Running) -> None:
         pass
 
 
+def test_stop_ends_open_connections_and_joins_their_threads(tmp_path: Path) -> None:
+    make_output(tmp_path)
+    server = Running(tmp_path, ScriptedRebuilder())
+    server.preview.start()
+    idle = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    idle.request("GET", "/")  # HTTP/1.1: the connection stays open afterwards
+    idle.getresponse().read()
+    stream = server.events()
+    stream.next("state")
+    server.preview.stop()
+    idle.close()
+    stream.close()
+    assert not [t for t in threading.enumerate() if "process_request_thread" in t.name]
+
+
 # --- the command -------------------------------------------------------------------
 
 
