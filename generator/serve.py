@@ -477,7 +477,7 @@ class Preview:
         self.target = site_target(root)
         self.gate = BuildGate()
         self.hub = LiveReload()
-        self.error: Problem | None = None
+        self._config = SiteConfig(root=root)
         try:
             self.server = PreviewServer((host, port), self)
         except OSError as exc:
@@ -506,11 +506,14 @@ class Preview:
         self.server.close()
 
     def layout(self) -> SiteLayout:
-        try:
-            config = load_config(self.root)
-        except UserError:
-            config = SiteConfig(root=self.root)
-        return site_layout(config, extra_ignored=[self.root / CACHE_NAME])
+        """The folders to watch, from the last config that could be read.
+
+        While ``site.toml`` is broken its theme is unknown; the previous
+        theme's folders stay watched, so edits made meanwhile are not lost.
+        """
+        with suppress(UserError):
+            self._config = load_config(self.root)
+        return site_layout(self._config, extra_ignored=[self.root / CACHE_NAME])
 
     def rebuild(self, changes: ChangeSet) -> RebuildOutcome:
         """Run one rebuild while requests wait, then tell the open pages."""
@@ -549,7 +552,6 @@ class Preview:
             self.hub.publish_problems(
                 problems_in(outcome.problems, changes, self.root), fatal=False
             )
-        self.error = outcome.error
 
     def _page_url(self, path: str) -> str:
         if path == "index.html" or path.endswith("/index.html"):

@@ -168,3 +168,40 @@ def test_a_deleted_cables_permalink_goes_away(
 
     sync_api.expect(page.locator("h1")).to_have_text("Page not found")
     assert server.get("/" + CABLE_PAGE)[0] == 404
+
+
+def test_a_stylesheet_change_reloads_every_open_page(
+    served: tuple[Path, ServeProcess], page: sync_api.Page
+) -> None:
+    root, server = served
+    page.goto(server.url + "about/")
+    other = page.context.new_page()
+    other.goto(server.url + CABLE_PAGE)
+    builtin = Path(__file__).resolve().parent.parent / "themes" / "default" / "static"
+    css = (builtin / "style.css").read_text(encoding="utf-8")
+    (root / "static").mkdir()
+    (root / "static" / "style.css").write_text(
+        css + "\nmain { outline: 7px solid rgb(1, 2, 3); }\n"
+    )
+
+    for tab in (page, other):
+        sync_api.expect(tab.locator("main")).to_have_css("outline-color", "rgb(1, 2, 3)")
+
+
+def test_warnings_about_a_saved_cable_show_in_a_corner(
+    served: tuple[Path, ServeProcess], page: sync_api.Page
+) -> None:
+    root, server = served
+    page.goto(server.url + CABLE_PAGE)
+    path = root / CABLE
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace("created: 2003-02-04 09:00", "created: 2003-02-31 09:00"))
+
+    card = page.locator("#__cablesite-overlay")
+    sync_api.expect(card).to_contain_text("Warnings in the files you changed")
+    sync_api.expect(card).to_contain_text("03OTTAWA312.md")
+    sync_api.expect(card).to_contain_text("2003-02-31")
+
+    path.write_text(good, encoding="utf-8")
+    sync_api.expect(card).to_have_count(0)
+    sync_api.expect(page.locator("#cable-title")).to_be_visible()
