@@ -564,9 +564,9 @@ class Preview:
             self.log_error(f"[{stamp}] error: {outcome.error} (still serving the last good site)")
             return
         warned = problems_in(outcome.problems, changes, self.root)
+        what = "built" if changes.everything else f"rebuilt ({changes.describe()} changed)"
         self.log(
-            f"[{stamp}] rebuilt in {seconds:.2f} s ({changes.describe()} changed): "
-            f"{len(outcome.changed)} output file(s) updated"
+            f"[{stamp}] {what} in {seconds:.2f} s: {len(outcome.changed)} output file(s) updated"
             + (f", {len(outcome.problems)} warning(s) in the site" if outcome.problems else "")
         )
         for problem in warned:

@@ -93,11 +93,23 @@ class ChangeSet:
         """A short summary for the terminal: ``2 cable(s), 1 template(s)``."""
         if self.everything:
             return "all inputs"
-        parts = [f"{len(getattr(self, f.name))} {f.name}" for f in _PATH_FIELDS]
-        return ", ".join(p for p in parts if not p.startswith("0 ")) or "nothing"
+        parts = []
+        for f in _PATH_FIELDS:
+            count = len(getattr(self, f.name))
+            one, many = _NOUNS[f.name]
+            if count:
+                parts.append(f"{count} {one if count == 1 else many}")
+        return ", ".join(parts) or "nothing"
 
 
 _PATH_FIELDS = tuple(f for f in fields(ChangeSet) if f.name != "everything")
+_NOUNS = {
+    "cables": ("cable", "cables"),
+    "pages": ("page", "pages"),
+    "templates": ("template", "templates"),
+    "static": ("static file", "static files"),
+    "config": ("config file", "config files"),
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,7 +113,7 @@ def test_changeset_merge_and_describe(tmp_path: Path) -> None:
     merged = a.merge(b).merge(ChangeSet.of("cable", tmp_path / "c.txt"))
     assert merged.cables == {tmp_path / "a.txt", tmp_path / "c.txt"}
     assert merged.templates == {tmp_path / "base.html"}
-    assert merged.describe() == "2 cables, 1 templates"
+    assert merged.describe() == "2 cables, 1 template"
     assert merged.affects_every_page and not a.affects_every_page
     assert not ChangeSet() and not ChangeSet.of("ignored", tmp_path)
     assert ChangeSet.of("layout", tmp_path).everything
