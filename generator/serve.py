@@ -629,6 +629,8 @@ def serve(
     """Build, serve and rebuild until Ctrl-C; returns the exit status (0)."""
     if not 0 <= port <= 65535:
         raise UserError("--port", None, f"{port} is not a port number (0 to 65535)")
+    if not root.is_dir():
+        raise UserError(str(root), None, "no such folder (give the site folder with -C)")
     say = log or _print
     preview = Preview(root, rebuilder or FullRebuilder(root), host=host, port=port, log=log)
     debouncer = Debouncer()

@@ -527,3 +527,8 @@ def test_port_in_use_is_a_user_error(tmp_path: Path) -> None:
 def test_bad_port_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="not a port number"):
         serve(tmp_path, port=70000)
+
+
+def test_a_missing_site_folder_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="missing: no such folder"):
+        serve(tmp_path / "missing", port=0)
