@@ -65,9 +65,11 @@ class RebuildOutcome:
 
     `changed` holds the site-relative paths (``cable/2003/01/03OTTAWA49.html``,
     ``tag/PREL/index.html``, ``static/style.css``) of every output file that
-    was written with new bytes, added or removed. `error` is set when the
-    build failed; the previous output must then still be in place.
-    `problems` are the warnings of a build that succeeded.
+    was written with new bytes, added or removed: open pages reload when
+    their file is listed, all of them when a file under ``static/`` is.
+    `error` is set when the build failed; the previous output must then
+    still be in place. `problems` are all the warnings of a build that
+    succeeded; the server shows those about the files that just changed.
     """
 
     changed: frozenset[str] = frozenset()
@@ -76,7 +78,13 @@ class RebuildOutcome:
 
 
 class Rebuilder(Protocol):
-    """Brings the output folder up to date after `changes`; never raises a UserError."""
+    """Brings the output folder up to date after `changes`.
+
+    A user's error (bad config, template or option) is returned in the
+    outcome, not raised. Anything raised is taken for a bug: the server
+    prints the traceback, shows an "internal error" and keeps serving.
+    The first call of a session gets ``ChangeSet(everything=True)``.
+    """
 
     def rebuild(self, changes: ChangeSet) -> RebuildOutcome: ...
 
