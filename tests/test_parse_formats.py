@@ -213,3 +213,19 @@ def test_noforn_caption_joins_the_classification() -> None:
     cable = parse_cable("---\ncreated: 2008-01-01\n---\n" + text)
     assert cable.id == "08BAGHDAD123"
     assert cable.classification == "SECRET//NOFORN"
+
+
+def test_jsonl_id_hint_used_only_when_the_text_has_none(tmp_path: Path) -> None:
+    import json
+
+    def record(_id: str, banner: str) -> str:
+        body = f"C O N F I D E N T I A L SECTION 01 OF 02 {banner}  E.O. 12958: DECL: 01/29/2020  1. (U) x."
+        return json.dumps({"_id": _id, "date_time": "2010-01-29 06:06", "body": body}) + "\n"
+
+    path = tmp_path / "export.jsonl"
+    # the banner lost its serial: the record's _id (a cable id of that year) stands in
+    path.write_text(record("10BERLIN128", "BERLIN") + record("10BERLIN999", "BERLIN 000128"))
+    hinted, banner = read_all(path)[0]
+    assert hinted.id == "10BERLIN128" and any("_id" in w for w in hinted.warnings)
+    # with a banner, _id is what it usually is: the cited cables
+    assert banner.id == "10BERLIN128" and banner.reference_ids == ("10BERLIN999",)

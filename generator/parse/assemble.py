@@ -29,7 +29,7 @@ _CAPTION_WORDS = r"(?:SENSITIVE|E[ ]?F[ ]?T[ ]?O|NOFORN|SIPDIS|EXDIS|NODIS|LIMDI
 _BANNER_REST = re.compile(
     rf"^[ \t/]*(?P<captions>(?:{_CAPTION_WORDS}[ \t]+)*)"
     r"(?:SECTION[ \t]+(?P<section>\d{1,2})[ \t]+OF[ \t]+(?P<sections>\d{1,2})[ \t]+)?"
-    r"(?P<station>[A-Z][A-Z .'\-]*?)[ \t]+(?P<serial>\d{1,7})\b(?P<after>.*)$"
+    r"(?!SECTION\b)(?P<station>[A-Z][A-Z .'\-]*?)[ \t]+(?P<serial>\d{1,7})\b(?P<after>.*)$"
 )
 _FM_LINE = re.compile(
     r"^[ \t]*FM[ \t]+(?:AMEMBASSY|AMCONSUL|AMCONGEN|USMISSION|USINT|USLO|AMEMB|USDEL)?[ \t]*(?P<station>[A-Z][A-Z .'\-]+?)"
@@ -272,12 +272,28 @@ def _cable_id(
         if from_text and from_text != cid:
             warnings.append(f"the source says id {raw} but the banner reads {from_text}")
         return cid, (raw if raw != cid else None)
+    if not from_text and _fits(src.fallback_id, year, station, serial):
+        warnings.append(f"no id in the text: using {src.fallback_id} from the record's _id field")
+        return src.fallback_id, None
     if not from_text:
         missing = [
             w for w, v in (("year", year), ("station", station), ("serial", serial)) if not v
         ]
         warnings.append(f"cannot make the cable id: no {', no '.join(missing)}")
     return from_text, None
+
+
+def _fits(candidate: str, year: int | None, station: str, serial: int | None) -> bool:
+    """Does a hinted id agree with whatever the text and the date do say?"""
+    parts = split_id(candidate) if candidate else None
+    if parts is None:
+        return False
+    yy, hinted_station, hinted_serial = parts
+    return (
+        (year is None or int(yy) == year % 100)
+        and (not station or hinted_station == station)
+        and (serial is None or hinted_serial == serial)
+    )
 
 
 # --- other fields ------------------------------------------------------------------

@@ -27,5 +27,8 @@ class Source:
     partial: bool = False
     # The title a Scoop extract gives when the cable's SUBJECT line is lost.
     fallback_subject: str = ""
+    # An id the source hints at without vouching for it (an export's `_id`
+    # that holds a cable id): used only when the text gives none.
+    fallback_id: str = ""
     # Ids the source lists as cited (the dump's column, an export's field).
     listed_references: list[str] = field(default_factory=list)

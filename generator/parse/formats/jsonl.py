@@ -77,6 +77,7 @@ def _source(record: dict, body: str, where: str) -> Source:
         )
         del meta["id"]
     header = _first(record, FIELD_NAMES["header"]) or ""
+    hinted = _references(record.get("_id"))
     return Source(
         body=restore_lost_newlines(body),
         header=restore_lost_newlines(str(header)),
@@ -85,4 +86,6 @@ def _source(record: dict, body: str, where: str) -> Source:
         meta=meta,
         warnings=warnings,
         listed_references=_references(_first(record, FIELD_NAMES["references"])),
+        # `_id` holds the cited ids in most records, the record's own id in some.
+        fallback_id=hinted[0].upper() if len(hinted) == 1 else "",
     )
