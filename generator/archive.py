@@ -15,9 +15,6 @@ in the file), with a page at ``ID`` listing them.
 
 from __future__ import annotations
 
-import hashlib
-import re
-import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,10 +22,10 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from generator.model import Cable
-from generator.stations import origin_name
-from generator.urls import slugify
+from generator.records import CableRecord, record_of, text_digest
 
-_WHITESPACE = re.compile(r"\s+")
+__all__ = ["Archive", "ArchiveBuilder", "Copy", "Entry", "Facet", "Variants", "text_digest"]
+
 UNDATED = datetime.min
 
 
@@ -97,6 +94,7 @@ class Archive:
     classifications: dict[str, Facet]
     redirects: dict[str, str]
     neighbours: dict[str, tuple[str | None, str | None]]
+    copied: dict[str, list[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -115,6 +113,10 @@ class Archive:
     def keys_citing(self, cable_id: str) -> list[str]:
         return self.cited_by.get(cable_id, [])
 
+    def copies_of(self, cable_id: str) -> list[str]:
+        """The files holding an identical copy of the cable with this id."""
+        return self.copied.get(cable_id, [])
+
 
 class _Record(NamedTuple):
     entry: Entry
@@ -129,25 +131,28 @@ class ArchiveBuilder:
         self._records: dict[str, list[_Record]] = defaultdict(list)
 
     def add(self, cable: Cable, *, source: str, ordinal: int) -> None:
-        origin = cable.origin or (origin_name(cable.station) if cable.station else "Unknown origin")
+        self.add_record(record_of(cable, self._title_case), source=source, ordinal=ordinal)
+
+    def add_record(self, record: CableRecord, *, source: str, ordinal: int) -> None:
+        """Add a cable by its record (what a build keeps of it between runs)."""
         entry = Entry(
-            key=cable.id,
-            id=cable.id,
-            title=self._title_case(cable.subject) if cable.subject.strip() else cable.id,
-            created=cable.created,
-            released=cable.released,
-            origin=sys.intern(origin),
-            origin_slug=sys.intern(slugify(origin)),
-            classification=sys.intern(cable.classification or "UNKNOWN"),
-            classification_slug=sys.intern(slugify(cable.classification or "unknown")),
-            tags=tuple(dict.fromkeys(sys.intern(tag) for tag in cable.tags if tag)),
-            references=tuple(ref for ref in cable.reference_ids if ref != cable.id),
+            key=record.id,
+            id=record.id,
+            title=record.title,
+            created=record.created,
+            released=record.released,
+            origin=record.origin,
+            origin_slug=record.origin_slug,
+            classification=record.classification,
+            classification_slug=record.classification_slug,
+            tags=record.tags,
+            references=record.references,
             source=source,
             ordinal=ordinal,
-            raw_id=cable.raw_id if cable.raw_id and cable.raw_id != cable.id else None,
-            partial=cable.partial,
+            raw_id=record.raw_id,
+            partial=record.partial,
         )
-        self._records[cable.id].append(_Record(entry, text_digest(cable)))
+        self._records[record.id].append(_Record(entry, record.text_digest))
 
     def build(self) -> Archive:
         entries: dict[str, Entry] = {}
@@ -166,12 +171,6 @@ class ArchiveBuilder:
             variants[cable_id] = Variants(cable_id, keys, tuple(r.entry.source for r in kept))
         self._records.clear()
         return _link(entries, variants, copies)
-
-
-def text_digest(cable: Cable) -> str:
-    """A fingerprint of the cable's text that ignores layout (whitespace, case)."""
-    text = _WHITESPACE.sub("", cable.body or cable.header).casefold()
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def variant_suffixes(count: int) -> list[str]:
@@ -238,6 +237,8 @@ def _link(entries: dict[str, Entry], variants: dict[str, Variants], copies: list
         neighbours={},
     )
     archive.neighbours = _neighbours(archive)
+    for copy in copies:
+        archive.copied.setdefault(copy.id, []).append(copy.copy)
     return archive
 
 

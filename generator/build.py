@@ -1,27 +1,50 @@
-"""Orchestration of a full build: load → parse → archive → plan → render → write.
+"""Orchestration of a build: load → parse → archive → plan → sign → render → write.
 
-The archive needs every cable's metadata before any page can be rendered,
-so the build makes two passes over the sources: the first keeps only each
-cable's metadata, the second renders one source file's cables at a time.
-The second pass takes the parsed cables the first pass kept, up to a fixed
-budget of text (:class:`CableCache`), and re-reads the rest. Memory thus
-stays bounded by the metadata plus the budget, whatever the corpus size,
-and the second pass is a pure function of (source file, archive), ready to
-be spread over processes or served from a persistent parse cache.
+A build is incremental unless told otherwise (``--clean``) or unless there
+is no state to start from (see ``docs/engine.md``):
+
+1. **scan** — the state of every source file (:mod:`generator.scanning`):
+   unchanged files come from the build state, the others are parsed in
+   worker processes, which put the parsed cables in the parse cache;
+2. **archive** and **plan** — from the records, never the text: the archive
+   of every cable's metadata, then every page with what it depends on;
+3. **sign** — each page's signature, a hash of exactly its inputs
+   (:mod:`generator.signatures`);
+4. **render** — the pages whose signature is not the one recorded for
+   their file (all of them in a full build), in worker processes
+   (:mod:`generator.rendering`);
+5. **write** — a full build swaps a complete new tree in
+   (:class:`StagedOutput`); an incremental one replaces the changed files
+   one by one and deletes the pages that no longer exist
+   (:class:`ChangedOutput`); then the state is saved.
+
+Before any of that, a build compares the identity (size, modification time)
+of every input file with the state: when nothing changed it stops there,
+having read nothing but directory entries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+import gc
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+import jinja2
+
 from generator.archive import Archive, ArchiveBuilder
-from generator.config import SiteConfig, load_config
+from generator.config import CONFIG_NAME, SiteConfig, load_config
 from generator.errors import UserError
-from generator.model import Cable, Problem
+from generator.model import Problem
+from generator.packs import PackReader, delete_packs, live_bytes, packs_to_drop
 from generator.parse import title_case
 from generator.plan import Page, plan_site
+from generator.progress import Progress
+from generator.records import record_from_plain
 from generator.render.environment import (
     check_theme,
     make_environment,
@@ -31,11 +54,30 @@ from generator.render.environment import (
 from generator.render.highlight import stylesheet
 from generator.render.markdown import Document, read_document
 from generator.render.pages import Diagnostics, Renderer
-from generator.sources import Inputs, Reader, Source, find_sources, parse_reader, read_source
+from generator.rendering import RenderJob, render_pages
+from generator.scanning import identities, scan_sources
+from generator.signatures import Signer, digest_text, entry_fact
+from generator.sources import Inputs, Reader, find_sources, parse_reader
+from generator.state import (
+    PACKS,
+    RACY_NS,
+    BuildState,
+    Identity,
+    OutputState,
+    SourceState,
+    build_lock,
+    cache_folder,
+    clear_pending,
+    code_fingerprint,
+    load_state,
+    mark_pending,
+    save_state,
+)
 from generator.urls import Urls, is_safe_relative, output_file
-from generator.write import StagedOutput, check_output_folder
+from generator.workers import default_jobs
+from generator.write import ChangedOutput, StagedOutput, check_output_folder
 
-Progress = Callable[[str], None]
+Say = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +86,7 @@ class BuildOptions:
     base_url: str | None = None
     strict: bool = False
     clean: bool = False
+    jobs: int | None = None  # worker processes; None: one per CPU
 
 
 @dataclass(slots=True)
@@ -56,6 +99,12 @@ class BuildResult:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     copies: int = 0
+    removed: int = 0
+    parsed: int = 0  # source files parsed (the others came from the build state)
+    rendered: int = 0  # pages rendered (the others were known to be up to date)
+    kind: str = "full"  # "full", "incremental", or "none" when nothing had changed
+    # Output files (site-relative) written with new bytes or removed.
+    changed: frozenset[str] = frozenset()
 
 
 class StrictFailure(UserError):
@@ -72,37 +121,298 @@ def build_site(
     options: BuildOptions = BuildOptions(),
     *,
     reader: Reader = parse_reader,
-    progress: Progress | None = None,
+    progress: Say | None = None,
+    bars: bool = False,
 ) -> BuildResult:
-    say = progress or (lambda _: None)
-    config = _configure(root, options)
-    output = options.output or config.output_dir
-    check_output_folder(output, root)
-    inputs = find_sources(config.cables_dir, root)
-    result = BuildResult(output=output, sources=len(inputs.sources))
+    """Build the site in `root`; `progress` gets a line per stage, `bars` draws progress bars."""
+    return Builder(root, reader=reader, say=progress, bars=bars).build(options)
 
-    say(f"reading {len(inputs.sources)} file(s) from {config.cables_dir}")
-    cache = CableCache()
-    archive, problems = scan(inputs, reader, cache)
-    docs = load_documents(config, problems)
-    result.problems = problems
-    result.cables = len(archive)
-    result.copies = len(archive.copies)
-    if options.strict and problems:
-        raise StrictFailure(problems)
 
-    pages = plan_site(archive, config, list(docs.values()))
-    env = make_environment(config)
-    renderer = Renderer(env, config, archive, docs, Diagnostics(problems, len(inputs.sources)))
-    say(f"rendering {len(pages)} page(s) for {len(archive)} cable(s)")
-    with StagedOutput(output, reuse=not options.clean) as staged:
-        feed_cables = render_cable_pages(pages, inputs, archive, renderer, staged, reader, cache)
-        render_other_pages(pages, renderer, staged, feed_cables)
-        write_static(config, staged)
-        staged.commit()
-    result.pages = len(pages)
-    result.written, result.unchanged = staged.written, staged.unchanged
-    return result
+class Builder:
+    """Builds one site, as often as asked.
+
+    It keeps the state of its last build in memory, so the rebuilds of
+    ``cablesite serve`` do not load it from disk each time; the state on
+    disk is written after every build all the same.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        reader: Reader = parse_reader,
+        say: Say | None = None,
+        bars: bool = False,
+    ) -> None:
+        self.root = root
+        self.reader = reader
+        self.say: Say = say or (lambda _: None)
+        self.bars = bars
+        self._state: BuildState | None = None
+
+    @property
+    def reader_kind(self) -> str:
+        # Only the parser's output is a function of a file's bytes; a reader
+        # given by a caller (the tests) is asked again every time.
+        return "parse" if self.reader is parse_reader else "custom"
+
+    def build(self, options: BuildOptions = BuildOptions()) -> BuildResult:
+        config = _configure(self.root, options)
+        output = options.output or config.output_dir
+        check_output_folder(output, self.root)
+        folder = cache_folder(self.root)
+        waiting = "waiting for another build of this site to finish"
+        with build_lock(folder, on_wait=lambda: self.say(waiting)), _collector_paused():
+            return self._build(config, output, options, folder)
+
+    # --- the stages ----------------------------------------------------------------
+
+    def _build(
+        self, config: SiteConfig, output: Path, options: BuildOptions, folder: Path
+    ) -> BuildResult:
+        state = self._previous_state(folder, options)
+        self._state = None  # until this build has saved a new one
+        inputs = find_sources(config.cables_dir, self.root)
+        stats = identities(inputs.sources)
+        site = site_fingerprint(config, output, self.reader_kind)
+        others = other_inputs(config, inputs)
+        if state is not None and _nothing_changed(state, stats, site, others, output):
+            return self._unchanged(state, output, options, len(inputs.sources))
+
+        jobs = options.jobs or default_jobs()
+        self.say(f"reading {len(inputs.sources)} file(s) from {config.cables_dir}")
+        bars = self.bars and bool(inputs.sources)
+        with Progress(len(inputs.sources), "reading", unit="files", enabled=bars) as bar:
+            scan = scan_sources(
+                inputs,
+                state.sources if state is not None else {},
+                stats=stats,
+                reader=self.reader,
+                packs=folder / PACKS,
+                jobs=jobs,
+                advance=bar.advance,
+            )
+        archive, problems = assemble(inputs, scan.sources)
+        docs = load_documents(config, problems)
+        result = BuildResult(
+            output=output,
+            sources=len(inputs.sources),
+            cables=len(archive),
+            copies=len(archive.copies),
+            problems=problems,
+            parsed=scan.parsed,
+        )
+        old_output = _usable_output(state, output)
+        # Whatever happens next, what was read is worth keeping.
+        new_state = BuildState(
+            code=code_fingerprint(),
+            reader=self.reader_kind,
+            sources=scan.sources,
+            output=old_output,
+            site=site,
+            inputs=_trusted(others),
+            summary={"cables": result.cables, "copies": result.copies},
+            problems=tuple(problems),
+        )
+        try:
+            if options.strict and problems:
+                raise StrictFailure(problems)
+            self._write(
+                config,
+                output,
+                archive,
+                docs,
+                scan.sources,
+                inputs,
+                result,
+                new_state,
+                jobs,
+                clean=options.clean,
+            )
+        finally:
+            self._save(folder, new_state)
+        return result
+
+    def _previous_state(self, folder: Path, options: BuildOptions) -> BuildState | None:
+        if options.clean:
+            return None
+        if self._state is not None:
+            return self._state
+        return load_state(folder, self.reader_kind)
+
+    def _write(
+        self,
+        config: SiteConfig,
+        output: Path,
+        archive: Archive,
+        docs: Mapping[str, Document],
+        states: Mapping[str, SourceState],
+        inputs: Inputs,
+        result: BuildResult,
+        new_state: BuildState,
+        jobs: int,
+        *,
+        clean: bool,
+    ) -> None:
+        pages = plan_site(archive, config, list(docs.values()))
+        files = _output_files(pages)
+        env = make_environment(config)
+        renderer = Renderer(
+            env, config, archive, docs, Diagnostics(result.problems, result.sources)
+        )
+        signer = Signer(
+            archive,
+            site=new_state.site,
+            template=_template_fingerprints(env),
+            cables=_cable_digests(archive, states),
+            docs={slug: _doc_fact(doc) for slug, doc in docs.items()},
+            everything=lambda: _everything(archive, result.problems, docs),
+        )
+        signatures = [signer.sign(page) for page in pages]
+        extra = static_files(config)
+        extra_signatures = {path: _bytes_digest(data) for path, data in extra.items()}
+        recorded = dict(zip(files, signatures, strict=True)) | extra_signatures
+        result.pages = len(pages)
+        old = new_state.output
+        gc.enable()
+        gc.freeze()  # the archive and the plan live to the end of the build: stop scanning them
+        packs = PackReader(cache_folder(self.root) / PACKS)
+        try:
+            job = RenderJob(
+                renderer=renderer,
+                pages=pages,
+                archive=archive,
+                states=states,
+                sources={s.display: s for s in inputs.sources},
+                reader=self.reader,
+                packs=packs,
+                output=_NoWriter(),
+            )
+            if old is None:
+                self._full(job, files, extra, output, result, jobs, clean=clean)
+            else:
+                self._incremental(
+                    job, files, signatures, extra, extra_signatures, old, output, result, jobs
+                )
+        finally:
+            packs.close()
+            gc.unfreeze()
+        device, inode = _identity_of(output)
+        new_state.output = OutputState(str(output.resolve()), device, inode, recorded)
+        new_state.summary["pages"] = len(pages)
+        new_state.summary["files"] = len(recorded)
+
+    def _full(
+        self,
+        job: RenderJob,
+        files: Sequence[str],
+        extra: Mapping[str, bytes],
+        output: Path,
+        result: BuildResult,
+        jobs: int,
+        *,
+        clean: bool,
+    ) -> None:
+        """Every page into a new tree, swapped in at the end."""
+        before = _files_under(output)
+        self.say(f"rendering {len(files)} page(s) for {len(job.archive)} cable(s)")
+        with StagedOutput(output, reuse=not clean) as staged:
+            job.output = staged
+            done = self._render(job, range(len(files)), jobs)
+            for path, data in extra.items():
+                done.append((path, staged.put(path, data)))
+            staged.commit()
+        changed = {path for path, wrote in done if wrote}
+        removed = before - set(files) - set(extra) - {".gitkeep"}
+        result.kind = "full"
+        result.rendered = len(files)
+        result.written = sum(wrote for _, wrote in done)
+        result.unchanged = len(done) - result.written
+        result.removed = len(removed)
+        result.changed = frozenset(changed | removed)
+
+    def _incremental(
+        self,
+        job: RenderJob,
+        files: Sequence[str],
+        signatures: Sequence[bytes],
+        extra: Mapping[str, bytes],
+        extra_signatures: Mapping[str, bytes],
+        old: OutputState,
+        output: Path,
+        result: BuildResult,
+        jobs: int,
+    ) -> None:
+        """Only the pages whose signature changed; the rest of the output stays as it is."""
+        recorded = old.pages
+        dirty = [
+            i
+            for i, (f, s) in enumerate(zip(files, signatures, strict=True))
+            if recorded.get(f) != s
+        ]
+        dirty_extra = [p for p, s in extra_signatures.items() if recorded.get(p) != s]
+        removed = sorted(recorded.keys() - set(files) - set(extra))
+        if dirty or dirty_extra:
+            self.say(f"rendering {len(dirty)} of {len(files)} page(s)")
+        with ChangedOutput(output) as changes:
+            job.output = changes
+            done = self._render(job, dirty, jobs)
+            for path in dirty_extra:
+                done.append((path, changes.put(path, extra[path])))
+            staged = [path for path, wrote in done if wrote]
+            if staged or removed:
+                mark_pending(cache_folder(self.root), [*staged, *removed])
+                changes.commit(staged, removed)
+        result.kind = "incremental"
+        result.rendered = len(dirty)
+        result.written = len(staged)
+        result.unchanged = len(files) + len(extra) - len(staged)
+        result.removed = len(removed)
+        result.changed = frozenset([*staged, *removed])
+
+    def _render(self, job: RenderJob, indices: Sequence[int], jobs: int) -> list[tuple[str, bool]]:
+        bars = self.bars and bool(indices)
+        with Progress(len(indices), "rendering", unit="pages", enabled=bars) as bar:
+            return list(render_pages(job, indices, jobs=jobs, advance=bar.advance))
+
+    def _save(self, folder: Path, state: BuildState) -> None:
+        try:
+            save_state(folder, state)
+            clear_pending(folder)
+        except OSError as error:
+            self.say(f"warning: build state not saved ({error.strerror or error})")
+            return
+        self._state = state
+        refs = (ref for s in state.sources.values() for ref in s.blobs)
+        packs = folder / PACKS
+        delete_packs(packs, packs_to_drop(packs, live_bytes(refs)))
+
+    def _unchanged(
+        self, state: BuildState, output: Path, options: BuildOptions, sources: int
+    ) -> BuildResult:
+        problems = list(state.problems)
+        if options.strict and problems:
+            raise StrictFailure(problems)
+        self._state = state
+        summary = state.summary
+        return BuildResult(
+            output=output,
+            sources=sources,
+            cables=summary.get("cables", 0),
+            pages=summary.get("pages", 0),
+            unchanged=summary.get("files", 0),
+            problems=problems,
+            copies=summary.get("copies", 0),
+            kind="none",
+        )
+
+
+class _NoWriter:
+    def put(self, path: str, data: bytes) -> bool:
+        raise RuntimeError("no output is open")
+
+
+# --- what a build reads besides the cables -----------------------------------------
 
 
 def _configure(root: Path, options: BuildOptions) -> SiteConfig:
@@ -113,63 +423,96 @@ def _configure(root: Path, options: BuildOptions) -> SiteConfig:
     return config
 
 
-class CableCache:
-    """Parsed cables kept from pass 1 for pass 2, within a budget of text.
+def site_fingerprint(config: SiteConfig, output: Path, reader: str) -> str:
+    """Everything about a build that is not a file: settings, code, where the output goes."""
+    settings = tuple((f.name, getattr(config, f.name)) for f in fields(config) if f.name != "root")
+    return digest_text(repr((settings, str(output.resolve()), reader, code_fingerprint())))
 
-    Keeping them halves the parsing of a small or medium archive; the budget
-    (characters of header and body, about 64 MB of text by default) keeps
-    memory bounded for a large one, whose other files are simply re-read.
+
+def other_inputs(config: SiteConfig, inputs: Inputs) -> dict[str, Identity]:
+    """Identities of every input besides the cables: config, templates, static files, pages.
+
+    Files in content/cables/ that are not cables count too: they are
+    reported, so one appearing changes the diagnostics.
     """
+    found: dict[str, Identity] = {}
+    candidates = [config.root / CONFIG_NAME]
+    for kind in ("templates", "static"):
+        for folder in theme_folders(config, kind):
+            candidates.extend(p for p in folder.rglob("*") if not p.is_dir())
+    if config.pages_dir.is_dir():
+        candidates.extend(config.pages_dir.glob("*.md"))
+    for path in candidates:
+        try:
+            info = path.stat()
+            found[str(path)] = (info.st_size, info.st_mtime_ns)
+        except OSError:
+            found[str(path)] = (-1, -1)
+    for name in inputs.ignored:
+        found[f"ignored:{name}"] = (0, 0)
+    return found
 
-    def __init__(self, budget: int = 64 * 2**20) -> None:
-        self.room = budget
-        self._files: dict[str, list[Cable]] = {}
 
-    def keep(self, source: str, cables: list[Cable]) -> None:
-        self._files[source] = cables
-
-    def reserve(self, cable: Cable) -> bool:
-        """Count a cable against the budget; False once it is spent."""
-        self.room -= len(cable.header) + len(cable.body)
-        return self.room >= 0
-
-    def take(self, source: str) -> list[Cable] | None:
-        return self._files.pop(source, None)
+def _trusted(found: Mapping[str, Identity]) -> dict[str, Identity]:
+    """Identities to record: a file changed within the last seconds is not trusted."""
+    racy = time.time_ns() - RACY_NS
+    return {path: (size, -1 if mtime > racy else mtime) for path, (size, mtime) in found.items()}
 
 
-def scan(
-    inputs: Inputs, reader: Reader = parse_reader, cache: CableCache | None = None
-) -> tuple[Archive, list[Problem]]:
-    """Pass 1: every cable's metadata, and every problem met on the way."""
-    builder = ArchiveBuilder(title_case=title_case)
-    problems: list[Problem] = [
-        Problem(path, None, "not a supported cable file; ignored") for path in inputs.ignored
-    ]
-    for source in inputs.sources:
-        count = 0
-        kept: list[Cable] | None = [] if cache is not None else None
-        for ordinal, cable in enumerate(read_source(source, problems.append, reader)):
-            builder.add(cable, source=source.display, ordinal=ordinal)
-            problems.extend(
-                Problem(source.display, None, f"{cable.id}: {w}") for w in cable.warnings
-            )
-            count += 1
-            if kept is not None and cache is not None:
-                if cache.reserve(cable):
-                    kept.append(cable)
-                else:
-                    kept = None  # this file will be re-read in pass 2
-        if kept is not None and cache is not None:
-            cache.keep(source.display, kept)
-        if count == 0:
-            problems.append(Problem(source.display, None, "no cable found in this file"))
-    archive = builder.build()
-    for variants in archive.variants.values():
-        names = ", ".join(dict.fromkeys(variants.sources))
-        keys = ", ".join(variants.keys)
-        message = f"{variants.id} differs between {names}: kept as {keys}"
-        problems.append(Problem(variants.sources[0], None, message))
-    return archive, problems
+def _nothing_changed(
+    state: BuildState,
+    stats: Mapping[str, Identity],
+    site: str,
+    others: Mapping[str, Identity],
+    output: Path,
+) -> bool:
+    if state.reader != "parse" or state.site != site or state.inputs != others:
+        return False
+    if _usable_output(state, output) is None or len(state.sources) != len(stats):
+        return False
+    for name, identity in stats.items():
+        known = state.sources.get(name)
+        if known is None or known.mtime_ns < 0 or known.identity() != identity:
+            return False
+    return True
+
+
+def _usable_output(state: BuildState | None, output: Path) -> OutputState | None:
+    """The recorded output, when the output folder is still the one it describes."""
+    if state is None or state.output is None:
+        return None
+    recorded = state.output
+    device, inode = _identity_of(output)
+    if recorded.path != str(output.resolve()) or (recorded.device, recorded.inode) != (
+        device,
+        inode,
+    ):
+        return None
+    return recorded
+
+
+def _identity_of(folder: Path) -> tuple[int, int]:
+    try:
+        info = folder.stat()
+    except OSError:
+        return (-1, -1)
+    return (info.st_dev, info.st_ino)
+
+
+def static_files(config: SiteConfig) -> dict[str, bytes]:
+    """Theme static files (site overrides first), the generated highlight CSS, ``.nojekyll``."""
+    files: dict[str, Path] = {}
+    for folder in reversed(theme_folders(config, "static")):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            files[path.relative_to(folder).as_posix()] = path
+    files.pop("highlight.css", None)
+    out: dict[str, bytes] = {}
+    for name, path in sorted(files.items()):
+        if is_safe_relative(name) and not name.startswith("."):
+            out[Urls.static(name)] = path.read_bytes()
+    out[Urls.static("highlight.css")] = stylesheet().encode("utf-8")
+    out[Urls.nojekyll] = b""
+    return out
 
 
 def load_documents(config: SiteConfig, problems: list[Problem]) -> dict[str, Document]:
@@ -188,82 +531,129 @@ def load_documents(config: SiteConfig, problems: list[Problem]) -> dict[str, Doc
     return docs
 
 
-def render_cable_pages(
-    pages: Iterable[Page],
-    inputs: Inputs,
-    archive: Archive,
-    renderer: Renderer,
-    staged: StagedOutput,
-    reader: Reader,
-    cache: CableCache | None = None,
-) -> dict[str, Cable]:
-    """Pass 2: re-read each source once and render the pages of its cables.
+# --- the archive, from records -----------------------------------------------------
 
-    Returns the full cables the feed needs, caught on the way so no file is
-    read a third time.
-    """
-    by_location: dict[tuple[str, int], Page] = {}
-    for page in pages:
-        if page.kind == "cable":
-            entry = archive.entries[page.subject]
-            by_location[(entry.source, entry.ordinal)] = page
-    wanted = _feed_members(pages)
-    feed_cables: dict[str, Cable] = {}
-    needed = {source for source, _ in by_location}
+
+def assemble(inputs: Inputs, states: Mapping[str, SourceState]) -> tuple[Archive, list[Problem]]:
+    """The archive of every source's records, and every problem met, in source order."""
+    builder = ArchiveBuilder(title_case=title_case)
+    problems: list[Problem] = [
+        Problem(path, None, "not a supported cable file; ignored") for path in inputs.ignored
+    ]
     for source in inputs.sources:
-        if source.display not in needed:
-            continue
-        kept = cache.take(source.display) if cache else None
-        cables = kept if kept is not None else read_source(source, _ignore, reader)
-        for ordinal, cable in enumerate(cables):
-            page = by_location.get((source.display, ordinal))
-            if page is None:
-                continue  # an identical copy of a cable already rendered
-            _check_same(page, cable, archive, source)
-            staged.write(output_file(page.path), renderer.render(page, cable))
-            if page.subject in wanted:
-                feed_cables[page.subject] = cable
-    return feed_cables
+        state = states[source.display]
+        for ordinal, plain in enumerate(state.records):
+            builder.add_record(record_from_plain(plain), source=source.display, ordinal=ordinal)
+        problems.extend(state.problem_list())
+    archive = builder.build()
+    for variants in archive.variants.values():
+        names = ", ".join(dict.fromkeys(variants.sources))
+        keys = ", ".join(variants.keys)
+        message = f"{variants.id} differs between {names}: kept as {keys}"
+        problems.append(Problem(variants.sources[0], None, message))
+    return archive, problems
 
 
-def render_other_pages(
-    pages: Iterable[Page], renderer: Renderer, staged: StagedOutput, feed: Mapping[str, Cable]
-) -> None:
-    for page in pages:
-        if page.kind == "cable":
-            continue
-        extra = feed if page.kind == "feed" else None
-        staged.write(output_file(page.path), renderer.render(page, extra))
-    staged.write(Urls.nojekyll, b"")
+def scan(inputs: Inputs, reader: Reader = parse_reader) -> tuple[Archive, list[Problem]]:
+    """Every cable's metadata and every problem, read afresh (for ``cablesite check``)."""
+    states = scan_sources(inputs, {}, reader=reader).sources
+    return assemble(inputs, states)
 
 
-def write_static(config: SiteConfig, staged: StagedOutput) -> None:
-    """Theme static files (site overrides first), plus the generated highlight CSS."""
-    files: dict[str, Path] = {}
-    for folder in reversed(theme_folders(config, "static")):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            files[path.relative_to(folder).as_posix()] = path
-    files.pop("highlight.css", None)
-    for name, path in sorted(files.items()):
-        if is_safe_relative(name) and not name.startswith("."):
-            staged.write(Urls.static(name), path.read_bytes())
-    staged.write(Urls.static("highlight.css"), stylesheet().encode("utf-8"))
+# --- facts for the signatures ------------------------------------------------------
 
 
-def template_inputs(renderer: Renderer, page: Page) -> frozenset[str]:
-    """The templates a page is made from, for dependency tracking."""
-    return template_closure(renderer.env, page.template)
+def _output_files(pages: Sequence[Page]) -> list[str]:
+    files = [output_file(page.path) for page in pages]
+    if len(set(files)) != len(files):
+        seen: set[str] = set()
+        for path in files:
+            if path in seen:
+                raise ValueError(f"two pages want the same file: {path}")
+            seen.add(path)
+    return files
 
 
-def _feed_members(pages: Iterable[Page]) -> set[str]:
-    return {key for page in pages if page.kind == "feed" for key in page.members}
+def _template_fingerprints(env: jinja2.Environment) -> Callable[[str], str]:
+    """Template name → a digest of its closure's sources (every template it pulls in)."""
+    known: dict[str, str] = {}
+    sources: dict[str, str] = {}
+
+    def source_digest(name: str) -> str:
+        if name not in sources:
+            assert env.loader is not None
+            try:
+                text, _, _ = env.loader.get_source(env, name)
+                sources[name] = digest_text(text)
+            except jinja2.TemplateNotFound:
+                sources[name] = "missing"
+        return sources[name]
+
+    def fingerprint(name: str) -> str:
+        if name not in known:
+            try:
+                closure = sorted(template_closure(env, name))
+                known[name] = digest_text(repr([(n, source_digest(n)) for n in closure]))
+            except jinja2.TemplateError:
+                # A template that does not parse: rendering will report it. Any
+                # value will do that no successful build could have recorded.
+                known[name] = digest_text(repr(("unparsable", name, source_digest(name))))
+        return known[name]
+
+    return fingerprint
 
 
-def _check_same(page: Page, cable: Cable, archive: Archive, source: Source) -> None:
-    # The parser is deterministic, so a mismatch means the file changed mid-build.
-    if archive.entries[page.subject].id != cable.id:
-        raise UserError(source.display, None, "file changed during the build; build again")
+def _cable_digests(archive: Archive, states: Mapping[str, SourceState]) -> Callable[[str], str]:
+    def digest(key: str) -> str:
+        entry = archive.entries[key]
+        return states[entry.source].records[entry.ordinal][-1]
+
+    return digest
 
 
-def _ignore(_: Problem) -> None:
-    """Pass 2 meets the same problems as pass 1, which already recorded them."""
+def _bytes_digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _doc_fact(doc: Document) -> str:
+    return digest_text(repr((doc.slug, doc.source, doc.title, doc.description, doc.body)))
+
+
+def _everything(archive: Archive, problems: Sequence[Problem], docs: Mapping[str, Document]) -> str:
+    """The fact of the whole corpus: every entry, copy, problem and page."""
+    digest = hashlib.blake2b(digest_size=16)
+    for entry in archive.entries.values():
+        digest.update(entry_fact(entry).encode("utf-8", "surrogatepass"))
+    tail = (archive.copies, [(p.path, p.line, p.message) for p in problems])
+    digest.update(repr(tail).encode("utf-8", "surrogatepass"))
+    digest.update(repr(sorted((s, _doc_fact(d)) for s, d in docs.items())).encode())
+    return digest.hexdigest()
+
+
+# --- bits --------------------------------------------------------------------------
+
+
+def _files_under(folder: Path) -> set[str]:
+    found: set[str] = set()
+    for dirpath, _, filenames in os.walk(folder):
+        base = Path(dirpath).relative_to(folder).as_posix()
+        prefix = "" if base == "." else base + "/"
+        found.update(prefix + name for name in filenames)
+    return found
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the archive is built.
+
+    Building 250,000 entries allocates millions of objects that all live
+    to the end of the build; the collector would walk them again and again
+    for nothing. Rendering turns it back on (Jinja does make cycles).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -15,6 +15,7 @@ from pathlib import Path
 from generator.build import BuildOptions, BuildResult, StrictFailure, build_site
 from generator.check import check_site
 from generator.errors import UserError
+from generator.report import warning_lines
 from generator.scaffold import create_site
 from generator.serve import serve
 
@@ -55,7 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-o", "--output", type=Path, help="output folder (default: site/)")
     build.add_argument("--base-url", help="site URL, e.g. https://user.github.io/repo/")
     build.add_argument("--strict", action="store_true", help="fail on any warning")
-    build.add_argument("--clean", action="store_true", help="start from nothing")
+    build.add_argument(
+        "--clean", action="store_true", help="full build: ignore the cache and the last output"
+    )
+    build.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="worker processes for parsing and rendering (default: one per CPU)",
+    )
     build.add_argument("-C", "--directory", type=Path, default=Path(), help="site folder")
     build.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
     build.set_defaults(run=_build)
@@ -84,31 +94,41 @@ def _new(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     options = BuildOptions(
-        output=args.output, base_url=args.base_url, strict=args.strict, clean=args.clean
+        output=args.output,
+        base_url=args.base_url,
+        strict=args.strict,
+        clean=args.clean,
+        jobs=args.jobs,
     )
     progress = None if args.quiet else (lambda line: print(line, file=sys.stderr))
     # The parser reports through warnings by default; the build collects them itself.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = build_site(args.directory, options, progress=progress)
+        result = build_site(args.directory, options, progress=progress, bars=not args.quiet)
     _report(result, quiet=args.quiet)
     return 0
 
 
-# A terminal scrolled full of warnings hides the summary; the diagnostics page has them all.
-MAX_WARNINGS_SHOWN = 50
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return value
 
 
 def _report(result: BuildResult, *, quiet: bool) -> None:
     if not quiet:
-        for problem in result.problems[:MAX_WARNINGS_SHOWN]:
-            print(f"warning: {problem}", file=sys.stderr)
-        hidden = len(result.problems) - MAX_WARNINGS_SHOWN
-        if hidden > 0:
-            print(f"... and {hidden} more warning(s): see diagnostics/index.html", file=sys.stderr)
+        # Repeated warnings are grouped: the diagnostics page has every one.
+        for line in warning_lines(result.problems, "diagnostics/index.html"):
+            print(line, file=sys.stderr)
     print(
         f"built {result.output}: {result.cables} cable(s) from {result.sources} file(s), "
-        f"{result.pages} page(s) ({result.written} written, {result.unchanged} unchanged), "
+        f"{result.pages} page(s) ({result.written} written, {result.unchanged} unchanged"
+        + (f", {result.removed} removed" if result.removed else "")
+        + "), "
         f"{len(result.problems)} warning(s)"
         + (f", {result.copies} identical copy(ies) merged" if result.copies else "")
     )

@@ -7,7 +7,9 @@ incremental build can re-render exactly the pages an edit affects:
 * `cable` — the cable whose full text the page shows (a cable page);
 * `entries` — the cables whose metadata (title, date, tags…) it shows;
 * `inputs` — anything else: ``doc:SLUG`` (a Markdown page), ``tag:PREL``
-  (an index's membership and page count), ``archive`` (corpus-wide figures);
+  (an index's name and size), ``links:KEY`` (which cables a cable page
+  shows as cited, citing, neighbours, variants, and its copies),
+  ``archive`` (corpus-wide figures);
 * the templates a page uses follow from its template name
   (:func:`generator.render.environment.template_closure`).
 
@@ -73,19 +75,17 @@ INDEXED_KINDS = frozenset(
 
 def sitemap_pages(pages: Sequence[Page]) -> Iterator[Page]:
     """``sitemap.xml``; past 50,000 URLs it becomes an index of ``sitemap-N.xml`` files."""
+    # A sitemap shows nothing but its paths, which are its members.
     paths = sorted(p.path for p in pages if p.kind in INDEXED_KINDS)
-    everything = ("archive",)
     if len(paths) <= SITEMAP_LIMIT:
-        yield Page(Urls.sitemap, "sitemap.xml", "sitemap", members=tuple(paths), inputs=everything)
+        yield Page(Urls.sitemap, "sitemap.xml", "sitemap", members=tuple(paths))
         return
     parts = []
     for number, chunk, _ in _chunks(paths, SITEMAP_LIMIT):
         part = Urls.sitemap_part(number)
         parts.append(part)
-        yield Page(part, "sitemap.xml", "sitemap", members=tuple(chunk), inputs=everything)
-    yield Page(
-        Urls.sitemap, "sitemap-index.xml", "sitemap", members=tuple(parts), inputs=everything
-    )
+        yield Page(part, "sitemap.xml", "sitemap", members=tuple(chunk))
+    yield Page(Urls.sitemap, "sitemap-index.xml", "sitemap", members=tuple(parts))
 
 
 def cable_pages(archive: Archive) -> Iterator[Page]:
@@ -102,6 +102,8 @@ def cable_pages(archive: Archive) -> Iterator[Page]:
             members=(key,),
             cable=key,
             entries=tuple(sorted(_entry_keys(archive, related))),
+            # Which of those cables are neighbours, citing, variants: and the copies.
+            inputs=(f"links:{key}",),
         )
 
 

@@ -54,6 +54,17 @@ def test_an_index_page_depends_on_its_members_and_its_facet() -> None:
 
 def test_corpus_wide_pages_depend_on_the_archive() -> None:
     pages = planned()
-    for path in ("", "tag/", "date/", "missing/", "diagnostics/", "sitemap.xml"):
+    for path in ("", "tag/", "date/", "missing/", "diagnostics/"):
         assert "archive" in pages[path].inputs, path
     assert "cable:03OTTAWA311" in pages["feed.xml"].dependencies()
+
+
+def test_a_sitemap_depends_on_its_paths_only() -> None:
+    pages = planned()
+    sitemap = pages["sitemap.xml"]
+    assert sitemap.inputs == () and "cable/2003/01/03OTTAWA49.html" in sitemap.members
+
+
+def test_a_cable_page_depends_on_its_link_structure() -> None:
+    page = planned()["cable/2003/01/03OTTAWA49.html"]
+    assert "links:03OTTAWA49" in page.dependencies()

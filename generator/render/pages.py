@@ -41,6 +41,14 @@ class ReferenceView:
 
 
 @dataclass(frozen=True, slots=True)
+class CableText:
+    """A parsed cable with its raw text already highlighted, as the parse cache keeps it."""
+
+    cable: Cable
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostics:
     """What the diagnostics page reports, gathered during the build."""
 
@@ -149,7 +157,10 @@ class Renderer:
 
     # --- contexts, one per kind of page ----------------------------------------
 
-    def _cable(self, page: Page, cable: Cable) -> dict[str, Any]:
+    def _cable(self, page: Page, cable: Cable | CableText) -> dict[str, Any]:
+        raw = None
+        if isinstance(cable, CableText):
+            cable, raw = cable.cable, Markup(cable.raw)
         archive = self.archive
         entry = archive.entries[page.subject]
         before, after = archive.neighbours.get(entry.key, (None, None))
@@ -164,8 +175,8 @@ class Renderer:
             "previous": archive.entries.get(before) if before else None,
             "next": archive.entries.get(after) if after else None,
             "variants": self._entries(variants.keys) if variants else [],
-            "copies": [c.copy for c in archive.copies if c.id == entry.id],
-            "raw": highlight_cable(_raw_text(cable)),
+            "copies": archive.copies_of(entry.id),
+            "raw": raw if raw is not None else raw_html(cable),
         }
 
     def _reference(self, label: str, text: str, cable_id: str | None) -> ReferenceView:
@@ -310,6 +321,11 @@ def atom_date(moment: datetime | None) -> str:
     if moment is None:
         return "1970-01-01T00:00:00Z"
     return moment.replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def raw_html(cable: Cable) -> Markup:
+    """The cable's routing header and text as received, highlighted."""
+    return highlight_cable(_raw_text(cable))
 
 
 def _raw_text(cable: Cable) -> str:

@@ -1,0 +1,184 @@
+"""Pass 1 of a build: what every source file holds, reading only the files that changed.
+
+A file is taken from the build state when its size and modification time
+are the ones recorded; otherwise it is read and hashed, and taken from the
+state when its bytes are the same (a ``touch``, a ``git checkout`` of the
+same content); otherwise it is parsed. Parsing runs in worker processes, a
+chunk of files per task; each worker writes the cables it parsed, with
+their highlighted raw text, to the parse cache and sends back only their
+records (:mod:`generator.records`).
+
+A file whose modification time is within a couple of seconds of the scan
+is recorded as untrusted (``mtime_ns = -1``): an edit in the same clock
+tick would leave size and time unchanged, so next time it is hashed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from generator.model import Cable, Problem
+from generator.packs import BlobRef, PackWriter, encode
+from generator.parse import title_case
+from generator.records import PICKLE_PROTOCOL, record_of, record_to_plain
+from generator.render.pages import raw_html
+from generator.sources import Inputs, Reader, Source, parse_reader, read_source
+from generator.state import RACY_NS, Identity, SourceState
+from generator.workers import run_tasks
+
+# Files per task: enough to make a task's overhead (a few pickled tuples)
+# negligible, few enough that both workers stay busy to the end.
+CHUNK = 48
+Advance = Callable[[int], None]
+
+
+def identities(sources: Iterable[Source]) -> dict[str, Identity]:
+    """(size, modification time) of each source; (-1, -1) for a file that vanished."""
+    found: dict[str, Identity] = {}
+    for source in sources:
+        try:
+            info = os.stat(source.path)
+            found[source.display] = (info.st_size, info.st_mtime_ns)
+        except OSError:
+            found[source.display] = (-1, -1)
+    return found
+
+
+@dataclass(slots=True)
+class ScanResult:
+    sources: dict[str, SourceState] = field(default_factory=dict)
+    parsed: int = 0  # files parsed (not taken from the state)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What a parse task needs, set before the workers fork."""
+
+    reader: Reader
+    packs: Path | None
+    cacheable: bool  # the reader is the parser: a file's bytes decide its cables
+    racy_after: int
+
+
+_JOB: _Job | None = None
+
+
+def scan_sources(
+    inputs: Inputs,
+    previous: Mapping[str, SourceState],
+    *,
+    stats: Mapping[str, Identity] | None = None,
+    reader: Reader = parse_reader,
+    packs: Path | None = None,
+    jobs: int = 1,
+    advance: Advance | None = None,
+) -> ScanResult:
+    """Every source's state, in source order; `previous` is trusted where identities match.
+
+    `stats` are the sources' identities when the caller has them already.
+    """
+    global _JOB
+    cacheable = reader is parse_reader
+    now = time.time_ns()
+    if stats is None:
+        stats = identities(inputs.sources)
+    result = ScanResult()
+    todo: list[tuple[Source, Identity, str | None]] = []
+    for source in inputs.sources:
+        old = previous.get(source.display) if cacheable else None
+        identity = stats[source.display]
+        if old is not None and old.mtime_ns >= 0 and old.identity() == identity:
+            result.sources[source.display] = old
+        else:
+            todo.append((source, identity, old.content if old is not None else None))
+    if advance is not None and len(result.sources):
+        advance(len(result.sources))
+    _JOB = _Job(reader, packs, cacheable, now - RACY_NS)
+    try:
+        chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
+        for chunk, states in zip(chunks, run_tasks(_scan_chunk, chunks, jobs), strict=True):
+            for (source, _, _), state in zip(chunk, states, strict=True):
+                old = previous.get(source.display)
+                if state is None and old is not None:
+                    state = old  # same bytes as recorded: only the identity moved
+                result.sources[source.display] = state
+                result.parsed += state is not old
+            if advance is not None:
+                advance(len(chunk))
+    finally:
+        _JOB = None
+    # Back in source order (the kept ones were put in first).
+    result.sources = {s.display: result.sources[s.display] for s in inputs.sources}
+    return result
+
+
+def _scan_chunk(chunk: list[tuple[Source, Identity, str | None]]) -> list[SourceState | None]:
+    """Worker: each file's new state, or None when its bytes are the recorded ones."""
+    assert _JOB is not None
+    writer = PackWriter(_JOB.packs) if _JOB.packs is not None else None
+    try:
+        return [_scan_file(source, identity, old, writer) for source, identity, old in chunk]
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _scan_file(
+    source: Source, identity: Identity, old_content: str | None, writer: PackWriter | None
+) -> SourceState | None:
+    assert _JOB is not None
+    content = ""
+    if _JOB.cacheable:
+        content = _content_hash(source.path)
+        if old_content is not None and content == old_content:
+            return None
+    problems: list[Problem] = []
+    records: list[tuple] = []  # type: ignore[type-arg]
+    blobs: list[BlobRef | None] = []
+    for cable in read_normalised(source, problems.append, _JOB.reader):
+        pickled = _pickled(cable)
+        record = record_of(cable, title_case, pickled)
+        records.append(record_to_plain(record))
+        blobs.append(writer.add(encode((pickled, str(raw_html(cable))))) if writer else None)
+        problems.extend(Problem(source.display, None, f"{cable.id}: {w}") for w in cable.warnings)
+    if not records:
+        problems.append(Problem(source.display, None, "no cable found in this file"))
+    size, mtime = identity
+    if mtime > _JOB.racy_after or not _JOB.cacheable:
+        mtime = -1
+    plain_problems = tuple((p.path, p.line, p.message) for p in problems)
+    return SourceState(size, mtime, content, tuple(records), plain_problems, tuple(blobs))
+
+
+def read_normalised(
+    source: Source, on_problem: Callable[[Problem], None], reader: Reader
+) -> Iterator[Cable]:
+    """The cables of a source, with `source_path` as the site names the file.
+
+    The parser records the path it was given, which depends on the folder
+    the build was started from; what a page is made of must not.
+    """
+    prefix = str(source.path)
+    for cable in read_source(source, on_problem, reader):
+        where = cable.source_path
+        if where is not None and where.startswith(prefix):
+            cable = replace(cable, source_path=source.display + where[len(prefix) :])
+        yield cable
+
+
+def _pickled(cable: Cable) -> bytes:
+    return pickle.dumps(cable, protocol=PICKLE_PROTOCOL)
+
+
+def _content_hash(path: Path) -> str:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+    except OSError:
+        return ""

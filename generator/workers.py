@@ -1,0 +1,127 @@
+"""Running build tasks in worker processes, or in this one.
+
+The build's large read-only data (the archive, the plan, the Jinja
+environment) is put in place *before* the workers are forked, so they
+inherit it copy-on-write: a task is a few indices, never a pickled
+archive. Results come back in task order, so what the build does with
+them (the order of problems, records and written files) is the same for
+any number of workers.
+
+``fork`` is the start method on purpose: it starts in milliseconds and
+shares the parent's memory, where ``spawn`` would re-import everything and
+need the archive pickled. Work that is too small to pay for the forks runs
+in this process.
+
+A worker's exception comes back as a :class:`TaskFailure` carrying either
+the user error (``path:line: message``) or the traceback of a bug, since
+neither the Jinja exception nor its traceback can cross the process
+boundary as they are.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import signal
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from generator.errors import UserError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class TaskFailure(Exception):
+    """A task failed in a worker; `user` is the user error when it was one."""
+
+    def __init__(self, user: tuple[str, int | None, str] | None, detail: str) -> None:
+        super().__init__(user, detail)
+        self.user = user
+        self.detail = detail
+
+
+def default_jobs() -> int:
+    """One worker per CPU this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def run_tasks(
+    work: Callable[[T], R], tasks: Sequence[T], jobs: int, *, min_parallel: int = 2
+) -> Iterator[R]:
+    """`work(task)` for every task, results in task order.
+
+    With one job, or fewer than `min_parallel` tasks, everything runs here.
+    A failure re-raises the worker's :class:`UserError` (or a RuntimeError
+    with the worker's traceback) once the pool is torn down.
+    """
+    if jobs <= 1 or len(tasks) < min_parallel:
+        for task in tasks:
+            yield work(task)
+        return
+    context = multiprocessing.get_context("fork")
+    with _frozen_heap():
+        pool = context.Pool(min(jobs, len(tasks)), initializer=_worker_init)
+    finished = False
+    try:
+        for outcome in pool.imap(_Guarded(work), tasks, chunksize=1):
+            if isinstance(outcome, TaskFailure):
+                raise _reraised(outcome)
+            yield outcome
+        finished = True
+    finally:
+        if finished:
+            pool.close()
+        else:
+            pool.terminate()
+        pool.join()
+
+
+class _Guarded:
+    """Wraps a task so that any failure comes back as a picklable value."""
+
+    def __init__(self, work: Callable[[Any], Any]) -> None:
+        self.work = work
+
+    def __call__(self, task: Any) -> Any:
+        try:
+            return self.work(task)
+        except UserError as error:
+            return TaskFailure((error.path, error.line, error.message), "")
+        except Exception:
+            return TaskFailure(None, traceback.format_exc())
+
+
+def _reraised(failure: TaskFailure) -> Exception:
+    if failure.user is not None:
+        return UserError(*failure.user)
+    return RuntimeError(f"a build worker failed:\n{failure.detail}")
+
+
+def _worker_init() -> None:
+    # Ctrl-C goes to the whole process group: the parent handles it and
+    # tears the pool down; workers printing tracebacks would only add noise.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The parent may have its own SIGTERM handler (`serve` turns it into
+    # Ctrl-C); a worker is stopped by SIGTERM and must simply stop.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Fork with the parent's objects out of the collector's sight.
+
+    A collection in a worker would write to every object it visits, and so
+    copy the pages of the inherited archive that the worker never reads.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
