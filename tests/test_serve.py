@@ -470,10 +470,12 @@ def test_build_gate_lets_a_waiting_build_go_first() -> None:
     with gate.reading():
         builder = threading.Thread(target=lambda: _hold(gate, order))
         builder.start()
-        time.sleep(0.1)  # the build is now waiting for this reader
+        deadline = time.monotonic() + 10
+        while not gate._builds_waiting and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the build waits for this reader
         reader = threading.Thread(target=lambda: _read(gate, order))
         reader.start()
-        time.sleep(0.1)
+        time.sleep(0.1)  # the second reader now queues behind the waiting build
         order.append("first reader done")
     builder.join(5)
     reader.join(5)
