@@ -30,7 +30,7 @@ from pathlib import Path
 
 from generator.importing.batches import ReadFailure, batches, prepare
 from generator.importing.inputs import check_sources, input_files, total_size
-from generator.importing.jsonl_fields import FieldMappingError, field_names, parse_field_options
+from generator.importing.jsonl_fields import FieldMappingError, check_mapping, parse_field_options
 from generator.importing.pool import ordered_map
 from generator.importing.prepare import Prepared, Result
 from generator.importing.store import State, Writer, existing_cables, is_ours, state_of
@@ -94,7 +94,7 @@ def run_import(
     `jsonl_fields` maps a cable field to the export's field name
     ({"body": "text"}); it raises FieldMappingError for an unknown field.
     """
-    names = field_names(jsonl_fields) if jsonl_fields else None
+    check_mapping(jsonl_fields or {})
     sources = [Path(s) for s in sources]
     into = Path(into)
     report = ImportReport(errors=check_sources(sources))
@@ -104,7 +104,7 @@ def run_import(
     importer = _Importer(into, force, report)
     failures: list[ReadFailure] = []
     with Progress(total, "importing", unit="bytes", enabled=progress) as bar:
-        work = batches(input_files(readable, into), names, failures)
+        work = batches(input_files(readable, into), jsonl_fields or None, failures)
         try:
             for batch, results in ordered_map(prepare, work, jobs=workers):
                 importer.settle_all(results)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from generator.importing.inputs import InputFile
-from generator.importing.jsonl_fields import read_jsonl_mapped
+from generator.importing.jsonl_fields import remapped_lines
 from generator.importing.prepare import FileItem, Item, RecordItem, Result, prepare_batch
 from generator.model import Problem
 from generator.parse.decode import decode_bytes
@@ -46,14 +46,14 @@ class ReadFailure:
 
 def batches(
     files: Iterable[InputFile],
-    field_names: Mapping[str, tuple[str, ...]] | None,
+    jsonl_fields: Mapping[str, str] | None,
     failures: list[ReadFailure],
 ) -> Iterator[Batch]:
     """Batches of items over all files; unreadable files are added to `failures`."""
     batch = Batch()
     for input_file in files:
         if input_file.is_container:
-            for item, nbytes in _container_items(input_file, field_names, failures):
+            for item, nbytes in _container_items(input_file, jsonl_fields, failures):
                 batch.items.append(item)
                 batch.nbytes += nbytes
                 if _full(batch):
@@ -90,7 +90,7 @@ class _CountingLines:
 
 def _container_items(
     input_file: InputFile,
-    field_names: Mapping[str, tuple[str, ...]] | None,
+    jsonl_fields: Mapping[str, str] | None,
     failures: list[ReadFailure],
 ) -> Iterator[tuple[Item, int]]:
     """(record or problem, bytes read since the previous one) for a dump or export."""
@@ -100,7 +100,7 @@ def _container_items(
         with path.open("rb") as handle:
             lines = _CountingLines(handle)
             counted = 0
-            for record in _records(lines, path.suffix.lower(), name, field_names):
+            for record in _records(lines, path.suffix.lower(), name, jsonl_fields):
                 item = (
                     record if isinstance(record, Problem) else RecordItem(record, input_file.label)
                 )
@@ -111,12 +111,12 @@ def _container_items(
 
 
 def _records(
-    lines: Iterable[str], suffix: str, name: str, field_names: Mapping[str, tuple[str, ...]] | None
+    lines: Iterable[str], suffix: str, name: str, jsonl_fields: Mapping[str, str] | None
 ) -> Iterator[Source | Problem]:
     if suffix == ".csv":
         return read_dump(lines, name)
-    if field_names:
-        return read_jsonl_mapped(lines, name, field_names)
+    if jsonl_fields:
+        return read_jsonl(remapped_lines(lines, jsonl_fields), name)
     return read_jsonl(lines, name)
 
 
