@@ -563,6 +563,19 @@ def test_the_import_folder_is_not_imported_again(tmp_path: Path) -> None:
     assert (report.imported, report.unchanged) == (0, 2)
 
 
+def test_an_inferred_date_is_marked_as_inferred(tmp_path: Path) -> None:
+    source = tmp_path / "telegram.txt"
+    source.write_text(
+        "C O N F I D E N T I A L PARIS 001234\n\nE.O. 12958: DECL: 03/21/2016\n"
+        "TAGS: PREL FR\nSUBJECT: AN UNDATED TELEGRAM\n\n1. (C) Text.\n"
+    )
+    report = run([source], tmp_path / "cables")
+
+    meta = front_matter(tmp_path / "cables/2006/03/06PARIS1234.txt")
+    assert meta["created_inferred"] is True
+    assert "created inferred as 2006-03-21" in str(report.notes[0])
+
+
 def test_undated_cables_go_to_the_undated_folder(tmp_path: Path) -> None:
     source = tmp_path / "undated.txt"
     source.write_text("---\nid: 09PARIS5\n---\nUNCLAS PARIS 000005\n\nSUBJECT: NO DATE\n")

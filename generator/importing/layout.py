@@ -7,14 +7,16 @@ reads back as the same cable.
 
 Front matter keys, always in this order (absent ones are left out):
 
-    id, raw_id, created, released, origin, classification, subject, tags,
-    references, partial, note, header_lines, source, import_sha256
+    id, raw_id, created, created_inferred, released, origin, classification,
+    subject, tags, references, partial, note, header_lines, source, import_sha256
 
 `header_lines` says how many lines of the text are the routing header.  A
 source that keeps the header apart (the dump's column, the viewer's first
 block) knows where it ends; a text file does not, and the parser's guess
 fails on odd headers ("142115Z Jun 05"), so the importer passes on what the
-source knew.  (The parser does not read the key yet: see the issue notes.)
+source knew.  `created_inferred: true` marks a date no source stated (the
+parser inferred it from the text), which the front matter would otherwise
+turn into a stated one.  (The parser reads neither key yet: see the issue.)
 
 `source` names the file (and row) the cable came from as the file's name,
 or for a file found in a SOURCE folder as that folder's name and the path
@@ -126,6 +128,7 @@ def front_matter(cable: Cable) -> dict[str, Any]:
     optional: list[tuple[str, Any]] = [
         ("raw_id", cable.raw_id),
         ("created", cable.created),
+        ("created_inferred", getattr(cable, "created_inferred", False) or None),
         ("released", cable.released),
         ("origin", cable.origin),
         ("classification", cable.classification),
