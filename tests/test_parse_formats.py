@@ -229,3 +229,40 @@ def test_jsonl_id_hint_used_only_when_the_text_has_none(tmp_path: Path) -> None:
     assert hinted.id == "10BERLIN128" and any("_id" in w for w in hinted.warnings)
     # with a banner, _id is what it usually is: the cited cables
     assert banner.id == "10BERLIN128" and banner.reference_ids == ("10BERLIN999",)
+
+
+def test_viewer_page_of_a_partial_extract(dev_corpus: Path) -> None:
+    (cable,), _ = read_all(dev_corpus / "wikileaks-html" / "00THEHAGUE1695.html")
+    assert cable.partial is True
+    assert cable.header == ""
+    assert cable.body.startswith("UNCLAS SECTION 01 OF 02 THE HAGUE 001695")
+
+
+def test_front_matter_states_header_lines_raw_id_and_inferred_date(tmp_path: Path) -> None:
+    path = tmp_path / "75LIBREVILLE1895.txt"
+    path.write_text(
+        "---\nid: 75LIBREVILLE1895\nraw_id: 7575LIBREVILLE1895\ncreated: 1975-11-03\n"
+        "created_inferred: true\nheader_lines: 2\n---\n"
+        "142115Z Jun 75\nFM AMEMBASSY LIBREVILLE\n\nCONFIDENTIAL LIBREVILLE 1895\n\nSUBJECT: X\n",
+        encoding="utf-8",
+    )
+    (cable,), _ = read_all(path)
+    assert cable.header == "142115Z Jun 75\nFM AMEMBASSY LIBREVILLE"
+    assert cable.body.startswith("CONFIDENTIAL LIBREVILLE 1895")
+    assert cable.raw_id == "7575LIBREVILLE1895" and cable.id == "75LIBREVILLE1895"
+    assert cable.created_inferred
+
+
+def test_byte_order_mark_before_the_first_row(tmp_path: Path) -> None:
+    row = '"1","1/2/2009 10:00","09PARIS1","Embassy Paris","UNCLASSIFIED","","","UNCLAS PARIS 000001\n"\n'
+    path = tmp_path / "cables.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + row.encode())
+    cables, problems = read_all(path)
+    assert [c.id for c in cables] == ["09PARIS1"] and problems == []
+
+
+def test_classified_by_is_not_declassified_by() -> None:
+    from generator.parse import parse_classified_by
+
+    text = "E.O. 12958: DECL: DECLASSIFIED BY NARA 09/02/2009\nTAGS: EFIS, PBTS, AR\n"
+    assert parse_classified_by(text) == []

@@ -178,17 +178,33 @@ def _source_of(
     if front.error and report:
         line, message = front.error
         report(Problem(filename or "<text>", line, message))
-    body = front.body
+    header, body = _split_stated_header(front.body, front.meta.get("header_lines"))
     if suffix in {".md", ".markdown"}:
         source = read_markdown(body, filename)
     elif is_scoop(body):
         source = read_scoop(body, filename)
     else:
         source = read_telegram(body, filename)
+    source.header = header or source.header
     source.meta.update({k: v for k, v in front.meta.items() if v not in (None, "")})
     if front.error and not report:
         source.warnings.append(f"line {front.error[0]}: {front.error[1]}")
     return source
+
+
+def _split_stated_header(text: str, header_lines: object) -> tuple[str, str]:
+    """Front matter's `header_lines: N` says the first N lines are the routing header.
+
+    The importer writes it, so a cable whose header the text alone would not
+    reveal (odd DTGs, a header kept by an export) reads back exactly.
+    """
+    if not isinstance(header_lines, int) or isinstance(header_lines, bool) or header_lines <= 0:
+        return "", text
+    lines = text.split("\n")
+    header, rest = lines[:header_lines], lines[header_lines:]
+    if rest and not rest[0].strip():
+        rest = rest[1:]
+    return "\n".join(header), "\n".join(rest)
 
 
 def _container_sources(lines: Iterable[str], suffix: str, name: str) -> Iterator[Source | Problem]:
@@ -205,7 +221,7 @@ def _read_container(path: Path, suffix: str, report: ProblemHandler) -> Iterator
         report(Problem(name, None, f"cannot read: {err.strerror or err}"))
         return
     with handle:
-        lines = (_decode_line(raw) for raw in handle)
+        lines = _without_bom(_decode_line(raw) for raw in handle)
         for item in _container_sources(lines, suffix, name):
             if isinstance(item, Problem):
                 report(item)
@@ -219,6 +235,15 @@ def _read_container(path: Path, suffix: str, report: ProblemHandler) -> Iterator
                 )
                 continue
             yield cable
+
+
+def _without_bom(lines: Iterator[str]) -> Iterator[str]:
+    """A byte-order mark before the first row is not part of it."""
+    first = next(lines, None)
+    if first is None:
+        return
+    yield first.removeprefix("\ufeff")
+    yield from lines
 
 
 def _decode_line(raw: bytes) -> str:

@@ -55,7 +55,7 @@ def assemble(src: Source) -> Cable:
     created = _created(src, header, warnings)
     decl = fields.parse_declassify_on(clean)
     name_year = _year_from_file_name(src.source_path, station, serial)
-    inferred = False
+    inferred = bool(src.meta.get("created_inferred")) and created is not None
     if created is None and not src.meta.get("id"):
         undated_refs = _references(src, clean, None, None)
         created = _infer(clean, undated_refs, decl, name_year, warnings)
@@ -267,8 +267,9 @@ def _cable_id(
     from_text = make_id(year, station, serial) if year and station and serial else ""
     meta_raw = src.meta.get("id")
     if meta_raw:
-        raw = str(meta_raw).strip()
-        cid = canonical_id(raw)
+        # The importer records the source's malformed spelling as raw_id.
+        raw = str(src.meta.get("raw_id") or meta_raw).strip()
+        cid = canonical_id(str(meta_raw))
         if from_text and from_text != cid:
             warnings.append(f"the source says id {raw} but the banner reads {from_text}")
         return cid, (raw if raw != cid else None)

@@ -27,6 +27,26 @@ _FORMATS = (
 )
 
 
+# The two shapes nearly every source uses, read without strptime's search.
+_ISO = re.compile(r"^(\d{4})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d))?)?$")
+_US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: (\d{1,2}):(\d\d)(?::(\d\d))?)?$")
+
+
+def _fast(text: str) -> datetime | None:
+    m = _ISO.match(text)
+    if m:
+        y, mo, d, h, mi, s = m.groups()
+    else:
+        m = _US.match(text)
+        if not m:
+            return None
+        mo, d, y, h, mi, s = m.groups()
+    try:
+        return datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
+    except ValueError:
+        return None
+
+
 def parse_datetime(value: object) -> datetime | None:
     """A datetime from whatever a source gave, or None when it is not a date."""
     if isinstance(value, datetime):
@@ -34,6 +54,9 @@ def parse_datetime(value: object) -> datetime | None:
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
     text = " ".join(str(value).split()).replace("Z", "").strip()
+    fast = _fast(text)
+    if fast is not None:
+        return fast
     text = re.sub(r"[+-]\d\d:?\d\d$", "", text) if "T" in text else text
     for fmt in _FORMATS:
         try:

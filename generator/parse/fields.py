@@ -125,7 +125,8 @@ def parse_declassify_on(text: str) -> str | None:
 
 # --- classified by --------------------------------------------------------------
 
-_CLASSIFIED_BY = re.compile(r"CLASSIFIED[ \t]+BY[ \t]*[:.\-]?[ \t]*", re.IGNORECASE)
+# Not the "DECLASSIFIED BY NARA" of an E.O. line.
+_CLASSIFIED_BY = re.compile(r"(?<![A-Za-z])CLASSIFIED[ \t]+BY[ \t]*[:.\-]?[ \t]*", re.IGNORECASE)
 _NAME_END = re.compile(
     r"\b(?:for|per|under)\s+(?:the\s+)?reasons?\b|\breasons?\b|\bE\.?\s?O\.?\s*1\d{4}|\b1\.[4-6]\b"
     r"|\bbased\s+on\b|\bsection\s+1\.",

@@ -32,7 +32,7 @@ FIELD_NAMES = {
 _CABLE_ID = re.compile(r"^\d{2}[A-Z]+\d+$")
 
 
-def _first(record: dict, names: tuple[str, ...]) -> object:
+def _first(record: dict, names: tuple[str, ...] | list[str]) -> object:
     for name in names:
         value = record.get(name)
         if value not in (None, ""):
@@ -45,7 +45,19 @@ def _references(value: object) -> list[str]:
     return [str(i) for i in items if _CABLE_ID.match(str(i))]
 
 
-def read_jsonl(lines: Iterable[str], path: str) -> Iterator[Source | Problem]:
+def read_jsonl(
+    lines: Iterable[str], path: str, field_names: dict[str, str] | None = None
+) -> Iterator[Source | Problem]:
+    """Each record as a Source, or a Problem naming its line.
+
+    `field_names` maps a field of ours (see FIELD_NAMES) to the name an
+    export uses for it, e.g. {"body": "text", "id": "ref"}; it is looked up first.
+    """
+    mapped = field_names or {}
+    names = {
+        key: (mapped[key], *aliases) if key in mapped else aliases
+        for key, aliases in FIELD_NAMES.items()
+    }
     for line_no, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -57,17 +69,17 @@ def read_jsonl(lines: Iterable[str], path: str) -> Iterator[Source | Problem]:
         if not isinstance(record, dict):
             yield Problem(path, line_no, "not a JSON object")
             continue
-        body = _first(record, FIELD_NAMES["body"])
+        body = _first(record, names["body"])
         if not isinstance(body, str) or not body.strip():
             yield Problem(path, line_no, "record has no cable text (body)")
             continue
-        yield _source(record, body, f"{path}:{line_no}")
+        yield _source(record, body, f"{path}:{line_no}", names)
 
 
-def _source(record: dict, body: str, where: str) -> Source:
+def _source(record: dict, body: str, where: str, names: dict[str, tuple[str, ...]]) -> Source:
     meta = {}
     for key in ("id", "created", "released", "origin", "classification", "subject", "tags"):
-        value = _first(record, FIELD_NAMES[key])
+        value = _first(record, names[key])
         if value not in (None, ""):
             meta[key] = value
     warnings = []
@@ -76,7 +88,7 @@ def _source(record: dict, body: str, where: str) -> Source:
             f"the record's id {str(meta['id'])[:40]!r} is not a cable id; id made from the text"
         )
         del meta["id"]
-    header = _first(record, FIELD_NAMES["header"]) or ""
+    header = _first(record, names["header"]) or ""
     hinted = _references(record.get("_id"))
     return Source(
         body=restore_lost_newlines(body),
@@ -85,7 +97,7 @@ def _source(record: dict, body: str, where: str) -> Source:
         source_path=where,
         meta=meta,
         warnings=warnings,
-        listed_references=_references(_first(record, FIELD_NAMES["references"])),
+        listed_references=_references(_first(record, names["references"])),
         # `_id` holds the cited ids in most records, the record's own id in some.
         fallback_id=hinted[0].upper() if len(hinted) == 1 else "",
     )

@@ -15,6 +15,7 @@ from generator.parse.source import Source
 
 _TABLE = re.compile(r"<table\s+class=['\"]cable['\"][^>]*>(?P<table>.*?)</table>", re.S | re.I)
 _CELL = re.compile(r"<t([hd])[^>]*>(.*?)</t\1>", re.S | re.I)
+_PARTIAL_NOTE = re.compile(r"\s*This record is a partial extract of the original cable", re.I)
 _HEADING = re.compile(r"<h3>\s*Viewing cable\s+[^,<]*,(?P<subject>[^<]*)</h3>", re.I)
 _PRE = re.compile(r"<pre[^>]*>(?P<pre>.*?)</pre>", re.S | re.I)
 _TAG = re.compile(r"<[^>]+>")
@@ -56,6 +57,11 @@ def read_wikileaks_page(text: str, path: str | None) -> Source | None:
         header, body = "", pres[0]
     else:
         header, body = "", ""
+    # Pages of cables released only in part carry the viewer's note where
+    # the routing header would be.
+    partial = bool(_PARTIAL_NOTE.match(header))
+    if partial:
+        header = ""
     heading = _HEADING.search(text)
     return Source(
         body=body,
@@ -63,6 +69,7 @@ def read_wikileaks_page(text: str, path: str | None) -> Source | None:
         source_format="wikileaks-html",
         source_path=path,
         meta=meta,
+        partial=partial,
         # The viewer's own title: used when the text has no SUBJECT line.
         fallback_subject=" ".join(_text_of(heading.group("subject")).split()) if heading else "",
     )
