@@ -281,8 +281,10 @@ def test_hostile_cable_is_escaped_everywhere(tmp_path: Path) -> None:
     for path, data in tree(output).items():
         text = data.decode("utf-8")
         assert "<script>" not in text.lower(), path
-        assert 'href="javascript:' not in text.lower(), path
-        assert 'alert("x")' not in text, path  # the quote is always escaped
+        # in a real tag's attribute; escaped text showing such a link is fine
+        assert not re.search(r"""<[a-z][^<>]*\shref\s*=\s*["']?\s*javascript:""", text.lower()), path
+        # A raw quote may stand in text (Pygments 2.21 no longer escapes it
+        # there); what matters is that no tag or attribute comes from input.
         if path.endswith(".xml"):
             ET.fromstring(data)  # still well-formed XML
         if path.endswith(".json"):
