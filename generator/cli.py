@@ -15,6 +15,7 @@ from pathlib import Path
 from generator.build import BuildOptions, BuildResult, StrictFailure, build_site
 from generator.check import check_site
 from generator.errors import UserError
+from generator.importer import add_import_arguments, import_command
 from generator.report import warning_lines
 from generator.scaffold import create_site
 from generator.serve import serve
@@ -75,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--base-url", help="the base URL the site was built with")
     check.add_argument("-C", "--directory", type=Path, default=Path(), help="site folder")
     check.set_defaults(run=_check)
+
+    importing = commands.add_parser(
+        "import", help="bring cables from a dump, an export or saved pages into content/cables"
+    )
+    add_import_arguments(importing)
+    importing.set_defaults(run=import_command)
 
     serve = commands.add_parser("serve", help="serve the site here, rebuilding on every change")
     serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")

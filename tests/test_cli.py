@@ -139,3 +139,27 @@ def test_unwritable_output_is_one_line(in_folder: Path, capsys: pytest.CaptureFi
     assert main(["build", "-o", "blocker/site"]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and "blocker" in err
+
+
+def test_import_then_build_then_check(in_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`cablesite import` is wired: the demo dump and export land as files that build."""
+    assert main(["new", "archive"]) == 0
+    os.chdir(in_folder / "archive")
+    sources = [str(SEED / "sample-dump.csv"), str(SEED / "sample-export.jsonl")]
+    assert main(["import", *sources, "--no-progress", "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "3 imported" in out
+    written = sorted(p.name for p in Path("content/cables").rglob("*.txt"))
+    assert written == ["03HALIFAX21.txt", "03MONTREAL42.txt", "03TORONTO55.txt"]
+    assert main(["import", *sources, "--no-progress", "--jobs", "1"]) == 0
+    assert "3 unchanged" in capsys.readouterr().out
+    assert main(["build"]) == 0
+    assert main(["check"]) == 0
+
+
+def test_import_of_a_missing_source_is_one_line(
+    in_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", "nope.csv", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "nope.csv" in err and "Traceback" not in err
