@@ -56,7 +56,7 @@ from generator.render.markdown import Document, read_document
 from generator.render.pages import Diagnostics, Renderer
 from generator.rendering import RenderJob, render_pages
 from generator.scanning import identities, scan_sources
-from generator.signatures import Signer, digest_text, entry_fact
+from generator.signatures import Signer, digest_text
 from generator.sources import Inputs, Reader, find_sources, parse_reader
 from generator.state import (
     PACKS,
@@ -265,8 +265,9 @@ class Builder:
             site=new_state.site,
             template=_template_fingerprints(env),
             cables=_cable_digests(archive, states),
-            docs={slug: _doc_fact(doc) for slug, doc in docs.items()},
-            everything=lambda: _everything(archive, result.problems, docs),
+            docs=docs,
+            problems=result.problems,
+            sources=result.sources,
         )
         signatures = [signer.sign(page) for page in pages]
         extra = static_files(config)
@@ -466,7 +467,9 @@ def _nothing_changed(
     others: Mapping[str, Identity],
     output: Path,
 ) -> bool:
-    if state.reader != "parse" or state.site != site or state.inputs != others:
+    if not state.complete or state.reader != "parse":
+        return False
+    if state.site != site or state.inputs != others:
         return False
     if _usable_output(state, output) is None or len(state.sources) != len(stats):
         return False
@@ -613,21 +616,6 @@ def _cable_digests(archive: Archive, states: Mapping[str, SourceState]) -> Calla
 
 def _bytes_digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
-
-
-def _doc_fact(doc: Document) -> str:
-    return digest_text(repr((doc.slug, doc.source, doc.title, doc.description, doc.body)))
-
-
-def _everything(archive: Archive, problems: Sequence[Problem], docs: Mapping[str, Document]) -> str:
-    """The fact of the whole corpus: every entry, copy, problem and page."""
-    digest = hashlib.blake2b(digest_size=16)
-    for entry in archive.entries.values():
-        digest.update(entry_fact(entry).encode("utf-8", "surrogatepass"))
-    tail = (archive.copies, [(p.path, p.line, p.message) for p in problems])
-    digest.update(repr(tail).encode("utf-8", "surrogatepass"))
-    digest.update(repr(sorted((s, _doc_fact(d)) for s, d in docs.items())).encode())
-    return digest.hexdigest()
 
 
 # --- bits --------------------------------------------------------------------------

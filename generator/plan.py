@@ -7,9 +7,11 @@ incremental build can re-render exactly the pages an edit affects:
 * `cable` — the cable whose full text the page shows (a cable page);
 * `entries` — the cables whose metadata (title, date, tags…) it shows;
 * `inputs` — anything else: ``doc:SLUG`` (a Markdown page), ``tag:PREL``
-  (an index's name and size), ``links:KEY`` (which cables a cable page
+  (a facet's name and size), ``links:KEY`` (which cables a cable page
   shows as cited, citing, neighbours, variants, and its copies),
-  ``archive`` (corpus-wide figures);
+  ``totals`` (the corpus-wide counts), ``months`` (every month's count),
+  ``span`` (the first and last date), ``docs`` (the Markdown pages),
+  ``diagnostics`` (problems, copies, variants, missing cables, redirects);
 * the templates a page uses follow from its template name
   (:func:`generator.render.environment.template_closure`).
 
@@ -20,12 +22,13 @@ memory is mostly these. Planning reads no files.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from generator.archive import Archive, Facet
 from generator.config import SiteConfig
-from generator.render.markdown import Document
+from generator.render.markdown import CABLE_ID, Document
 from generator.urls import Urls
 
 
@@ -58,7 +61,7 @@ def plan_site(archive: Archive, config: SiteConfig, docs: Sequence[Document]) ->
         *variant_pages(archive),
         *redirect_pages(archive),
         *index_pages(archive, config),
-        *doc_pages(docs),
+        *doc_pages(archive, docs),
         *special_pages(archive, config),
     ]
     pages.extend(sitemap_pages(pages))
@@ -165,7 +168,7 @@ def index_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
         template="dates.html",
         kind="dates",
         members=tuple(months),
-        inputs=("archive",),
+        inputs=("months",),
     )
     for (year, month), facet in archive.months.items():
         yield from _cable_list(
@@ -178,6 +181,9 @@ def index_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
     missing = list(archive.missing)
     ordered = sorted(missing, key=lambda i: (-len(archive.missing[i]), i))
     for number, chunk, count in _chunks(ordered, per_page, allow_empty=True):
+        # Each row lists the cables citing the missing one: their metadata
+        # (references included) says which rows they are in, and in what order.
+        citing = {key for cable_id in chunk for key in archive.missing[cable_id]}
         yield Page(
             path=Urls.missing(number),
             template="missing.html",
@@ -186,26 +192,49 @@ def index_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
             count=count,
             first=Urls.missing(1),
             members=tuple(chunk),
-            inputs=("archive",),
+            entries=tuple(sorted(citing)),
+            inputs=("totals",),
         )
 
 
-def doc_pages(docs: Sequence[Document]) -> Iterator[Page]:
+def doc_pages(archive: Archive, docs: Sequence[Document]) -> Iterator[Page]:
     for doc in docs:
         yield Page(
             path=Urls.page(doc.slug),
             template="page.html",
             kind="doc",
             subject=doc.slug,
-            inputs=(f"doc:{doc.slug}", "archive"),
+            # A cable id in the text is a link when the cable is in the archive.
+            entries=tuple(sorted(_entry_keys(archive, mentioned_ids(doc.body)))),
+            inputs=(f"doc:{doc.slug}",),
         )
+
+
+def mentioned_ids(text: str) -> set[str]:
+    """Everything in a Markdown text that could be a cable id (as written or entity-decoded)."""
+    return set(CABLE_ID.findall(text)) | set(CABLE_ID.findall(html.unescape(text)))
 
 
 def special_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
     newest = tuple(e.key for e in archive.newest(config.feed_size))
-    everything = ("archive",)
-    yield Page(Urls.home, "home.html", "home", members=newest, inputs=everything)
-    yield Page(Urls.diagnostics, "diagnostics.html", "diagnostics", inputs=everything)
+    yield Page(
+        Urls.home,
+        "home.html",
+        "home",
+        members=newest,
+        entries=newest,
+        inputs=("totals", "months", "span", "docs"),
+    )
+    # It links the variants of duplicated ids and the targets of redirects.
+    linked = {key for v in archive.variants.values() for key in v.keys}
+    linked |= set(archive.redirects.values())
+    yield Page(
+        Urls.diagnostics,
+        "diagnostics.html",
+        "diagnostics",
+        entries=tuple(sorted(linked)),
+        inputs=("diagnostics",),
+    )
     yield Page(Urls.not_found, "404.html", "not_found")
     yield Page(
         Urls.feed,
@@ -221,7 +250,9 @@ def special_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
 
 def _term_index(facets: dict, kind: str, template: str, url, per_page: int) -> Iterator[Page]:  # type: ignore[no-untyped-def]
     terms = list(facets)
+    facet_kind = kind.removesuffix("s")  # "tags" lists the "tag:" facets
     for number, chunk, count in _chunks(terms, per_page, allow_empty=True):
+        members = tuple(str(t) for t in chunk)
         yield Page(
             path=url(number),
             template=template,
@@ -229,8 +260,9 @@ def _term_index(facets: dict, kind: str, template: str, url, per_page: int) -> I
             number=number,
             count=count,
             first=url(1),
-            members=tuple(str(t) for t in chunk),
-            inputs=("archive",),
+            members=members,
+            # Each term's name and size, and how many terms there are.
+            inputs=("totals", *(f"{facet_kind}:{m}" for m in members)),
         )
 
 

@@ -640,7 +640,12 @@ def serve(
     if not root.is_dir():
         raise UserError(str(root), None, "no such folder (give the site folder with -C)")
     say = log or _print
-    preview = Preview(root, rebuilder or FullRebuilder(root), host=host, port=port, log=log)
+    if rebuilder is None:
+        # Imported here: the incremental engine's rebuilder builds on this module's protocol.
+        from generator.rebuild import IncrementalRebuilder
+
+        rebuilder = IncrementalRebuilder(root)
+    preview = Preview(root, rebuilder, host=host, port=port, log=log)
     debouncer = Debouncer()
     watcher = SiteWatcher(preview.layout(), debouncer.add)
     with _interrupt_on_sigterm():

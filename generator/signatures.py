@@ -14,7 +14,10 @@ settings:
 ``tag:T`` …         a facet's name and size (``origin:``,
                     ``classification:``, ``month:`` alike)
 ``doc:SLUG``        the Markdown page's source
-``archive``         the whole corpus (for the few pages that show it all)
+``totals`` …        corpus-wide figures: the counts (``totals``), every
+                    month's count (``months``), the first and last date
+                    (``span``), the Markdown pages (``docs``), and what the
+                    diagnostics page lists (``diagnostics``)
 template            the page's template and every template it extends,
                     includes or imports, by content
 site                the configuration and the code (base URL, title…)
@@ -29,11 +32,14 @@ page of a 250,000-cable archive reads no cable text.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 
 from generator.archive import Archive, Entry
+from generator.model import Problem
 from generator.plan import Page
+from generator.render.markdown import Document
+from generator.render.pages import date_span, totals
 
 _ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
 _FACET_KINDS = ("tag", "origin", "classification", "month")
@@ -44,7 +50,7 @@ def digest_text(text: str) -> str:
 
 
 class Signer:
-    """Signs pages against one archive; facts are computed once each and kept."""
+    """Signs pages against one build's archive; each fact is computed once, when first needed."""
 
     def __init__(
         self,
@@ -53,17 +59,26 @@ class Signer:
         site: str,
         template: Callable[[str], str],
         cables: Callable[[str], str],
-        docs: Mapping[str, str],
-        everything: Callable[[], str],
+        docs: Mapping[str, Document],
+        problems: Sequence[Problem],
+        sources: int,
     ) -> None:
         self.archive = archive
         self.site = site
         self._template = template
         self._cables = cables
         self._docs = docs
-        self._everything = everything
-        self._everything_fact: str | None = None
+        self._problems = problems
+        self._sources = sources
         self._entries: dict[str, str] = {}
+        self._facts: dict[str, str] = {}
+        self._global: dict[str, Callable[[], object]] = {
+            "totals": lambda: sorted(totals(archive).items()),
+            "months": lambda: [(k, f.name, len(f.keys)) for k, f in archive.months.items()],
+            "span": lambda: date_span(archive),
+            "docs": lambda: sorted(_doc_fact(d) for d in docs.values()),
+            "diagnostics": self._diagnostics,
+        }
 
     def sign(self, page: Page) -> bytes:
         spec = (
@@ -94,23 +109,28 @@ class Signer:
         return fact
 
     def input(self, name: str) -> str:
-        if name == "archive":
-            if self._everything_fact is None:
-                self._everything_fact = self._everything()
-            return self._everything_fact
+        fact = self._facts.get(name)
+        if fact is None:
+            fact = self._facts[name] = self._input(name)
+        return fact
+
+    def _input(self, name: str) -> str:
+        made = self._global.get(name)
+        if made is not None:
+            return digest_text(repr(made()))
         kind, _, value = name.partition(":")
         if kind == "cable":
             return self._cables(value)
         if kind == "doc":
-            return self._docs[value]
+            return _doc_fact(self._docs[value])
         if kind == "links":
-            return self.links(value)
+            return self._links(value)
         if kind in _FACET_KINDS:
             facet = self._facet(kind, value)
             return repr((facet.name, len(facet.keys)))
         raise ValueError(f"unknown page input {name!r}")
 
-    def links(self, key: str) -> str:
+    def _links(self, key: str) -> str:
         archive = self.archive
         entry = archive.entries[key]
         variants = archive.variants.get(entry.id)
@@ -123,6 +143,18 @@ class Signer:
             )
         )
 
+    def _diagnostics(self) -> object:
+        archive = self.archive
+        return (
+            [(p.path, p.line, p.message) for p in self._problems],
+            self._sources,
+            archive.copies,
+            list(archive.variants.values()),
+            sorted(archive.missing.items()),
+            archive.redirects,
+            sorted(totals(archive).items()),
+        )
+
     def _facet(self, kind: str, value: str):  # type: ignore[no-untyped-def]
         archive = self.archive
         if kind == "tag":
@@ -133,6 +165,10 @@ class Signer:
             return archive.classifications[value]
         year, month = value.split("-")
         return archive.months[(int(year), int(month))]
+
+
+def _doc_fact(doc: Document) -> str:
+    return digest_text(repr((doc.slug, doc.source, doc.title, doc.description, doc.body)))
 
 
 def entry_fact(entry: Entry) -> str:

@@ -100,10 +100,31 @@ class BuildState:
     inputs: dict[str, Identity] = field(default_factory=dict)
     summary: dict[str, int] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
+    # False when a build was stopped while replacing output files: the
+    # output is then not known to match the state (never saved as False).
+    complete: bool = True
 
 
 def cache_folder(root: Path) -> Path:
     return root / CACHE_NAME
+
+
+# Modules that shape neither what a cable parses to nor what a page holds:
+# editing them (as a developer does all day) need not throw the cache away.
+NOT_OUTPUT = frozenset(
+    {
+        "cli.py",
+        "check.py",
+        "importer.py",
+        "livereload.py",
+        "progress.py",
+        "rebuild.py",
+        "report.py",
+        "scaffold.py",
+        "serve.py",
+        "watch.py",
+    }
+)
 
 
 @cache
@@ -116,6 +137,8 @@ def code_fingerprint() -> str:
     package = Path(__file__).resolve().parent
     digest = hashlib.blake2b(digest_size=16)
     for path in sorted(package.rglob("*")):
+        if path.relative_to(package).as_posix() in NOT_OUTPUT:
+            continue
         if path.is_file() and path.suffix in (".py", ".tsv", ".csv", ".txt", ".json"):
             digest.update(path.relative_to(package).as_posix().encode())
             digest.update(path.read_bytes())
@@ -144,6 +167,8 @@ def load_state(folder: Path, reader: str) -> BuildState | None:
     if state.code != code_fingerprint() or state.reader != reader:
         return None
     pending = _pending(folder)
+    if pending is None or pending:
+        state.complete = False
     if pending is None:
         state.output = None
     elif state.output is not None:

@@ -52,11 +52,27 @@ def test_an_index_page_depends_on_its_members_and_its_facet() -> None:
     assert (first.number, first.count, second.number) == (1, 2, 2)
 
 
-def test_corpus_wide_pages_depend_on_the_archive() -> None:
+def test_corpus_wide_pages_depend_on_the_figures_they_show() -> None:
     pages = planned()
-    for path in ("", "tag/", "date/", "missing/", "diagnostics/"):
-        assert "archive" in pages[path].inputs, path
+    assert {"totals", "months", "span", "docs"} <= set(pages[""].inputs)
+    assert set(pages[""].entries) == set(pages[""].members)  # the newest cables
+    assert {"totals", "tag:CA", "tag:MARR"} <= set(pages["tag/"].inputs)
+    assert pages["date/"].inputs == ("months",)
+    assert pages["diagnostics/"].inputs == ("diagnostics",)
     assert "cable:03OTTAWA311" in pages["feed.xml"].dependencies()
+
+
+def test_a_missing_page_depends_on_the_cables_citing_its_rows() -> None:
+    builder = ArchiveBuilder()
+    builder.add(
+        cable("03OTTAWA49", datetime(2003, 1, 7), references=(ref("A", "02OTTAWA9999"),)),
+        source="a",
+        ordinal=0,
+    )
+    builder.add(cable("03OTTAWA50", datetime(2003, 1, 8)), source="b", ordinal=0)
+    pages = {p.path: p for p in plan_site(builder.build(), SiteConfig(root=Path()), [])}
+    assert pages["missing/"].members == ("02OTTAWA9999",)
+    assert pages["missing/"].entries == ("03OTTAWA49",)
 
 
 def test_a_sitemap_depends_on_its_paths_only() -> None:

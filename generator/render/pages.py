@@ -121,7 +121,7 @@ class Renderer:
             "atom_date": atom_date,
             "badge": badge,
             "when": when,
-            "totals": self._totals(),
+            "totals": totals(self.archive),
         }
 
     def cable_href(self, entry: Entry) -> str:
@@ -141,16 +141,6 @@ class Renderer:
     def external_href(self, cable_id: str) -> str | None:
         template = self.config.external_cable_url
         return template.format(id=cable_id) if template else None
-
-    def _totals(self) -> dict[str, int]:
-        archive = self.archive
-        return {
-            "cables": len(archive.entries),
-            "tags": len(archive.tags),
-            "origins": len(archive.origins),
-            "months": len(archive.months),
-            "missing": len(archive.missing),
-        }
 
     def _entries(self, keys: Sequence[str]) -> list[Entry]:
         return [self.archive.entries[k] for k in keys]
@@ -254,11 +244,11 @@ class Renderer:
         }
 
     def _home(self, page: Page, _: Any) -> dict[str, Any]:
-        dated = [e.created for e in self.archive.entries.values() if e.created]
+        first, last = date_span(self.archive)
         return {
             "newest": self._entries(page.members),
-            "first": min(dated) if dated else None,
-            "last": max(dated) if dated else None,
+            "first": first,
+            "last": last,
             "timeline": chart.timeline(self.archive, self.urls),
             "docs": sorted(self.docs.values(), key=lambda d: d.title),
         }
@@ -301,6 +291,23 @@ class Renderer:
             "next": paged(page.first, page.number + 1) if page.number < page.count else None,
             "pages": [(n, paged(page.first, n)) for n in numbers],
         }
+
+
+def totals(archive: Archive) -> dict[str, int]:
+    """The corpus-wide counts some pages show."""
+    return {
+        "cables": len(archive.entries),
+        "tags": len(archive.tags),
+        "origins": len(archive.origins),
+        "months": len(archive.months),
+        "missing": len(archive.missing),
+    }
+
+
+def date_span(archive: Archive) -> tuple[datetime | None, datetime | None]:
+    """The first and last creation time in the archive."""
+    dated = [e.created for e in archive.entries.values() if e.created]
+    return (min(dated), max(dated)) if dated else (None, None)
 
 
 def badge(text: str) -> Markup:
