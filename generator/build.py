@@ -55,9 +55,9 @@ from generator.render.highlight import stylesheet
 from generator.render.markdown import Document, read_document
 from generator.render.pages import Diagnostics, Renderer
 from generator.rendering import RenderJob, render_pages
-from generator.scanning import identities, scan_sources
+from generator.scanning import scan_sources
 from generator.signatures import Signer, digest_text
-from generator.sources import Inputs, Reader, find_sources, parse_reader
+from generator.sources import Inputs, Reader, parse_reader, scan_folder
 from generator.state import (
     PACKS,
     RACY_NS,
@@ -172,8 +172,7 @@ class Builder:
     ) -> BuildResult:
         state = self._previous_state(folder, options)
         self._state = None  # until this build has saved a new one
-        inputs = find_sources(config.cables_dir, self.root)
-        stats = identities(inputs.sources)
+        inputs, stats = scan_folder(config.cables_dir, self.root)
         site = site_fingerprint(config, output, self.reader_kind)
         others = other_inputs(config, inputs)
         if state is not None and _nothing_changed(state, stats, site, others, output):
@@ -227,7 +226,6 @@ class Builder:
                 result,
                 new_state,
                 jobs,
-                clean=options.clean,
             )
         finally:
             self._save(folder, new_state)
@@ -251,8 +249,6 @@ class Builder:
         result: BuildResult,
         new_state: BuildState,
         jobs: int,
-        *,
-        clean: bool,
     ) -> None:
         pages = plan_site(archive, config, list(docs.values()))
         files = _output_files(pages)
@@ -290,7 +286,7 @@ class Builder:
                 output=_NoWriter(),
             )
             if old is None:
-                self._full(job, files, extra, output, result, jobs, clean=clean)
+                self._full(job, files, extra, output, result, jobs)
             else:
                 self._incremental(
                     job, files, signatures, extra, extra_signatures, old, output, result, jobs
@@ -311,13 +307,14 @@ class Builder:
         output: Path,
         result: BuildResult,
         jobs: int,
-        *,
-        clean: bool,
     ) -> None:
         """Every page into a new tree, swapped in at the end."""
         before = _files_under(output)
         self.say(f"rendering {len(files)} page(s) for {len(job.archive)} cable(s)")
-        with StagedOutput(output, reuse=not clean) as staged:
+        # Unchanged files are linked from the old tree even in a clean build: a
+        # file rewritten with the same bytes would only cost its deletion (slow
+        # on file systems that discard freed blocks) and its modification time.
+        with StagedOutput(output, reuse=True) as staged:
             job.output = staged
             done = self._render(job, range(len(files)), jobs)
             for path, data in extra.items():

@@ -43,7 +43,7 @@ def identities(sources: Iterable[Source]) -> dict[str, Identity]:
     found: dict[str, Identity] = {}
     for source in sources:
         try:
-            info = os.stat(source.path)
+            info = os.stat(source.location)
             found[source.display] = (info.st_size, info.st_mtime_ns)
         except OSError:
             found[source.display] = (-1, -1)
@@ -135,7 +135,7 @@ def _scan_file(
     assert _JOB is not None
     content = ""
     if _JOB.cacheable:
-        content = _content_hash(source.path)
+        content = _content_hash(source.location)
         if old_content is not None and content == old_content:
             return None
     problems: list[Problem] = []
@@ -176,7 +176,7 @@ def _pickled(cable: Cable) -> bytes:
     return pickle.dumps(cable, protocol=PICKLE_PROTOCOL)
 
 
-def _content_hash(path: Path) -> str:
+def _content_hash(path: str) -> str:
     try:
         with open(path, "rb") as handle:
             return hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=16)).hexdigest()

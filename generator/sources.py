@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from generator.model import Cable, Problem
 from generator.parse import SUPPORTED_SUFFIXES, read_cables
@@ -20,12 +21,20 @@ ProblemSink = Callable[[Problem], None]
 Reader = Callable[[Path, ProblemSink], Iterator[Cable]]
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
-    """One input file: where it is, and how the user refers to it."""
+class Source(NamedTuple):
+    """One input file: where it is, and how the user refers to it.
 
-    path: Path
+    A named tuple holding the location as a string: at 250,000 files, a
+    dataclass and a :class:`Path` per file cost more than finding the files,
+    and most builds open none of them.
+    """
+
+    location: str
     display: str
+
+    @property
+    def path(self) -> Path:
+        return Path(self.location)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,29 +43,69 @@ class Inputs:
     ignored: tuple[str, ...]
 
 
+# (size, modification time in ns) of a file, as a build compares them.
+Identity = tuple[int, int]
+
+
 def find_sources(folder: Path, root: Path, suffixes: frozenset[str] | None = None) -> Inputs:
+    return scan_folder(folder, root, suffixes)[0]
+
+
+def scan_folder(
+    folder: Path, root: Path, suffixes: frozenset[str] | None = None
+) -> tuple[Inputs, dict[str, Identity]]:
+    """The inputs under `folder`, and the identity of each source (by display path)."""
     if suffixes is None:
         suffixes = frozenset(SUPPORTED_SUFFIXES)
     if not folder.is_dir():
-        return Inputs((), ())
+        return Inputs((), ()), {}
+    found = sorted(_files(str(folder), ""))
+    prefix = _display(folder, root)
+    prefix = "" if prefix == "." else prefix + "/"
     sources: list[Source] = []
     ignored: list[str] = []
-    for path in sorted(_files(folder), key=lambda p: p.relative_to(folder).as_posix()):
-        display = _display(path, root)
-        if path.suffix.lower() in suffixes:
-            sources.append(Source(path, display))
+    identities: dict[str, Identity] = {}
+    for relative, location, identity in found:
+        display = prefix + relative
+        if _suffix(relative) in suffixes:
+            sources.append(Source(location, display))
+            identities[display] = identity
         else:
             ignored.append(display)
-    return Inputs(tuple(sources), tuple(ignored))
+    return Inputs(tuple(sources), tuple(ignored)), identities
 
 
-def _files(folder: Path) -> Iterator[Path]:
-    # followlinks=False: a symlink loop in content/ must not hang the build.
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if not name.startswith("."):
-                yield Path(dirpath) / name
+def _files(folder: str, relative: str) -> Iterator[tuple[str, str, Identity]]:
+    """(path relative to the top, path, identity) of every file below, hidden ones skipped.
+
+    Symbolic links to folders are not followed, so a link loop in content/
+    cannot hang the build (the top folder itself may be a link).
+    """
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        name = relative + entry.name
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _files(entry.path, name + "/")
+            elif entry.is_file():
+                info = entry.stat()
+                yield name, entry.path, (info.st_size, info.st_mtime_ns)
+            elif entry.is_symlink():
+                yield name, entry.path, (-1, -1)  # a broken link: reported when read
+        except OSError:
+            continue
+
+
+def _suffix(name: str) -> str:
+    """The lowercased extension, as :attr:`Path.suffix` gives it (``.txt``; none for ``.txt``)."""
+    base = name[name.rfind("/") + 1 :]
+    dot = base.rfind(".")
+    return base[dot:].lower() if dot > 0 else ""
 
 
 def _display(path: Path, root: Path) -> str:
