@@ -17,6 +17,7 @@ from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from generator.render.cable_lexer import CableLexer
+from generator.render.fastlex import anchored
 
 STYLE = "friendly"
 CSS_CLASS = "highlight"
@@ -41,7 +42,8 @@ def _block(code: str, lexer: Lexer, language: str = "") -> Markup:
 
 @cache
 def _cable_lexer() -> Lexer:
-    return CableLexer(stripnl=False, ensurenl=True)
+    # The same tokens as CableLexer, found faster (see fastlex).
+    return anchored(CableLexer)(stripnl=False, ensurenl=True)
 
 
 def highlight_cable(text: str) -> Markup:
