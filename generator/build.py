@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import marshal
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -44,7 +45,6 @@ from generator.packs import PackReader, delete_packs, live_bytes, packs_to_drop
 from generator.parse import title_case
 from generator.plan import Page, plan_site
 from generator.progress import Progress
-from generator.records import record_from_plain
 from generator.render.environment import (
     check_theme,
     make_environment,
@@ -69,6 +69,7 @@ from generator.state import (
     cache_folder,
     clear_pending,
     code_fingerprint,
+    load_body,
     load_state,
     mark_pending,
     save_state,
@@ -177,6 +178,8 @@ class Builder:
         others = other_inputs(config, inputs)
         if state is not None and _nothing_changed(state, stats, site, others, output):
             return self._unchanged(state, output, options, len(inputs.sources))
+        if state is not None and not load_body(folder, state):
+            state = None
 
         jobs = options.jobs or default_jobs()
         self.say(f"reading {len(inputs.sources)} file(s) from {config.cables_dir}")
@@ -185,13 +188,14 @@ class Builder:
             scan = scan_sources(
                 inputs,
                 state.sources if state is not None else {},
+                state.identities if state is not None else {},
                 stats=stats,
                 reader=self.reader,
                 packs=folder / PACKS,
                 jobs=jobs,
                 advance=bar.advance,
             )
-        archive, problems = assemble(inputs, scan.sources)
+        archive, problems, digests = assemble(inputs, scan.sources)
         docs = load_documents(config, problems)
         result = BuildResult(
             output=output,
@@ -206,12 +210,13 @@ class Builder:
         new_state = BuildState(
             code=code_fingerprint(),
             reader=self.reader_kind,
+            identities=scan.identities,
             sources=scan.sources,
             output=old_output,
             site=site,
             inputs=_trusted(others),
             summary={"cables": result.cables, "copies": result.copies},
-            problems=tuple(problems),
+            problems=marshal.dumps(tuple((p.path, p.line, p.message) for p in problems)),
         )
         try:
             if options.strict and problems:
@@ -222,6 +227,7 @@ class Builder:
                 archive,
                 docs,
                 scan.sources,
+                digests,
                 inputs,
                 result,
                 new_state,
@@ -245,6 +251,7 @@ class Builder:
         archive: Archive,
         docs: Mapping[str, Document],
         states: Mapping[str, SourceState],
+        digests: Mapping[str, tuple[str, ...]],
         inputs: Inputs,
         result: BuildResult,
         new_state: BuildState,
@@ -260,7 +267,7 @@ class Builder:
             archive,
             site=new_state.site,
             template=_template_fingerprints(env),
-            cables=_cable_digests(archive, states),
+            cables=_cable_digests(archive, digests),
             docs=docs,
             problems=result.problems,
             sources=result.sources,
@@ -381,14 +388,14 @@ class Builder:
             self.say(f"warning: build state not saved ({error.strerror or error})")
             return
         self._state = state
-        refs = (ref for s in state.sources.values() for ref in s.blobs)
+        refs = (ref for s in state.sources.values() for ref in s.blob_refs())
         packs = folder / PACKS
         delete_packs(packs, packs_to_drop(packs, live_bytes(refs)))
 
     def _unchanged(
         self, state: BuildState, output: Path, options: BuildOptions, sources: int
     ) -> BuildResult:
-        problems = list(state.problems)
+        problems = state.problem_list()
         if options.strict and problems:
             raise StrictFailure(problems)
         self._state = state
@@ -468,13 +475,8 @@ def _nothing_changed(
         return False
     if state.site != site or state.inputs != others:
         return False
-    if _usable_output(state, output) is None or len(state.sources) != len(stats):
-        return False
-    for name, identity in stats.items():
-        known = state.sources.get(name)
-        if known is None or known.mtime_ns < 0 or known.identity() != identity:
-            return False
-    return True
+    # Untrusted identities are recorded with an mtime of -1: they never compare equal.
+    return state.identities == stats and _usable_output(state, output) is not None
 
 
 def _usable_output(state: BuildState | None, output: Path) -> OutputState | None:
@@ -534,16 +536,22 @@ def load_documents(config: SiteConfig, problems: list[Problem]) -> dict[str, Doc
 # --- the archive, from records -----------------------------------------------------
 
 
-def assemble(inputs: Inputs, states: Mapping[str, SourceState]) -> tuple[Archive, list[Problem]]:
-    """The archive of every source's records, and every problem met, in source order."""
+def assemble(
+    inputs: Inputs, states: Mapping[str, SourceState]
+) -> tuple[Archive, list[Problem], dict[str, tuple[str, ...]]]:
+    """The archive of every source's records, every problem met in source order,
+    and the digest of each source's cables (by position)."""
     builder = ArchiveBuilder(title_case=title_case)
     problems: list[Problem] = [
         Problem(path, None, "not a supported cable file; ignored") for path in inputs.ignored
     ]
+    digests: dict[str, tuple[str, ...]] = {}
     for source in inputs.sources:
         state = states[source.display]
-        for ordinal, plain in enumerate(state.records):
-            builder.add_record(record_from_plain(plain), source=source.display, ordinal=ordinal)
+        records = state.cable_records()
+        for ordinal, record in enumerate(records):
+            builder.add_record(record, source=source.display, ordinal=ordinal)
+        digests[source.display] = tuple(r.cable_digest for r in records)
         problems.extend(state.problem_list())
     archive = builder.build()
     for variants in archive.variants.values():
@@ -551,13 +559,14 @@ def assemble(inputs: Inputs, states: Mapping[str, SourceState]) -> tuple[Archive
         keys = ", ".join(variants.keys)
         message = f"{variants.id} differs between {names}: kept as {keys}"
         problems.append(Problem(variants.sources[0], None, message))
-    return archive, problems
+    return archive, problems, digests
 
 
 def scan(inputs: Inputs, reader: Reader = parse_reader) -> tuple[Archive, list[Problem]]:
     """Every cable's metadata and every problem, read afresh (for ``cablesite check``)."""
-    states = scan_sources(inputs, {}, reader=reader).sources
-    return assemble(inputs, states)
+    states = scan_sources(inputs, {}, {}, reader=reader).sources
+    archive, problems, _ = assemble(inputs, states)
+    return archive, problems
 
 
 # --- facts for the signatures ------------------------------------------------------
@@ -603,10 +612,12 @@ def _template_fingerprints(env: jinja2.Environment) -> Callable[[str], str]:
     return fingerprint
 
 
-def _cable_digests(archive: Archive, states: Mapping[str, SourceState]) -> Callable[[str], str]:
+def _cable_digests(
+    archive: Archive, digests: Mapping[str, tuple[str, ...]]
+) -> Callable[[str], str]:
     def digest(key: str) -> str:
         entry = archive.entries[key]
-        return states[entry.source].records[entry.ordinal][-1]
+        return digests[entry.source][entry.ordinal]
 
     return digest
 
@@ -640,5 +651,9 @@ def _collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        # What the build kept (its state, for the next build of a `serve`)
+        # lives on: out of the collector's sight, so that turning it back on
+        # does not start with a walk through millions of objects.
+        gc.freeze()
         if enabled:
             gc.enable()

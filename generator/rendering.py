@@ -154,11 +154,11 @@ def feed_cables(job: RenderJob, keys: Sequence[str]) -> dict[str, Cable]:
 
 def cables_of(job: RenderJob, source: str, ordinals: Sequence[int]) -> dict[int, Cable | CableText]:
     """The cables at these positions of a source: from the parse cache, else parsed again."""
-    state = job.states[source]
     found: dict[int, Cable | CableText] = {}
     if job.packs is not None:
+        blobs = job.states[source].blob_refs()
         for ordinal in ordinals:
-            stored = job.packs.read(state.blobs[ordinal]) if ordinal < len(state.blobs) else None
+            stored = job.packs.read(blobs[ordinal]) if ordinal < len(blobs) else None
             if stored is not None:
                 pickled, raw = stored
                 found[ordinal] = CableText(pickle.loads(pickled), raw)

@@ -53,6 +53,8 @@ def identities(sources: Iterable[Source]) -> dict[str, Identity]:
 @dataclass(slots=True)
 class ScanResult:
     sources: dict[str, SourceState] = field(default_factory=dict)
+    # The identities to record: the mtime is -1 for a file changed just now.
+    identities: dict[str, Identity] = field(default_factory=dict)
     parsed: int = 0  # files parsed (not taken from the state)
 
 
@@ -67,11 +69,13 @@ class _Job:
 
 
 _JOB: _Job | None = None
+Todo = tuple[Source, Identity, "str | None"]
 
 
 def scan_sources(
     inputs: Inputs,
     previous: Mapping[str, SourceState],
+    known: Mapping[str, Identity],
     *,
     stats: Mapping[str, Identity] | None = None,
     reader: Reader = parse_reader,
@@ -79,9 +83,11 @@ def scan_sources(
     jobs: int = 1,
     advance: Advance | None = None,
 ) -> ScanResult:
-    """Every source's state, in source order; `previous` is trusted where identities match.
+    """Every source's state, in source order.
 
-    `stats` are the sources' identities when the caller has them already.
+    `previous` and `known` are the last build's states and identities: a
+    source whose identity is the known one is taken as it was. `stats` are
+    the sources' identities now, when the caller has them already.
     """
     global _JOB
     cacheable = reader is parse_reader
@@ -89,12 +95,13 @@ def scan_sources(
     if stats is None:
         stats = identities(inputs.sources)
     result = ScanResult()
-    todo: list[tuple[Source, Identity, str | None]] = []
+    todo: list[Todo] = []
     for source in inputs.sources:
         old = previous.get(source.display) if cacheable else None
         identity = stats[source.display]
-        if old is not None and old.mtime_ns >= 0 and old.identity() == identity:
+        if old is not None and identity[1] >= 0 and known.get(source.display) == identity:
             result.sources[source.display] = old
+            result.identities[source.display] = identity
         else:
             todo.append((source, identity, old.content if old is not None else None))
     if advance is not None and len(result.sources):
@@ -103,12 +110,15 @@ def scan_sources(
     try:
         chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
         for chunk, states in zip(chunks, run_tasks(_scan_chunk, chunks, jobs), strict=True):
-            for (source, _, _), state in zip(chunk, states, strict=True):
+            for (source, identity, _), state in zip(chunk, states, strict=True):
                 old = previous.get(source.display)
-                if state is None and old is not None:
+                if state is None:
+                    assert old is not None
                     state = old  # same bytes as recorded: only the identity moved
+                else:
+                    result.parsed += 1
                 result.sources[source.display] = state
-                result.parsed += state is not old
+                result.identities[source.display] = _recorded(identity, now - RACY_NS, cacheable)
             if advance is not None:
                 advance(len(chunk))
     finally:
@@ -118,20 +128,23 @@ def scan_sources(
     return result
 
 
-def _scan_chunk(chunk: list[tuple[Source, Identity, str | None]]) -> list[SourceState | None]:
+def _recorded(identity: Identity, racy_after: int, cacheable: bool) -> Identity:
+    size, mtime = identity
+    return (size, -1 if mtime > racy_after or not cacheable else mtime)
+
+
+def _scan_chunk(chunk: list[Todo]) -> list[SourceState | None]:
     """Worker: each file's new state, or None when its bytes are the recorded ones."""
     assert _JOB is not None
     writer = PackWriter(_JOB.packs) if _JOB.packs is not None else None
     try:
-        return [_scan_file(source, identity, old, writer) for source, identity, old in chunk]
+        return [_scan_file(source, old, writer) for source, _, old in chunk]
     finally:
         if writer is not None:
             writer.close()
 
 
-def _scan_file(
-    source: Source, identity: Identity, old_content: str | None, writer: PackWriter | None
-) -> SourceState | None:
+def _scan_file(source: Source, old_content: str | None, writer: PackWriter | None) -> SourceState | None:
     assert _JOB is not None
     content = ""
     if _JOB.cacheable:
@@ -149,11 +162,8 @@ def _scan_file(
         problems.extend(Problem(source.display, None, f"{cable.id}: {w}") for w in cable.warnings)
     if not records:
         problems.append(Problem(source.display, None, "no cable found in this file"))
-    size, mtime = identity
-    if mtime > _JOB.racy_after or not _JOB.cacheable:
-        mtime = -1
     plain_problems = tuple((p.path, p.line, p.message) for p in problems)
-    return SourceState(size, mtime, content, tuple(records), plain_problems, tuple(blobs))
+    return SourceState.of(content, tuple(records), plain_problems, tuple(blobs))
 
 
 def read_normalised(

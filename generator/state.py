@@ -8,14 +8,18 @@
   ``site.toml``), so that a build with nothing changed stops after a stat
   of each file.
 
-The state is one ``marshal`` file of plain tuples, written to a temporary
-file and renamed into place. marshal loads 251,000 records in a fraction
-of the time pickle takes, and a file from another version of cablesite
-simply fails the version check. The folder may be deleted at any time: a
-missing, unreadable or outdated state means a full build, never an error.
+It is kept in two ``marshal`` files of plain values: a small head (the
+identities, fingerprints and problems: all a build with nothing to do
+reads) and a body (records and signatures), each written to a temporary
+file and renamed into place, the body first; a generation number in both
+tells a body from another build. A source's records, problems and cache
+references are each one ``bytes`` value (marshalled in turn), not nested
+tuples: loading 251,000 of them then creates a few objects per source
+instead of dozens, and a build decodes only the sources it needs.
 
-The state is only ever a cache of facts about files: whatever it says, a
-build that cannot trust it reads the files again.
+The folder may be deleted at any time: a missing, unreadable or outdated
+state means a full build, never an error. Whatever the state says, a build
+that cannot trust it reads the files again.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import hashlib
 import importlib.metadata
 import marshal
 import os
+import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -37,45 +42,52 @@ from generator.packs import BlobRef
 from generator.records import CableRecord, record_from_plain
 
 CACHE_NAME = ".cablesite-cache"
-STATE_FILE = "state.marshal"
+HEAD_FILE = "state.marshal"
+BODY_FILE = "state-body.marshal"
+STATE_FILE = HEAD_FILE
 PENDING_FILE = "pending.marshal"
 LOCK_FILE = "lock"
 PACKS = "packs"
 # Bumped whenever the layout of the state changes.
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 # An identity whose modification time is this close to the scan may hide an
 # edit made in the same clock tick after it; such files are hashed next time.
 RACY_NS = 2_000_000_000
 
-Identity = tuple[int, int]  # (size, mtime_ns)
-
-
+Identity = tuple[int, int]  # (size, mtime_ns); mtime -1 when not to be trusted
 PlainProblem = tuple[str, "int | None", str]
 
 
 @dataclass(slots=True)
 class SourceState:
-    """What one source file gave the last time it was read.
+    """What one source file gave the last time it was read (its identity is kept apart)."""
 
-    Records and problems stay plain tuples (see :func:`record_to_plain`):
-    a build that finds nothing changed never needs them as objects.
-    """
+    content: str  # hash of the bytes ("" when the reader is not the parser)
+    records: bytes  # marshal: tuple of plain records (see record_to_plain)
+    problems: bytes  # marshal: tuple of (path, line, message)
+    blobs: bytes  # marshal: tuple of BlobRef or None, one per record
 
-    size: int
-    mtime_ns: int  # -1 when the identity is not to be trusted
-    content: str
-    records: tuple[tuple, ...]  # type: ignore[type-arg]
-    problems: tuple[PlainProblem, ...]
-    blobs: tuple[BlobRef | None, ...]
+    @classmethod
+    def of(
+        cls,
+        content: str,
+        records: tuple[tuple, ...],  # type: ignore[type-arg]
+        problems: tuple[PlainProblem, ...],
+        blobs: tuple[BlobRef | None, ...],
+    ) -> SourceState:
+        return cls(content, marshal.dumps(records), marshal.dumps(problems), marshal.dumps(blobs))
 
-    def identity(self) -> Identity:
-        return (self.size, self.mtime_ns)
+    def plain_records(self) -> tuple[tuple, ...]:  # type: ignore[type-arg]
+        return marshal.loads(self.records)
 
     def cable_records(self) -> list[CableRecord]:
-        return [record_from_plain(r) for r in self.records]
+        return [record_from_plain(r) for r in marshal.loads(self.records)]
 
     def problem_list(self) -> list[Problem]:
-        return [Problem(*p) for p in self.problems]
+        return [Problem(*p) for p in marshal.loads(self.problems)]
+
+    def blob_refs(self) -> tuple[BlobRef | None, ...]:
+        return marshal.loads(self.blobs)
 
 
 @dataclass(slots=True)
@@ -92,6 +104,7 @@ class OutputState:
 class BuildState:
     code: str
     reader: str  # "parse" when the sources were read by the parser itself
+    identities: dict[str, Identity] = field(default_factory=dict)
     sources: dict[str, SourceState] = field(default_factory=dict)
     output: OutputState | None = None
     # The fingerprint of everything else a build reads (config, templates,
@@ -99,10 +112,18 @@ class BuildState:
     site: str = ""
     inputs: dict[str, Identity] = field(default_factory=dict)
     summary: dict[str, int] = field(default_factory=dict)
-    problems: tuple[Problem, ...] = ()
+    problems: bytes = marshal.dumps(())  # marshal: tuple of (path, line, message)
     # False when a build was stopped while replacing output files: the
     # output is then not known to match the state (never saved as False).
     complete: bool = True
+    # Whether `sources` and the output's pages are loaded (see load_body).
+    loaded: bool = True
+    generation: str = ""
+    # Output files a stopped (or not saved) build was replacing.
+    pending: list[str] = field(default_factory=list)
+
+    def problem_list(self) -> list[Problem]:
+        return [Problem(*p) for p in marshal.loads(self.problems)]
 
 
 def cache_folder(root: Path) -> Path:
@@ -157,10 +178,15 @@ def code_fingerprint() -> str:
 
 
 def load_state(folder: Path, reader: str) -> BuildState | None:
-    """The state of the last build, or None when there is none to trust."""
+    """The head of the last build's state, or None when there is none to trust.
+
+    The records and signatures are read by :func:`load_body`, when needed.
+    """
     try:
-        data = marshal.loads((folder / STATE_FILE).read_bytes())
-        state = _from_plain(data)
+        data = marshal.loads((folder / HEAD_FILE).read_bytes())
+        if data.get("format") != STATE_FORMAT:
+            return None
+        state = _head_from_plain(data)
     except Exception:
         # Truncated, corrupt, from another Python: all mean "no state".
         return None
@@ -171,28 +197,62 @@ def load_state(folder: Path, reader: str) -> BuildState | None:
         state.complete = False
     if pending is None:
         state.output = None
-    elif state.output is not None:
-        # A build stopped while it was replacing these files: what they hold is unknown.
-        for path in pending:
-            state.output.pages.pop(path, None)
+    state.loaded = False
+    state.pending = pending or []
     return state
 
 
+def load_body(folder: Path, state: BuildState) -> bool:
+    """Read the records and signatures of `state`; False when they cannot be had."""
+    if state.loaded:
+        return True
+    try:
+        data = marshal.loads((folder / BODY_FILE).read_bytes())
+        if data.get("generation") != state.generation:
+            return False
+        state.sources = {name: SourceState(*fields) for name, fields in data["sources"].items()}
+        if state.output is not None:
+            state.output.pages = dict(data["pages"])
+            # A build stopped while it was replacing these files: what they hold is unknown.
+            for path in state.pending:
+                state.output.pages.pop(path, None)
+    except Exception:
+        return False
+    state.loaded = True
+    return True
+
+
 def save_state(folder: Path, state: BuildState) -> None:
+    """Write the body, then the head (which names the body's generation)."""
     folder.mkdir(parents=True, exist_ok=True)
     _ignore_in_git(folder)
-    data = marshal.dumps(_to_plain(state))
-    temporary = folder / f".{STATE_FILE}.{os.getpid()}"
+    state.generation = secrets.token_hex(8)
+    sources = {
+        name: (s.content, s.records, s.problems, s.blobs) for name, s in state.sources.items()
+    }
+    pages = state.output.pages if state.output is not None else {}
+    body = {"generation": state.generation, "sources": sources, "pages": pages}
+    _write_atomically(folder / BODY_FILE, marshal.dumps(body))
+    _write_atomically(folder / HEAD_FILE, marshal.dumps(_head_to_plain(state)))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
     temporary.write_bytes(data)
-    os.replace(temporary, folder / STATE_FILE)
+    os.replace(temporary, path)
 
 
 def mark_pending(folder: Path, paths: list[str]) -> None:
-    """Say, before replacing output files, which ones are about to change."""
+    """Say, before replacing output files, which ones are about to change.
+
+    The list is added to: a series of builds that do not save the whole
+    state (the quick rebuilds of ``serve``) leaves every file they touched
+    listed until a build saves the state again.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{PENDING_FILE}.{os.getpid()}"
-    temporary.write_bytes(marshal.dumps(paths))
-    os.replace(temporary, folder / PENDING_FILE)
+    known = _pending(folder)
+    paths = [*(known or []), *paths] if known is not None else ["*", *paths]
+    _write_atomically(folder / PENDING_FILE, marshal.dumps(paths))
 
 
 def clear_pending(folder: Path) -> None:
@@ -201,14 +261,16 @@ def clear_pending(folder: Path) -> None:
 
 
 def _pending(folder: Path) -> list[str] | None:
-    """The files a stopped build was replacing; None when that cannot be told."""
+    """The files stopped or unsaved builds replaced; None when that cannot be told."""
     try:
         paths = marshal.loads((folder / PENDING_FILE).read_bytes())
     except FileNotFoundError:
         return []
     except Exception:
         return None
-    return [str(p) for p in paths] if isinstance(paths, list) else None
+    if not isinstance(paths, list) or "*" in paths:
+        return None
+    return [str(p) for p in paths]
 
 
 def _ignore_in_git(folder: Path) -> None:
@@ -239,43 +301,38 @@ def build_lock(folder: Path, on_wait: object = None) -> Iterator[None]:
 # --- plain values (marshal knows no dataclasses or datetimes) ------------------------
 
 
-def _to_plain(state: BuildState) -> dict:  # type: ignore[type-arg]
-    sources = {
-        name: (s.size, s.mtime_ns, s.content, s.records, s.problems, s.blobs)
-        for name, s in state.sources.items()
-    }
+def _head_to_plain(state: BuildState) -> dict:  # type: ignore[type-arg]
     output = None
     if state.output is not None:
         o = state.output
-        output = (o.path, o.device, o.inode, o.pages)
+        output = (o.path, o.device, o.inode)
     return {
         "format": STATE_FORMAT,
+        "generation": state.generation,
         "code": state.code,
         "reader": state.reader,
-        "sources": sources,
+        "identities": state.identities,
         "output": output,
         "site": state.site,
         "inputs": state.inputs,
         "summary": state.summary,
-        "problems": tuple((p.path, p.line, p.message) for p in state.problems),
+        "problems": state.problems,
     }
 
 
-def _from_plain(data: dict) -> BuildState:  # type: ignore[type-arg]
-    if data.get("format") != STATE_FORMAT:
-        raise ValueError("another state format")
-    sources = {name: SourceState(*fields) for name, fields in data["sources"].items()}
+def _head_from_plain(data: dict) -> BuildState:  # type: ignore[type-arg]
     output = None
     if data["output"] is not None:
-        path, device, inode, pages = data["output"]
-        output = OutputState(path, device, inode, dict(pages))
+        path, device, inode = data["output"]
+        output = OutputState(path, device, inode)
     return BuildState(
         code=data["code"],
         reader=data["reader"],
-        sources=sources,
+        identities=data["identities"],
         output=output,
         site=data["site"],
-        inputs=dict(data["inputs"]),
-        summary=dict(data["summary"]),
-        problems=tuple(Problem(*p) for p in data["problems"]),
+        inputs=data["inputs"],
+        summary=data["summary"],
+        problems=data["problems"],
+        generation=data["generation"],
     )

@@ -28,7 +28,7 @@ from sitekit import tree
 
 from generator.build import BuildOptions, BuildResult, build_site
 from generator.render.environment import BUILTIN_THEMES
-from generator.state import CACHE_NAME, STATE_FILE
+from generator.state import BODY_FILE, CACHE_NAME, STATE_FILE
 
 HTML_CABLES = 50
 POOL = 20
@@ -327,11 +327,23 @@ def test_an_edited_cable_is_the_only_file_parsed(site: Path, tmp_path: Path) -> 
         lambda state: state.unlink(),
         lambda state: shutil.rmtree(state.parent),
         lambda state: state.write_bytes(state.read_bytes().replace(b"parse", b"other")),
+        lambda state: (state.parent / BODY_FILE).write_bytes(b"\x00"),
+        lambda state: (state.parent / BODY_FILE).unlink(),
     ],
-    ids=["garbage", "truncated", "missing", "no-cache-folder", "another-version"],
+    ids=[
+        "garbage",
+        "truncated",
+        "missing",
+        "no-cache-folder",
+        "another-version",
+        "damaged-body",
+        "missing-body",
+    ],
 )
 def test_a_damaged_cache_means_a_full_build(site: Path, damage, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     damage(site / CACHE_NAME / STATE_FILE)
+    # A touched file: the build needs more than the head of the state.
+    os.utime(next((site / "content" / "cables").glob("*.html")))
     result = build(site)
     assert result.kind == "full"
     assert result.written == 0  # the same bytes as before: every file kept
