@@ -26,41 +26,44 @@ having read nothing but directory entries.
 from __future__ import annotations
 
 import gc
-import hashlib
 import marshal
 import os
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-
 from generator.archive import Archive, ArchiveBuilder
-from generator.config import CONFIG_NAME, SiteConfig, load_config
+from generator.config import SiteConfig, load_config
 from generator.errors import UserError
 from generator.model import Problem
 from generator.packs import PackReader, delete_packs, live_bytes, packs_to_drop
 from generator.parse import title_case
 from generator.plan import Page, plan_site
 from generator.progress import Progress
+from generator.quick import Memory, quick_rebuild, remember
 from generator.render.environment import (
     check_theme,
     make_environment,
-    template_closure,
-    theme_folders,
 )
-from generator.render.highlight import stylesheet
-from generator.render.markdown import Document, read_document
+from generator.render.markdown import Document
 from generator.render.pages import Diagnostics, Renderer
 from generator.rendering import RenderJob, render_pages
 from generator.scanning import scan_sources
-from generator.signatures import Signer, digest_text
+from generator.signatures import Signer
+from generator.siteinputs import (
+    bytes_digest,
+    cable_digests,
+    load_documents,
+    other_inputs,
+    site_fingerprint,
+    static_files,
+    template_fingerprints,
+    trusted,
+)
 from generator.sources import Inputs, Reader, parse_reader, scan_folder
 from generator.state import (
     PACKS,
-    RACY_NS,
     BuildState,
     Identity,
     OutputState,
@@ -72,9 +75,10 @@ from generator.state import (
     load_body,
     load_state,
     mark_pending,
+    pending_paths,
     save_state,
 )
-from generator.urls import Urls, is_safe_relative, output_file
+from generator.urls import output_file
 from generator.workers import default_jobs
 from generator.write import ChangedOutput, StagedOutput, check_output_folder
 
@@ -103,9 +107,21 @@ class BuildResult:
     removed: int = 0
     parsed: int = 0  # source files parsed (the others came from the build state)
     rendered: int = 0  # pages rendered (the others were known to be up to date)
-    kind: str = "full"  # "full", "incremental", or "none" when nothing had changed
+    # "full"; "incremental"; "quick" (incremental, without planning again:
+    # see generator.quick); or "none" when nothing had changed.
+    kind: str = "full"
     # Output files (site-relative) written with new bytes or removed.
     changed: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """What a build planned: its pages, their files, the other files, the templates' fingerprints."""
+
+    pages: list[Page]
+    files: list[str]
+    extra: list[str]
+    templates: dict[str, str]
 
 
 class StrictFailure(UserError):
@@ -144,12 +160,16 @@ class Builder:
         reader: Reader = parse_reader,
         say: Say | None = None,
         bars: bool = False,
+        keep: bool = False,
     ) -> None:
         self.root = root
         self.reader = reader
         self.say: Say = say or (lambda _: None)
         self.bars = bars
+        # Keep the archive and the plan for quick rebuilds (serve: see generator.quick).
+        self.keep = keep
         self._state: BuildState | None = None
+        self._memory: Memory | None = None
 
     @property
     def reader_kind(self) -> str:
@@ -157,14 +177,69 @@ class Builder:
         # given by a caller (the tests) is asked again every time.
         return "parse" if self.reader is parse_reader else "custom"
 
-    def build(self, options: BuildOptions = BuildOptions()) -> BuildResult:
+    def build(
+        self, options: BuildOptions = BuildOptions(), hint: frozenset[Path] | None = None
+    ) -> BuildResult:
+        """Bring the output up to date; `hint`: the cable files known to have changed, if known."""
         config = _configure(self.root, options)
         output = options.output or config.output_dir
         check_output_folder(output, self.root)
         folder = cache_folder(self.root)
         waiting = "waiting for another build of this site to finish"
         with build_lock(folder, on_wait=lambda: self.say(waiting)), _collector_paused():
+            quick = self._quick(config, output, options, folder, hint)
+            if quick is not None:
+                return quick
             return self._build(config, output, options, folder)
+
+    def _quick(
+        self,
+        config: SiteConfig,
+        output: Path,
+        options: BuildOptions,
+        folder: Path,
+        hint: frozenset[Path] | None,
+    ) -> BuildResult | None:
+        """The quick rebuild of an edit that moves nothing, when it applies."""
+        memory, self._memory = self._memory, None  # kept only if the quick rebuild succeeds
+        if memory is None or options.clean or options.strict:
+            return None
+        site = site_fingerprint(config, output, self.reader_kind)
+        try:
+            done = quick_rebuild(
+                memory,
+                config=config,
+                site=site,
+                output=output,
+                reader=self.reader,
+                folder=folder,
+                hint=hint,
+                jobs=options.jobs or default_jobs(),
+            )
+        except BaseException:
+            # It may have replaced some files: only the state on disk and the
+            # pending journal now tell what the output holds.
+            self._state = None
+            raise
+        if done is None:
+            return None
+        self._memory = memory
+        archive = memory.archive
+        return BuildResult(
+            output=output,
+            sources=len(memory.inputs.sources),
+            cables=len(archive),
+            pages=len(memory.pages),
+            written=done.written,
+            unchanged=len(memory.files) + len(memory.extra) - done.written,
+            problems=list(memory.problems),
+            copies=len(archive.copies),
+            removed=done.removed,
+            parsed=done.parsed,
+            rendered=done.rendered,
+            kind="quick",
+            changed=done.changed,
+        )
 
     # --- the stages ----------------------------------------------------------------
 
@@ -195,8 +270,10 @@ class Builder:
                 jobs=jobs,
                 advance=bar.advance,
             )
-        archive, problems, digests = assemble(inputs, scan.sources)
+        archive, problems, digests, spans = assemble(inputs, scan.sources)
+        before = len(problems)
         docs = load_documents(config, problems)
+        doc_problems = problems[before:]
         result = BuildResult(
             output=output,
             sources=len(inputs.sources),
@@ -214,14 +291,15 @@ class Builder:
             sources=scan.sources,
             output=old_output,
             site=site,
-            inputs=_trusted(others),
+            inputs=trusted(others),
             summary={"cables": result.cables, "copies": result.copies},
             problems=marshal.dumps(tuple((p.path, p.line, p.message) for p in problems)),
         )
+        applied = False
         try:
             if options.strict and problems:
                 raise StrictFailure(problems)
-            self._write(
+            planned = self._write(
                 config,
                 output,
                 archive,
@@ -233,8 +311,27 @@ class Builder:
                 new_state,
                 jobs,
             )
+            applied = True
+            if self.keep:
+                self._memory = remember(
+                    config=config,
+                    output=output,
+                    state=new_state,
+                    others=others,
+                    inputs=inputs,
+                    archive=archive,
+                    docs=docs,
+                    doc_problems=doc_problems,
+                    problems=problems,
+                    spans=spans,
+                    pages=planned.pages,
+                    files=planned.files,
+                    extra=planned.extra,
+                    digests=digests,
+                    templates=planned.templates,
+                )
         finally:
-            self._save(folder, new_state)
+            self._save(folder, new_state, applied=applied)
         return result
 
     def _previous_state(self, folder: Path, options: BuildOptions) -> BuildState | None:
@@ -256,25 +353,27 @@ class Builder:
         result: BuildResult,
         new_state: BuildState,
         jobs: int,
-    ) -> None:
+    ) -> Planned:
         pages = plan_site(archive, config, list(docs.values()))
         files = _output_files(pages)
         env = make_environment(config)
+        fingerprint = template_fingerprints(env)
         renderer = Renderer(
             env, config, archive, docs, Diagnostics(result.problems, result.sources)
         )
         signer = Signer(
             archive,
             site=new_state.site,
-            template=_template_fingerprints(env),
-            cables=_cable_digests(archive, digests),
+            template=fingerprint,
+            cables=cable_digests(archive, digests),
             docs=docs,
             problems=result.problems,
             sources=result.sources,
         )
         signatures = [signer.sign(page) for page in pages]
+        templates = {name: fingerprint(name) for name in {page.template for page in pages}}
         extra = static_files(config)
-        extra_signatures = {path: _bytes_digest(data) for path, data in extra.items()}
+        extra_signatures = {path: bytes_digest(data) for path, data in extra.items()}
         recorded = dict(zip(files, signatures, strict=True)) | extra_signatures
         result.pages = len(pages)
         old = new_state.output
@@ -305,6 +404,7 @@ class Builder:
         new_state.output = OutputState(str(output.resolve()), device, inode, recorded)
         new_state.summary["pages"] = len(pages)
         new_state.summary["files"] = len(recorded)
+        return Planned(pages, files, list(extra), templates)
 
     def _full(
         self,
@@ -380,7 +480,15 @@ class Builder:
         with Progress(len(indices), "rendering", unit="pages", enabled=bars) as bar:
             return list(render_pages(job, indices, jobs=jobs, advance=bar.advance))
 
-    def _save(self, folder: Path, state: BuildState) -> None:
+    def _save(self, folder: Path, state: BuildState, *, applied: bool) -> None:
+        """Save the state; after a failed build, what it may have half-replaced is unknown."""
+        if not applied and state.output is not None:
+            unknown = pending_paths(folder)
+            if unknown is None:
+                state.output = None
+            else:
+                for path in unknown:
+                    state.output.pages.pop(path, None)
         try:
             save_state(folder, state)
             clear_pending(folder)
@@ -428,42 +536,6 @@ def _configure(root: Path, options: BuildOptions) -> SiteConfig:
     return config
 
 
-def site_fingerprint(config: SiteConfig, output: Path, reader: str) -> str:
-    """Everything about a build that is not a file: settings, code, where the output goes."""
-    settings = tuple((f.name, getattr(config, f.name)) for f in fields(config) if f.name != "root")
-    return digest_text(repr((settings, str(output.resolve()), reader, code_fingerprint())))
-
-
-def other_inputs(config: SiteConfig, inputs: Inputs) -> dict[str, Identity]:
-    """Identities of every input besides the cables: config, templates, static files, pages.
-
-    Files in content/cables/ that are not cables count too: they are
-    reported, so one appearing changes the diagnostics.
-    """
-    found: dict[str, Identity] = {}
-    candidates = [config.root / CONFIG_NAME]
-    for kind in ("templates", "static"):
-        for folder in theme_folders(config, kind):
-            candidates.extend(p for p in folder.rglob("*") if not p.is_dir())
-    if config.pages_dir.is_dir():
-        candidates.extend(config.pages_dir.glob("*.md"))
-    for path in candidates:
-        try:
-            info = path.stat()
-            found[str(path)] = (info.st_size, info.st_mtime_ns)
-        except OSError:
-            found[str(path)] = (-1, -1)
-    for name in inputs.ignored:
-        found[f"ignored:{name}"] = (0, 0)
-    return found
-
-
-def _trusted(found: Mapping[str, Identity]) -> dict[str, Identity]:
-    """Identities to record: a file changed within the last seconds is not trusted."""
-    racy = time.time_ns() - RACY_NS
-    return {path: (size, -1 if mtime > racy else mtime) for path, (size, mtime) in found.items()}
-
-
 def _nothing_changed(
     state: BuildState,
     stats: Mapping[str, Identity],
@@ -501,71 +573,43 @@ def _identity_of(folder: Path) -> tuple[int, int]:
     return (info.st_dev, info.st_ino)
 
 
-def static_files(config: SiteConfig) -> dict[str, bytes]:
-    """Theme static files (site overrides first), the generated highlight CSS, ``.nojekyll``."""
-    files: dict[str, Path] = {}
-    for folder in reversed(theme_folders(config, "static")):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            files[path.relative_to(folder).as_posix()] = path
-    files.pop("highlight.css", None)
-    out: dict[str, bytes] = {}
-    for name, path in sorted(files.items()):
-        if is_safe_relative(name) and not name.startswith("."):
-            out[Urls.static(name)] = path.read_bytes()
-    out[Urls.static("highlight.css")] = stylesheet().encode("utf-8")
-    out[Urls.nojekyll] = b""
-    return out
-
-
-def load_documents(config: SiteConfig, problems: list[Problem]) -> dict[str, Document]:
-    """The Markdown pages, by slug; a second page with a taken slug is reported and skipped."""
-    docs: dict[str, Document] = {}
-    folder = config.pages_dir
-    if not folder.is_dir():
-        return docs
-    for path in sorted(folder.glob("*.md")):
-        display = path.relative_to(config.root).as_posix()
-        doc = read_document(path, display)
-        if doc.slug in docs:
-            problems.append(Problem(display, None, f"slug {doc.slug!r} already used; skipped"))
-            continue
-        docs[doc.slug] = doc
-    return docs
-
-
 # --- the archive, from records -----------------------------------------------------
 
 
 def assemble(
     inputs: Inputs, states: Mapping[str, SourceState]
-) -> tuple[Archive, list[Problem], dict[str, tuple[str, ...]]]:
+) -> tuple[Archive, list[Problem], dict[str, tuple[str, ...]], dict[str, tuple[int, int]]]:
     """The archive of every source's records, every problem met in source order,
-    and the digest of each source's cables (by position)."""
+    the digest of each source's cables (by position) and where each source's
+    problems are in the list."""
     builder = ArchiveBuilder(title_case=title_case)
     problems: list[Problem] = [
         Problem(path, None, "not a supported cable file; ignored") for path in inputs.ignored
     ]
     digests: dict[str, tuple[str, ...]] = {}
+    spans: dict[str, tuple[int, int]] = {}
     for source in inputs.sources:
         state = states[source.display]
         records = state.cable_records()
         for ordinal, record in enumerate(records):
             builder.add_record(record, source=source.display, ordinal=ordinal)
         digests[source.display] = tuple(r.cable_digest for r in records)
+        start = len(problems)
         problems.extend(state.problem_list())
+        spans[source.display] = (start, len(problems))
     archive = builder.build()
     for variants in archive.variants.values():
         names = ", ".join(dict.fromkeys(variants.sources))
         keys = ", ".join(variants.keys)
         message = f"{variants.id} differs between {names}: kept as {keys}"
         problems.append(Problem(variants.sources[0], None, message))
-    return archive, problems, digests
+    return archive, problems, digests, spans
 
 
 def scan(inputs: Inputs, reader: Reader = parse_reader) -> tuple[Archive, list[Problem]]:
     """Every cable's metadata and every problem, read afresh (for ``cablesite check``)."""
     states = scan_sources(inputs, {}, {}, reader=reader).sources
-    archive, problems, _ = assemble(inputs, states)
+    archive, problems, _, _ = assemble(inputs, states)
     return archive, problems
 
 
@@ -581,49 +625,6 @@ def _output_files(pages: Sequence[Page]) -> list[str]:
                 raise ValueError(f"two pages want the same file: {path}")
             seen.add(path)
     return files
-
-
-def _template_fingerprints(env: jinja2.Environment) -> Callable[[str], str]:
-    """Template name → a digest of its closure's sources (every template it pulls in)."""
-    known: dict[str, str] = {}
-    sources: dict[str, str] = {}
-
-    def source_digest(name: str) -> str:
-        if name not in sources:
-            assert env.loader is not None
-            try:
-                text, _, _ = env.loader.get_source(env, name)
-                sources[name] = digest_text(text)
-            except jinja2.TemplateNotFound:
-                sources[name] = "missing"
-        return sources[name]
-
-    def fingerprint(name: str) -> str:
-        if name not in known:
-            try:
-                closure = sorted(template_closure(env, name))
-                known[name] = digest_text(repr([(n, source_digest(n)) for n in closure]))
-            except jinja2.TemplateError:
-                # A template that does not parse: rendering will report it. Any
-                # value will do that no successful build could have recorded.
-                known[name] = digest_text(repr(("unparsable", name, source_digest(name))))
-        return known[name]
-
-    return fingerprint
-
-
-def _cable_digests(
-    archive: Archive, digests: Mapping[str, tuple[str, ...]]
-) -> Callable[[str], str]:
-    def digest(key: str) -> str:
-        entry = archive.entries[key]
-        return digests[entry.source][entry.ordinal]
-
-    return digest
-
-
-def _bytes_digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 # --- bits --------------------------------------------------------------------------

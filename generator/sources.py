@@ -60,7 +60,7 @@ def scan_folder(
     if not folder.is_dir():
         return Inputs((), ()), {}
     found = sorted(_files(str(folder), ""))
-    prefix = _display(folder, root)
+    prefix = display_path(folder, root)
     prefix = "" if prefix == "." else prefix + "/"
     sources: list[Source] = []
     ignored: list[str] = []
@@ -108,7 +108,8 @@ def _suffix(name: str) -> str:
     return base[dot:].lower() if dot > 0 else ""
 
 
-def _display(path: Path, root: Path) -> str:
+def display_path(path: Path, root: Path) -> str:
+    """A path as the site names it: relative to the site folder when inside it."""
     try:
         return path.relative_to(root).as_posix()
     except ValueError:

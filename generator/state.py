@@ -260,6 +260,11 @@ def clear_pending(folder: Path) -> None:
         (folder / PENDING_FILE).unlink()
 
 
+def pending_paths(folder: Path) -> list[str] | None:
+    """The output files builds replaced since the state was saved; None: cannot be told."""
+    return _pending(folder)
+
+
 def _pending(folder: Path) -> list[str] | None:
     """The files stopped or unsaved builds replaced; None when that cannot be told."""
     try:

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sitekit import tree
 
-from generator.build import BuildOptions, BuildResult, build_site
+from generator.build import Builder, BuildOptions, BuildResult, build_site
 from generator.render.environment import BUILTIN_THEMES
 from generator.state import BODY_FILE, CACHE_NAME, STATE_FILE
 
@@ -114,6 +114,7 @@ class Edits:
         self.cables = root / "content" / "cables"
         self.pool = list(pool)
         self.serial = 0
+        self.touched: set[Path] = set()  # the cable files the last edit wrote, made or removed
 
     def files(self) -> list[Path]:
         return sorted(p for p in self.cables.rglob("*") if p.is_file())
@@ -122,9 +123,14 @@ class Edits:
         files = [p for p in self.files() if not suffixes or p.suffix in suffixes]
         return files[number % len(files)] if files else None
 
-    def apply(self, name: str, number: int) -> None:
+    def apply(self, name: str, number: int) -> frozenset[Path]:
+        """Make the edit; the cable files it touched (as a watcher reports them)."""
         self.serial += 1
+        before = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in self.files()}
         getattr(self, name)(number)
+        after = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in self.files()}
+        changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+        return frozenset(p.resolve() if p.exists() else p.parent.resolve() / p.name for p in changed)
 
     def text(self, number: int) -> None:
         path = self.pick(number)
@@ -270,6 +276,7 @@ def test_incremental_builds_equal_clean_builds(
     dev_corpus: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
+    """`cablesite build` after each edit: a new process, the state from disk."""
     start, pool = corpus_files
     work = tmp_path_factory.mktemp("property")
     root = make_site(work / "site-root", start, dev_corpus)
@@ -280,6 +287,50 @@ def test_incremental_builds_equal_clean_builds(
         result = build(root, jobs=2)
         assert result.kind != "full", name  # "none" when the edit changed nothing
         assert_same_as_clean(root, work / "clean")
+
+
+@settings(
+    max_examples=int(os.environ.get("CABLESITE_PROPERTY_EXAMPLES", "5")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(EDITS), st.integers(0, 10_000), st.booleans()),
+        min_size=3,
+        max_size=7,
+    )
+)
+def test_preview_rebuilds_equal_clean_builds(
+    steps: list[tuple[str, int, bool]],
+    corpus_files: tuple[list[Path], list[Path]],
+    dev_corpus: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """`cablesite serve`: one Builder keeping its memory, told which cable files changed.
+
+    Quick rebuilds (an edit that moves nothing) and full passes alternate,
+    in any order; a build without the watcher's list now and then checks
+    that the two kinds of rebuild agree on what is up to date.
+    """
+    start, pool = corpus_files
+    work = tmp_path_factory.mktemp("preview")
+    root = make_site(work / "site-root", start, dev_corpus)
+    builder = Builder(root, keep=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        builder.build(BuildOptions(jobs=2))
+        edits = Edits(root, pool)
+        for name, number, told in steps:
+            touched = edits.apply(name, number)
+            result = builder.build(BuildOptions(jobs=2), hint=touched if told else None)
+            if name in ("text", "subject") and touched and told:
+                assert result.kind == "quick", name
+            assert_same_as_clean(root, work / "clean")
+    # And a new process, from the state on disk, agrees with the preview's output.
+    result = build(root, jobs=1)
+    assert result.written == 0
+    assert_same_as_clean(root, work / "clean")
 
 
 # --- the promises one by one -----------------------------------------------------

@@ -1,0 +1,416 @@
+"""The quick rebuild of ``cablesite serve``: an edit that moves nothing costs only its pages.
+
+Most saves in a preview session change a cable's text, subject or summary,
+or a template, or a Markdown page: what some pages show, but not which
+pages there are or what each one lists. When no cable changed its id,
+date, origin, classification, tags, references or duplicate status, and
+no file appeared or went, the archive's structure and the plan are those of
+the last build, and the only signatures that can change are those of the
+pages depending on what changed.
+
+So a :class:`Builder` that serves a preview keeps, from its last full pass,
+the archive, the plan and an index from each input (a cable's metadata, a
+cable's text, a template, a Markdown page, the diagnostics) to the pages
+depending on it (:class:`Memory`). A quick rebuild parses the changed files,
+checks that nothing structural moved, updates the few entries whose
+metadata changed, signs the pages depending on what changed and renders
+those whose signature is new: work in proportion to the edit, not to the
+archive. Anything else returns None and the build takes the full pass,
+which is always correct (the property tests check both against clean
+builds).
+
+A quick rebuild does not save the whole state (at 250,000 cables that
+alone would take longer than the rest): it lists the files it replaced in
+the pending journal, which makes the next process that loads the state
+render them again, and the next full pass saves the state.
+"""
+
+from __future__ import annotations
+
+import marshal
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from generator.archive import Archive
+from generator.config import SiteConfig
+from generator.model import Problem
+from generator.packs import PackReader
+from generator.plan import Page, doc_pages
+from generator.records import CableRecord
+from generator.render.environment import make_environment
+from generator.render.markdown import Document
+from generator.render.pages import Diagnostics, Renderer
+from generator.rendering import RenderJob, render_pages
+from generator.scanning import scan_sources
+from generator.signatures import Signer
+from generator.siteinputs import (
+    bytes_digest,
+    cable_digests,
+    load_documents,
+    other_inputs,
+    static_files,
+    template_fingerprints,
+    trusted,
+)
+from generator.sources import Identity, Inputs, Reader, Source, display_path, scan_folder
+from generator.state import PACKS, BuildState, mark_pending
+from generator.write import ChangedOutput
+
+
+@dataclass(slots=True)
+class Memory:
+    """What a Builder keeps of its last full pass, to rebuild an edit without planning again."""
+
+    config: SiteConfig
+    output: Path
+    site: str
+    state: BuildState  # the state as saved, kept up to date by quick rebuilds
+    others: dict[str, Identity]  # identities of the other inputs, as read
+    inputs: Inputs
+    archive: Archive
+    docs: dict[str, Document]
+    doc_problems: list[Problem]
+    problems: list[Problem]
+    spans: dict[str, tuple[int, int]]  # a source's problems: problems[start:end]
+    pages: list[Page]
+    files: list[str]
+    extra: list[str]  # static files, .nojekyll
+    digests: dict[str, tuple[str, ...]]
+    located: dict[str, tuple[str | None, ...]]  # the page key of each record (None: a copy)
+    templates: dict[str, str]  # page template → fingerprint of everything it pulls in
+    by_entry: dict[str, list[int]]
+    by_cable: dict[str, list[int]]
+    by_input: dict[str, list[int]]
+    by_template: dict[str, list[int]]  # page template → its pages
+
+
+def remember(
+    *,
+    config: SiteConfig,
+    output: Path,
+    state: BuildState,
+    others: dict[str, Identity],
+    inputs: Inputs,
+    archive: Archive,
+    docs: dict[str, Document],
+    doc_problems: list[Problem],
+    problems: list[Problem],
+    spans: dict[str, tuple[int, int]],
+    pages: list[Page],
+    files: list[str],
+    extra: Iterable[str],
+    digests: dict[str, tuple[str, ...]],
+    templates: dict[str, str],
+) -> Memory:
+    by_entry: dict[str, list[int]] = defaultdict(list)
+    by_cable: dict[str, list[int]] = defaultdict(list)
+    by_input: dict[str, list[int]] = defaultdict(list)
+    by_template: dict[str, list[int]] = defaultdict(list)
+    for index, page in enumerate(pages):
+        for key in page.entries:
+            by_entry[key].append(index)
+        if page.cable is not None:
+            by_cable[page.cable].append(index)
+        for name in page.inputs:
+            if name.startswith("cable:"):
+                by_cable[name[6:]].append(index)
+            else:
+                by_input[name].append(index)
+        by_template[page.template].append(index)
+    located: dict[str, list[str | None]] = {
+        source: [None] * len(keys) for source, keys in digests.items()
+    }
+    for key, entry in archive.entries.items():
+        located[entry.source][entry.ordinal] = key
+    return Memory(
+        config=config,
+        output=output,
+        site=state.site,
+        state=state,
+        others=others,
+        inputs=inputs,
+        archive=archive,
+        docs=docs,
+        doc_problems=doc_problems,
+        problems=problems,
+        spans=spans,
+        pages=pages,
+        files=files,
+        extra=sorted(extra),
+        digests=digests,
+        located={source: tuple(keys) for source, keys in located.items()},
+        templates=templates,
+        by_entry=dict(by_entry),
+        by_cable=dict(by_cable),
+        by_input=dict(by_input),
+        by_template=dict(by_template),
+    )
+
+
+@dataclass(slots=True)
+class QuickResult:
+    parsed: int
+    rendered: int
+    written: int
+    removed: int
+    changed: frozenset[str]
+
+
+def quick_rebuild(
+    memory: Memory,
+    *,
+    config: SiteConfig,
+    site: str,
+    output: Path,
+    reader: Reader,
+    folder: Path,
+    hint: frozenset[Path] | None,
+    jobs: int,
+) -> QuickResult | None:
+    """Rebuild what an edit changed, or None when the edit needs the full pass.
+
+    `hint` is the set of cable files the caller knows to have changed (the
+    watcher's events), or None to compare every file's identity.
+    """
+    m = memory
+    if output != m.output or site != m.site or m.state.output is None:
+        return None
+    changed = _changed_sources(m, config, hint)
+    if changed is None:
+        return None
+    others = other_inputs(config, m.inputs)
+    moved = {
+        path for path in others.keys() | m.others.keys() if others.get(path) != m.others.get(path)
+    }
+    docs, changed_docs = _docs(m, config, moved)
+    if docs is None:
+        return None
+
+    scan = scan_sources(
+        Inputs(tuple(changed), ()),
+        {s.display: m.state.sources[s.display] for s in changed},
+        {},
+        reader=reader,
+        packs=folder / PACKS,
+        jobs=1,
+    )
+    updates: dict[str, list[CableRecord]] = {}
+    for source in changed:
+        old = m.state.sources[source.display]
+        new = scan.sources[source.display]
+        if new is old:
+            continue
+        records = new.cable_records()
+        if not _same_structure(m.archive, old.cable_records(), records):
+            return None
+        updates[source.display] = records
+
+    # From here on the edit is known to move nothing: update, sign, render.
+    archive = m.archive
+    touched: set[int] = set()
+    digests = dict(m.digests)
+    for display, records in updates.items():
+        touched |= _update_entries(m, archive, display, records)
+        digests[display] = tuple(r.cable_digest for r in records)
+    problems, spans = m.problems, m.spans
+    problem_bytes = {d: scan.sources[d].problems for d in updates}
+    if any(problem_bytes[d] != m.state.sources[d].problems for d in updates):
+        problems, spans = _spliced(m, {d: scan.sources[d].problem_list() for d in updates})
+        touched.update(m.by_input.get("diagnostics", ()))
+
+    env = make_environment(config)
+    fingerprint = template_fingerprints(env)
+    templates = {name: fingerprint(name) for name in m.templates}
+    for name, value in templates.items():
+        if value != m.templates[name]:
+            touched.update(m.by_template.get(name, ()))
+    for slug in changed_docs:
+        touched.update(m.by_input.get(f"doc:{slug}", ()))
+        touched.update(m.by_input.get("docs", ()))
+
+    recorded = m.state.output.pages
+    extra = static_files(config)
+    extra_signatures = {path: bytes_digest(data) for path, data in extra.items()}
+    dirty_extra = [p for p, s in extra_signatures.items() if recorded.get(p) != s]
+    removed = [p for p in m.extra if p not in extra]
+
+    sources = len(m.inputs.sources)
+    signer = Signer(
+        archive,
+        site=site,
+        template=fingerprint,
+        cables=cable_digests(archive, digests),
+        docs=docs,
+        problems=problems,
+        sources=sources,
+    )
+    signatures = {index: signer.sign(m.pages[index]) for index in sorted(touched)}
+    dirty = [i for i, sig in signatures.items() if recorded.get(m.files[i]) != sig]
+
+    states = dict(m.state.sources)
+    states.update({d: scan.sources[d] for d in updates})
+    renderer = Renderer(env, config, archive, docs, Diagnostics(problems, sources))
+    packs = PackReader(folder / PACKS)
+    try:
+        with ChangedOutput(output) as out:
+            job = RenderJob(
+                renderer=renderer,
+                pages=m.pages,
+                archive=archive,
+                states=states,
+                sources={s.display: s for s in m.inputs.sources},
+                reader=reader,
+                packs=packs,
+                output=out,
+            )
+            done = list(render_pages(job, dirty, jobs=jobs))
+            done.extend((path, out.put(path, extra[path])) for path in dirty_extra)
+            staged = [path for path, wrote in done if wrote]
+            if staged or removed:
+                mark_pending(folder, [*staged, *removed])
+                out.commit(staged, removed)
+    finally:
+        packs.close()
+
+    # Applied: the memory and the state now describe the new output.
+    for index, sig in signatures.items():
+        recorded[m.files[index]] = sig
+    for path in removed:
+        recorded.pop(path, None)
+    recorded.update(extra_signatures)
+    m.state.sources = states
+    m.state.identities.update({d: scan.identities[d] for d in scan.identities})
+    m.state.inputs = trusted(others)
+    if problems is not m.problems:
+        m.state.problems = marshal.dumps(tuple((p.path, p.line, p.message) for p in problems))
+    m.others, m.docs, m.problems, m.spans = others, docs, problems, spans
+    m.digests, m.templates, m.extra = digests, templates, sorted(extra)
+    return QuickResult(
+        parsed=scan.parsed,
+        rendered=len(dirty),
+        written=len(staged),
+        removed=len(removed),
+        changed=frozenset([*staged, *removed]),
+    )
+
+
+# --- the steps -----------------------------------------------------------------------
+
+
+def _changed_sources(
+    m: Memory, config: SiteConfig, hint: frozenset[Path] | None
+) -> list[Source] | None:
+    """The cable files to read again; None when files appeared or went."""
+    known = {source.display: source for source in m.inputs.sources}
+    identities = m.state.identities
+    if hint is None:
+        inputs, stats = scan_folder(config.cables_dir, config.root)
+        if inputs != m.inputs:
+            return None
+        return [s for s in inputs.sources if stats[s.display] != identities.get(s.display)]
+    top = config.cables_dir.resolve()
+    prefix = display_path(config.cables_dir, config.root) + "/"
+    changed: list[Source] = []
+    for path in sorted(hint):
+        try:
+            relative = path.relative_to(top).as_posix()
+        except ValueError:
+            return None
+        if any(part.startswith(".") for part in relative.split("/")):
+            continue  # hidden files are not read by a build either
+        source = known.get(prefix + relative)
+        if source is None or not path.is_file():
+            return None  # a new, deleted or moved file, or a folder: the full pass
+        changed.append(source)
+    return changed
+
+
+def _docs(
+    m: Memory, config: SiteConfig, moved: set[str]
+) -> tuple[dict[str, Document] | None, list[str]]:
+    """The Markdown pages, and the slugs whose page changed; None when pages came or went."""
+    pages_dir = str(config.pages_dir)
+    if not any(path.startswith(pages_dir) for path in moved):
+        return m.docs, []
+    problems: list[Problem] = []
+    docs = load_documents(config, problems)
+    if set(docs) != set(m.docs) or problems != m.doc_problems:
+        return None, []
+    old_plan = {p.subject: p for p in m.pages if p.kind == "doc"}
+    for page in doc_pages(m.archive, list(docs.values())):
+        if old_plan.get(page.subject) != page:
+            return None, []  # it names other cables now
+    return docs, [slug for slug, doc in docs.items() if doc != m.docs[slug]]
+
+
+_STRUCTURE = (
+    "id",
+    "created",
+    "origin",
+    "origin_slug",
+    "classification",
+    "classification_slug",
+    "tags",
+    "references",
+    "raw_id",
+)
+
+
+def _same_structure(
+    archive: Archive, old: Sequence[CableRecord], new: Sequence[CableRecord]
+) -> bool:
+    """True when no record changed anything that places it in the archive.
+
+    The text's digest tells copies from variants, so it counts only for an
+    id that more than one file holds.
+    """
+    if len(old) != len(new):
+        return False
+    for a, b in zip(old, new, strict=True):
+        if any(getattr(a, name) != getattr(b, name) for name in _STRUCTURE):
+            return False
+        shared = a.id in archive.variants or a.id in archive.copied
+        if shared and a.text_digest != b.text_digest:
+            return False
+    return True
+
+
+def _update_entries(
+    m: Memory, archive: Archive, display: str, records: Sequence[CableRecord]
+) -> set[int]:
+    """Put the records' new metadata in their entries; the pages to sign again."""
+    touched: set[int] = set()
+    for ordinal, record in enumerate(records):
+        key = m.located[display][ordinal]
+        if key is None:
+            continue  # an identical copy of a cable kept from another file
+        entry = archive.entries[key]
+        shown = (record.title, record.released, record.partial)
+        if shown != (entry.title, entry.released, entry.partial):
+            archive.entries[key] = replace(
+                entry, title=record.title, released=record.released, partial=record.partial
+            )
+            touched.update(m.by_entry.get(key, ()))
+        if record.cable_digest != m.digests[display][ordinal]:
+            touched.update(m.by_cable.get(key, ()))
+    return touched
+
+
+def _spliced(
+    m: Memory, replaced: Mapping[str, list[Problem]]
+) -> tuple[list[Problem], dict[str, tuple[int, int]]]:
+    """The problem list with some sources' problems replaced, and where each source's are."""
+    problems = list(m.problems)
+    spans = dict(m.spans)
+    for display in sorted(replaced, key=lambda d: spans[d][0], reverse=True):
+        start, end = spans[display]
+        problems[start:end] = replaced[display]
+        shift = len(replaced[display]) - (end - start)
+        spans[display] = (start, start + len(replaced[display]))
+        if shift:
+            for other, (a, b) in spans.items():
+                if a >= end and other != display:
+                    spans[other] = (a + shift, b + shift)
+    return problems, spans
