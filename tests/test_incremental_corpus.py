@@ -321,10 +321,12 @@ def test_preview_rebuilds_equal_clean_builds(
         warnings.simplefilter("ignore")
         builder.build(BuildOptions(jobs=2))
         edits = Edits(root, pool)
+        shared = False  # whether some id is held by two files (its text then places it)
         for name, number, told in steps:
             touched = edits.apply(name, number)
+            shared |= name in ("copy", "variant")
             result = builder.build(BuildOptions(jobs=2), hint=touched if told else None)
-            if name in ("text", "subject") and touched and told:
+            if name in ("text", "subject") and touched and told and not shared:
                 assert result.kind == "quick", name
             assert_same_as_clean(root, work / "clean")
     # And a new process, from the state on disk, agrees with the preview's output.
