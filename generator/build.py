@@ -251,7 +251,10 @@ class Builder:
         inputs, stats = scan_folder(config.cables_dir, self.root)
         site = site_fingerprint(config, output, self.reader_kind)
         others = other_inputs(config, inputs)
-        if state is not None and _nothing_changed(state, stats, site, others, output):
+        # A builder that keeps its memory (serve) needs the full pass once, to have it.
+        unchanged = state is not None and _nothing_changed(state, stats, site, others, output)
+        if unchanged and not self.keep:
+            assert state is not None
             return self._unchanged(state, output, options, len(inputs.sources))
         if state is not None and not load_body(folder, state):
             state = None
@@ -372,6 +375,7 @@ class Builder:
         )
         signatures = [signer.sign(page) for page in pages]
         templates = {name: fingerprint(name) for name in {page.template for page in pages}}
+        del signer  # its cache of facts is as large as the archive; the workers need neither
         extra = static_files(config)
         extra_signatures = {path: bytes_digest(data) for path, data in extra.items()}
         recorded = dict(zip(files, signatures, strict=True)) | extra_signatures

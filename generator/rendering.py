@@ -32,6 +32,9 @@ from generator.workers import run_tasks
 # about twice a cable page).
 CABLE_CHUNK = 64
 PAGE_CHUNK = 32
+# Fewer pages than this are rendered here: forking workers that inherit a
+# large archive costs more than rendering a few pages (a preview's save).
+SERIAL_BELOW = 100
 
 
 class Writer(Protocol):
@@ -73,6 +76,8 @@ def render_pages(
     _JOB = job
     try:
         tasks = list(_tasks(job, indices))
+        if len(indices) < SERIAL_BELOW:
+            jobs = 1
         for done in run_tasks(_render_task, tasks, jobs):
             yield from done
             if advance is not None:
