@@ -28,10 +28,12 @@ from __future__ import annotations
 import gc
 import marshal
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import jinja2
 
 from generator.archive import Archive, ArchiveBuilder
 from generator.config import SiteConfig, load_config
@@ -273,6 +275,10 @@ class Builder:
                 jobs=jobs,
                 advance=bar.advance,
             )
+        # What the last build left is in `scan` now (and its output's signatures
+        # below): let the rest go before the archive is made.
+        old_output = _usable_output(state, output)
+        del state, stats
         archive, problems, digests, spans = assemble(inputs, scan.sources)
         before = len(problems)
         docs = load_documents(config, problems)
@@ -285,7 +291,6 @@ class Builder:
             problems=problems,
             parsed=scan.parsed,
         )
-        old_output = _usable_output(state, output)
         # Whatever happens next, what was read is worth keeping.
         new_state = BuildState(
             code=code_fingerprint(),
@@ -375,14 +380,17 @@ class Builder:
         )
         signatures = [signer.sign(page) for page in pages]
         templates = {name: fingerprint(name) for name in {page.template for page in pages}}
+        _compile(env, templates)
         del signer  # its cache of facts is as large as the archive; the workers need neither
         extra = static_files(config)
         extra_signatures = {path: bytes_digest(data) for path, data in extra.items()}
         recorded = dict(zip(files, signatures, strict=True)) | extra_signatures
         result.pages = len(pages)
         old = new_state.output
+        # Rendering makes cyclic garbage (Jinja does): collect it, but never
+        # walk the archive and the plan, which live to the end of the build.
+        gc.freeze()
         gc.enable()
-        gc.freeze()  # the archive and the plan live to the end of the build: stop scanning them
         packs = PackReader(cache_folder(self.root) / PACKS)
         try:
             job = RenderJob(
@@ -403,7 +411,7 @@ class Builder:
                 )
         finally:
             packs.close()
-            gc.unfreeze()
+            gc.disable()
         device, inode = _identity_of(output)
         new_state.output = OutputState(str(output.resolve()), device, inode, recorded)
         new_state.summary["pages"] = len(pages)
@@ -632,6 +640,14 @@ def _output_files(pages: Sequence[Page]) -> list[str]:
 
 
 # --- bits --------------------------------------------------------------------------
+
+
+def _compile(env: jinja2.Environment, names: Iterable[str]) -> None:
+    """Compile the templates here, once, rather than in every worker."""
+    for name in names:
+        # An error is reported, as file:line, when a page using the template renders.
+        with suppress(jinja2.TemplateError):
+            env.get_template(name)
 
 
 def _files_under(folder: Path) -> set[str]:

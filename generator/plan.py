@@ -126,6 +126,8 @@ def variant_pages(archive: Archive) -> Iterator[Page]:
 
 def redirect_pages(archive: Archive) -> Iterator[Page]:
     """Old permalinks of malformed source ids land on the cable's page."""
+    if not archive.redirects:
+        return  # (and spare the permalink of every cable)
     taken = {Urls.entry(e) for e in archive.entries.values()}
     for raw_id, key in archive.redirects.items():
         path = Urls.cable(raw_id, archive.entries[key].created)

@@ -35,6 +35,9 @@ PAGE_CHUNK = 32
 # Fewer pages than this are rendered here: forking workers that inherit a
 # large archive costs more than rendering a few pages (a preview's save).
 SERIAL_BELOW = 100
+# Tasks a render worker does before a fresh fork replaces it (see run_tasks):
+# about 4,000 pages, so a few dozen forks for 250,000 cables.
+RECYCLE = 64
 
 
 class Writer(Protocol):
@@ -78,7 +81,7 @@ def render_pages(
         tasks = list(_tasks(job, indices))
         if len(indices) < SERIAL_BELOW:
             jobs = 1
-        for done in run_tasks(_render_task, tasks, jobs):
+        for done in run_tasks(_render_task, tasks, jobs, recycle=RECYCLE):
             yield from done
             if advance is not None:
                 advance(len(done))

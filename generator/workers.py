@@ -26,7 +26,6 @@ import os
 import signal
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from generator.errors import UserError
@@ -53,11 +52,20 @@ def default_jobs() -> int:
 
 
 def run_tasks(
-    work: Callable[[T], R], tasks: Sequence[T], jobs: int, *, min_parallel: int = 2
+    work: Callable[[T], R],
+    tasks: Sequence[T],
+    jobs: int,
+    *,
+    min_parallel: int = 2,
+    recycle: int | None = None,
 ) -> Iterator[R]:
     """`work(task)` for every task, results in task order.
 
     With one job, or fewer than `min_parallel` tasks, everything runs here.
+    `recycle`: a worker is replaced, by a new fork, after that many tasks.
+    Reading an inherited object writes its reference count, so a worker's
+    copy-on-write pages become private one by one; a fresh fork shares them
+    all again, which keeps the workers' memory from growing to the parent's.
     A failure re-raises the worker's :class:`UserError` (or a RuntimeError
     with the worker's traceback) once the pool is torn down.
     """
@@ -66,8 +74,11 @@ def run_tasks(
             yield work(task)
         return
     context = multiprocessing.get_context("fork")
-    with _frozen_heap():
-        pool = context.Pool(min(jobs, len(tasks)), initializer=_worker_init)
+    # What the workers inherit is out of the collector's sight (in them and
+    # here): a collection in a worker would write to every object it visits,
+    # and so copy the pages of the archive that the worker never reads.
+    gc.freeze()
+    pool = context.Pool(min(jobs, len(tasks)), initializer=_worker_init, maxtasksperchild=recycle)
     finished = False
     try:
         for outcome in pool.imap(_Guarded(work), tasks, chunksize=1):
@@ -111,17 +122,3 @@ def _worker_init() -> None:
     # The parent may have its own SIGTERM handler (`serve` turns it into
     # Ctrl-C); a worker is stopped by SIGTERM and must simply stop.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-@contextmanager
-def _frozen_heap() -> Iterator[None]:
-    """Fork with the parent's objects out of the collector's sight.
-
-    A collection in a worker would write to every object it visits, and so
-    copy the pages of the inherited archive that the worker never reads.
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
