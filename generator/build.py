@@ -151,8 +151,10 @@ class Builder:
     """Builds one site, as often as asked.
 
     It keeps the state of its last build in memory, so the rebuilds of
-    ``cablesite serve`` do not load it from disk each time; the state on
-    disk is written after every build all the same.
+    ``cablesite serve`` do not load it from disk each time. With `keep`, it
+    also keeps the archive and the plan, for quick rebuilds
+    (:mod:`generator.quick`); those do not save the whole state, the other
+    builds do.
     """
 
     def __init__(
