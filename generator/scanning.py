@@ -144,7 +144,9 @@ def _scan_chunk(chunk: list[Todo]) -> list[SourceState | None]:
             writer.close()
 
 
-def _scan_file(source: Source, old_content: str | None, writer: PackWriter | None) -> SourceState | None:
+def _scan_file(
+    source: Source, old_content: str | None, writer: PackWriter | None
+) -> SourceState | None:
     assert _JOB is not None
     content = ""
     if _JOB.cacheable:
