@@ -130,7 +130,9 @@ class Edits:
         getattr(self, name)(number)
         after = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in self.files()}
         changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
-        return frozenset(p.resolve() if p.exists() else p.parent.resolve() / p.name for p in changed)
+        return frozenset(
+            p.resolve() if p.exists() else p.parent.resolve() / p.name for p in changed
+        )
 
     def text(self, number: int) -> None:
         path = self.pick(number)
