@@ -74,6 +74,7 @@ def tag_kind(tag: str) -> str | None:
     return info.kind if info else None
 
 
+@cache
 def known_tags() -> frozenset[str]:
-    """Every tag the glossary explains."""
+    """Every tag the glossary explains (one set, made once: the parser asks per word)."""
     return frozenset(glossary())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from generator.model import Cable, Paragraph, Reference
@@ -19,8 +20,16 @@ from generator.parse import fields
 from generator.parse.classification import classification_from, normalise_classification
 from generator.parse.dates import infer_created, parse_datetime
 from generator.parse.ids import canonical_id, canonical_station, full_year, make_id, split_id
-from generator.parse.patterns import BANNER_LINE, DTG, MONTHS, PARAGRAPH_START
+from generator.parse.patterns import (
+    BANNER_LEAD,
+    BANNER_LINE,
+    DTG,
+    MONTHS,
+    PARAGRAPH_LEAD,
+    PARAGRAPH_START,
+)
 from generator.parse.references import parse_reference_items
+from generator.parse.scan import line_finditer, line_search
 from generator.parse.source import Source
 from generator.parse.text import remove_furniture
 from generator.stations import is_station, origin_name
@@ -40,6 +49,13 @@ _ROUTING_LINE = re.compile(
     r"^[ \t]*(?:VZCZC|ZZ|ZNR|ZNY|ZEN|ZFR|DE[ \t]+R|FM[ \t]|TO[ \t]|INFO[ \t]|BT$|RUE|RHE|RHM|R[ \t]|P[ \t]|O[ \t]|Z[ \t]|"
     r"PP[ \t]|OO[ \t]|RR[ \t]|ZZ[ \t]|[A-Z]{2,4}[ \t]+[A-Z]{4,5}\b|AMEMBASSY|AMCONSUL|USMISSION|SECSTATE|\d{6}Z)",
 )
+_CAPTION_START = re.compile(r"^[ \t/]*" + _CAPTION_WORDS)
+_CAPTION_LINE = re.compile(rf"^[ \t/]*{_CAPTION_WORDS}[ \t]*$")
+_FIELD_BELOW_BANNER = re.compile(
+    r"^[ \t]*(?:E\.?[ \t]?O\.?|TAGS|SUBJ|REF|CLASSIFIED BY|\d+\.)", re.I
+)
+_STATION_IN_ID = re.compile(r"^\d{2}([A-Z]+?)\d+$")
+_ID_LIKE = re.compile(r"^\d{2}[A-Z]+\d+$")
 
 
 def assemble(src: Source) -> Cable:
@@ -105,32 +121,32 @@ def _split_header(header: str, body: str) -> tuple[str, str]:
     """Separate a routing header that came inside the body (raw telegrams)."""
     if header.strip():
         return header, body
-    lines = body.split("\n")
     banner = _find_banner(body)
-    if banner is None:
+    if banner is None or banner.start() == 0:
         return "", body
-    line_no = body.count("\n", 0, banner.start())
-    top = [ln for ln in lines[:line_no] if ln.strip()]
+    # The banner starts a line: what is above it is the header, if it looks like one.
+    above = body[: banner.start() - 1]
+    top = [ln for ln in above.split("\n") if ln.strip()]
     if (
         top
         and all(_ROUTING_LINE.match(ln) or ln.strip().isupper() for ln in top)
         and any(DTG.search(ln) or ln.lstrip().startswith(("FM ", "VZCZC", "TO ")) for ln in top)
     ):
-        return "\n".join(lines[:line_no]), "\n".join(lines[line_no:])
+        return above, body[banner.start() :]
     return "", body
 
 
+@lru_cache(maxsize=8)
 def _find_banner(body: str) -> re.Match[str] | None:
-    """The classification banner: the first banner-shaped line near the top."""
+    """The classification banner: the first banner-shaped line near the top.
+
+    Cached: the header split, the banner and the paragraphs all ask for it.
+    """
     head = body[:4000]
-    for m in BANNER_LINE.finditer(head):
+    for m in line_finditer(BANNER_LINE, BANNER_LEAD, head):
         rest = m.group("rest")
         # "CONFIDENTIAL" alone, or followed by section/station/serial; not prose.
-        if (
-            not rest.strip()
-            or _BANNER_REST.match(rest)
-            or re.match(r"^[ \t/]*" + _CAPTION_WORDS, rest)
-        ):
+        if not rest.strip() or _BANNER_REST.match(rest) or _CAPTION_START.match(rest):
             return m
     return None
 
@@ -150,13 +166,13 @@ def _read_banner(banner: re.Match[str] | None, body: str) -> tuple[str, int | No
 
 def _station_line_below(body: str, banner_end: int) -> re.Match[str] | None:
     """A banner whose station and serial went onto the next line ("BAGHDAD 002782")."""
-    for line in body[banner_end:].split("\n")[1:6]:
+    for line in body[banner_end:].split("\n", 6)[1:6]:
         if not line.strip():
             continue
         m = _BANNER_REST.match(line)
         if m and is_station(canonical_station(m.group("station"))) and not m.group("after").strip():
             return m
-        if not re.match(rf"^[ \t/]*{_CAPTION_WORDS}[ \t]*$", line):
+        if not _CAPTION_LINE.match(line):
             return None
     return None
 
@@ -164,8 +180,8 @@ def _station_line_below(body: str, banner_end: int) -> re.Match[str] | None:
 def _caption_text(body: str, banner_end: int, rest: str) -> str:
     """The banner's own words and the handling captions under it, up to the fields."""
     below = []
-    for line in body[banner_end:].split("\n")[1:12]:
-        if re.match(r"^[ \t]*(?:E\.?[ \t]?O\.?|TAGS|SUBJ|REF|CLASSIFIED BY|\d+\.)", line, re.I):
+    for line in body[banner_end:].split("\n", 12)[1:12]:
+        if _FIELD_BELOW_BANNER.match(line):
             break
         below.append(line)
     return rest + "\n" + "\n".join(below)
@@ -177,7 +193,7 @@ def _station_from_header(header: str) -> str:
 
 
 def _station_of(cable_id: str) -> str:
-    m = re.match(r"^\d{2}([A-Z]+?)\d+$", cable_id)
+    m = _STATION_IN_ID.match(cable_id)
     return m.group(1) if m else ""
 
 
@@ -308,7 +324,7 @@ def _references(src: Source, body: str, year: int | None, own_id: str | None) ->
         listed if isinstance(listed, list | tuple) else str(listed).replace("|", ",").split(",")
     ):
         cid = canonical_id(str(raw))
-        if re.match(r"^\d{2}[A-Z]+\d+$", cid) and cid not in found and cid != own_id:
+        if _ID_LIKE.match(cid) and cid not in found and cid != own_id:
             items.append(Reference("", str(raw).strip(), cid))
             found.add(cid)
     return items
@@ -347,9 +363,13 @@ _CONTINUATION = re.compile(
 )
 
 
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_MARKING_START = re.compile(r"^[ \t]*\((U|C|S|SBU|S//NF|C//NF|S/NF|C/NF|LOU)\)[ \t]+")
+
+
 def _preamble_end(body: str) -> int:
     """Where the message proper begins: after the last header field's block."""
-    first_para = PARAGRAPH_START.search(body)
+    first_para = line_search(PARAGRAPH_START, PARAGRAPH_LEAD, body)
     limit = first_para.start() if first_para else min(len(body), 6000)
     last = None
     for m in _PREAMBLE_FIELD.finditer(body, 0, limit):
@@ -357,7 +377,7 @@ def _preamble_end(body: str) -> int:
     if last is None:
         banner = _find_banner(body)
         return banner.end() if banner else 0
-    blank = re.compile(r"\n[ \t]*\n").search(body, last.end())
+    blank = _BLANK_LINE.search(body, last.end())
     end = blank.end() if blank else len(body)
     return min(end, limit) if first_para else end
 
@@ -389,7 +409,7 @@ def parse_paragraphs(body: str) -> list[Paragraph]:
     """The message cut into paragraphs, each with its number and marking."""
     text = _without_trailer(body[_preamble_end(body) :])
     paragraphs: list[Paragraph] = []
-    for block in re.split(r"\n[ \t]*\n", text):
+    for block in _BLANK_LINE.split(text):
         if not block.strip():
             continue
         for piece in _split_numbered(block):
@@ -404,7 +424,7 @@ def parse_paragraphs(body: str) -> list[Paragraph]:
                     last.number, last.marking, f"{last.text}\n\n{_dedent(piece)}"
                 )
             else:
-                mark = re.match(r"^[ \t]*\((U|C|S|SBU|S//NF|C//NF|S/NF|C/NF|LOU)\)[ \t]+", piece)
+                mark = _MARKING_START.match(piece)
                 marking = mark.group(1) if mark else None
                 paragraphs.append(
                     Paragraph(None, marking, _dedent(piece[mark.end() :] if mark else piece))
@@ -414,11 +434,8 @@ def parse_paragraphs(body: str) -> list[Paragraph]:
 
 def _split_numbered(block: str) -> list[str]:
     """A block may hold several numbered paragraphs with no blank line between them."""
-    starts = [
-        m.start()
-        for m in PARAGRAPH_START.finditer(block)
-        if m.start() == 0 or block[m.start() - 1] == "\n"
-    ]
+    # Every match of the line-anchored pattern starts a line.
+    starts = [m.start() for m in line_finditer(PARAGRAPH_START, PARAGRAPH_LEAD, block)]
     if not starts or starts == [0]:
         return [block]
     bounds = ([0] if starts[0] != 0 else []) + starts + [len(block)]
@@ -426,4 +443,7 @@ def _split_numbered(block: str) -> list[str]:
 
 
 def _dedent(text: str) -> str:
-    return "\n".join(line.strip() for line in text.strip().split("\n"))
+    text = text.strip()
+    if "\n" not in text:  # most paragraphs are one line of text
+        return text
+    return "\n".join(line.strip() for line in text.split("\n"))

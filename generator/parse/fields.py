@@ -9,10 +9,19 @@ text lines, so formats that lost their newlines restore them first (see
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 
 from generator.parse import references as _references
-from generator.parse.patterns import PARAGRAPH_START
+from generator.parse.patterns import PARAGRAPH_LEAD, PARAGRAPH_START
+from generator.parse.scan import (
+    is_word_char,
+    line_finditer,
+    line_search,
+    lowered,
+    search_line,
+    search_word,
+)
 from generator.parse.tags import parse_tags
 from generator.parse.text import HEAD, collapse_spaces, remove_furniture
 
@@ -65,17 +74,22 @@ _SUBJECT = re.compile(
 )
 
 
+_SUBJECT_END = re.compile(r"\s(?:REF|REFS|REFTEL)\s*:|\sCLASSIFIED BY\s*:", re.I)
+
+
 def parse_subject(text: str) -> str:
     """The SUBJECT line joined across its wrapped lines, without its marking."""
-    m = _SUBJECT.search(remove_furniture(text or "")[:HEAD])
+    text = remove_furniture(text or "")
+    m = search_line(_SUBJECT, text, "subj", HEAD)
     if not m:
         return ""
-    rest = m.string[m.end() :].split("\n")[1:]
+    # The lines the field may wrap onto, within the head the field is looked for in.
+    rest = text[m.end() : HEAD].split("\n", 7)[1:]
     parts = _field_continuation(m.group("first"), rest)
     subject = _join_wrapped(parts)
     subject = _LEADING_MARKING.sub("", subject)
     # A subject the source ran into the next field ("... SUBJECT: X REF: Y").
-    subject = re.split(r"\s(?:REF|REFS|REFTEL)\s*:|\sCLASSIFIED BY\s*:", subject, flags=re.I)[0]
+    subject = _SUBJECT_END.split(subject)[0]
     return (
         subject.strip(" \t.;,") if subject.rstrip().endswith((" .", ",", ";")) else subject.strip()
     )
@@ -106,7 +120,7 @@ _DECL = re.compile(
 
 def parse_declassify_on(text: str) -> str | None:
     """The declassification date as ISO "YYYY-MM-DD", or None ("N/A", "OADR", "X1")."""
-    m = _DECL.search((text or "")[:HEAD])
+    m = search_word(_DECL, text or "", "decl", HEAD)
     if not m:
         return None
     if m.group("Y"):
@@ -192,9 +206,13 @@ def _name_from_phrase(phrase: str) -> str:
     return " ".join(name).rstrip(",")
 
 
+_TRAILING_PUNCTUATION = re.compile(r"[\s.,;:]+$")
+_PERSON_SEPARATOR = re.compile(r"\s+(?:and|&)\s+|;")
+
+
 def parse_classified_by(text: str) -> list[str]:
     """The people named on the "Classified By:" line, as written."""
-    m = _CLASSIFIED_BY.search((text or "")[:HEAD])
+    m = search_word(_CLASSIFIED_BY, text or "", "classified", HEAD)
     if not m:
         return []
     chunk = text[m.end() : m.end() + 400].lstrip()
@@ -204,9 +222,9 @@ def parse_classified_by(text: str) -> list[str]:
     end = _NAME_END.search(chunk)
     if end:
         chunk = chunk[: end.start()]
-    chunk = re.sub(r"[\s.,;:]+$", "", chunk.replace("\n", " "))
+    chunk = _TRAILING_PUNCTUATION.sub("", chunk.replace("\n", " "))
     names: list[str] = []
-    for person in re.split(r"\s+(?:and|&)\s+|;", chunk):
+    for person in _PERSON_SEPARATOR.split(chunk):
         for part in person.split(","):
             name = _name_from_phrase(part)
             if name:
@@ -223,7 +241,7 @@ _REASONS = re.compile(
 
 def parse_reasons(text: str) -> str | None:
     """The classification reasons of the "Classified By" line: "1.4 (b) and (d)"."""
-    m = _CLASSIFIED_BY.search((text or "")[:HEAD])
+    m = search_word(_CLASSIFIED_BY, text or "", "classified", HEAD)
     if not m:
         return None
     chunk = text[m.end() : m.end() + 500].lstrip()
@@ -246,26 +264,39 @@ _BEFORE_SUMMARY = re.compile(r"(?:^|[\n)])[ \t]*(?:BEGIN[ \t]+)?\Z", re.IGNORECA
 
 def _summary_start(body: str) -> int | None:
     """Where the summary's text begins, found from the word "summary" (fast)."""
-    lowered = body[:HEAD].lower()
-    pos = lowered.find("summary")
+    low = lowered(body)
+    if len(low) == len(body):
+        # Every character lowers to one: the lowered head is the head of the lowered text.
+        head, end = low, HEAD
+    else:
+        head = body[:HEAD].lower()
+        end = len(head)
+    pos = head.find("summary", 0, end)
     while pos != -1:
         m = _SUMMARY_AT.match(body, pos)
         if m and _BEFORE_SUMMARY.search(body, max(0, pos - 12), pos):
             return m.end()
-        pos = lowered.find("summary", pos + 7)
+        pos = head.find("summary", pos + 7, end)
     return None
 
 
 _SUMMARY_WORD = re.compile(r"^\s*(?:BEGIN\s+)?SUMMARY\s*[:.\-]+\s*", re.IGNORECASE)
-_SUMMARY_END = re.compile(r"\bend\s+(?:of\s+)?summary\b")  # searched in lower-cased text
+_SUMMARY_END = re.compile(r"\bend\s+(?:of\s+)?summary\b")
+_SUMMARY_END_ANY_CASE = re.compile(_SUMMARY_END.pattern, re.IGNORECASE)
+# The same without its leading \b, which is checked by hand: a pattern that
+# starts with a literal ("end") is scanned for fast; one that starts with \b is not.
+_END_SUMMARY = re.compile(r"end\s+(?:of\s+)?summary\b")
 
 
 def _summary_end(body: str, start: int = 0) -> re.Match[str] | None:
-    """ "END SUMMARY" in any case; searched lower-cased so the pattern has a literal prefix."""
-    lowered = body.lower()
-    if len(lowered) != len(body):  # a character whose lower case is longer: keep offsets true
-        return re.compile(_SUMMARY_END.pattern, re.IGNORECASE).search(body, start)
-    return _SUMMARY_END.search(lowered, start)
+    """ "END SUMMARY" in any case, found in the lower-cased text."""
+    low = lowered(body)
+    if len(low) != len(body):  # a character whose lower case is longer: keep offsets true
+        return _SUMMARY_END_ANY_CASE.search(body, start)
+    m = _END_SUMMARY.search(low, start)
+    while m and m.start() > 0 and is_word_char(low[m.start() - 1]):
+        m = _END_SUMMARY.search(low, m.start() + 1)
+    return m
 
 
 def parse_summary(text: str) -> str | None:
@@ -297,7 +328,7 @@ def _strip_paragraph_number(text: str) -> str:
 
 def _paragraph_from(body: str, pos: int) -> str:
     """From pos to the start of the next numbered paragraph (or a blank line)."""
-    nxt = PARAGRAPH_START.search(body, pos)
+    nxt = line_search(PARAGRAPH_START, PARAGRAPH_LEAD, body, pos)
     stop = nxt.start() if nxt else len(body)
     blank = body.find("\n\n", pos + 1)
     if blank != -1 and body[pos:blank].strip():
@@ -307,7 +338,7 @@ def _paragraph_from(body: str, pos: int) -> str:
 
 def _paragraph_start_before(body: str, pos: int) -> int:
     """Where the paragraph containing pos starts: its number, or the blank line before it."""
-    starts = [m.start() for m in PARAGRAPH_START.finditer(body, 0, pos)]
+    starts = [m.start() for m in line_finditer(PARAGRAPH_START, PARAGRAPH_LEAD, body, 0, pos)]
     blank = body.rfind("\n\n", 0, pos)
     candidates = [s for s in starts if s > blank] or ([blank + 2] if blank != -1 else [0])
     return candidates[-1]
@@ -368,23 +399,35 @@ _SIGNATURE = re.compile(
     rf"^((?:{_PARTICLE}[ ]+)?[A-Z][A-Za-z'\-]+(?:[ /]+(?:{_PARTICLE}[ ]+)?[A-Z][A-Za-z'\-]+\.?){{0,2}})"
     r"(?:[ ]*\.|[ ]+\d{4}-\d\d-\d\d)?$"
 )
+_PARTICLE_START = re.compile(_PARTICLE)
 _SIGNATURE_AFTER_SENTENCE = re.compile(
     r"[.!?)\]\"'](?:\s+)([A-Z][A-Z'\-]+(?:\s+[A-Z][A-Z'\-]+){0,2}|[A-Z][a-z]{3,}(?:-[A-Z][a-z]+)?)\.?\s*$"
 )
 
 
+def _lines_from_end(text: str) -> Iterator[str]:
+    """The non-blank lines of a text, stripped, last first: the end is read, not the whole."""
+    end = len(text)
+    while end >= 0:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end].strip()
+        if line:
+            yield line
+        end = start - 1
+
+
 def parse_signers(text: str) -> list[str]:
     """The name that signs the cable off at its end ("... END COMMENT. STEVENS")."""
-    lines = [ln.strip() for ln in remove_furniture(text or "").split("\n")]
-    lines = [ln for ln in lines if ln]
-    while lines and _TRAILER_LINE.match(lines[-1]):
-        lines.pop()
-    if not lines:
+    lines = _lines_from_end(remove_furniture(text or ""))
+    last = next(lines, None)
+    while last is not None and _TRAILER_LINE.match(last):
+        last = next(lines, None)
+    if last is None:
         return []
-    last = lines[-1]
+    more_lines = next(lines, None) is not None
     candidates = []
     m = _SIGNATURE.match(last)
-    if m and len(lines) > 1 and (last.isupper() or len(last.split()) <= 2):
+    if m and more_lines and (last.isupper() or len(last.split()) <= 2):
         candidates.append(m.group(1))
     m = _SIGNATURE_AFTER_SENTENCE.search(last)
     if m:
@@ -399,4 +442,4 @@ def _plausible_signature(candidate: str) -> bool:
     words = candidate.replace("/", " ").split()
     if any(w.upper().strip(".") in _NOT_NAMES for w in words):
         return False
-    return candidate.isupper() or len(words) == 1 or bool(re.match(_PARTICLE, words[0]))
+    return candidate.isupper() or len(words) == 1 or bool(_PARTICLE_START.match(words[0]))

@@ -28,6 +28,8 @@ BANNER_CLASSIFICATION = (
 )
 
 BANNER_LINE = re.compile(rf"^[ \t]*(?P<cls>{BANNER_CLASSIFICATION})(?P<rest>[^\n]*)$", re.MULTILINE)
+# What a line that holds a banner starts with, after its newline (see scan.line_finditer).
+BANNER_LEAD = re.compile(r"\n[ \t]*[CSTLU]")
 
 # A paragraph start: "1. (C)", "¶2. (S//NF)", "12) (SBU)", "3.  Text".
 PARAGRAPH_START = re.compile(
@@ -35,6 +37,8 @@ PARAGRAPH_START = re.compile(
     r"(?:\((?P<mark>[A-Z]{1,4}(?:[ ]?//?[ ]?[A-Z]{1,8})*)\)[ \t]*)?",
     re.MULTILINE,
 )
+# What a line that starts a paragraph starts with, after its newline (see scan.line_finditer).
+PARAGRAPH_LEAD = re.compile(r"\n[ \t]*[\d¶?]")
 
 MONTHS = {
     m: i

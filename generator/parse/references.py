@@ -12,10 +12,12 @@ report numbers out.
 from __future__ import annotations
 
 import re
-from functools import cache
+from collections.abc import Iterator
+from functools import cache, lru_cache
 
 from generator.model import Reference
 from generator.parse.ids import canonical_station
+from generator.parse.scan import search_line
 from generator.parse.text import HEAD, remove_furniture
 from generator.stations import station_spellings
 
@@ -49,10 +51,77 @@ def _citation_pattern() -> re.Pattern[str]:
     )
 
 
+# The same pattern for lower-cased text, case-sensitive, its stations as a trie.
+# Case-insensitive, each of the 345 alternatives was entered at every word:
+# 100 µs for a line of prose.  Case-sensitive, the engine skips an alternative
+# on its first letter, and the trie leaves it a few to look at.  It matches
+# the same spans: no spelling holds a digit, so at most one way of reading a
+# station is followed by a serial, whichever alternative comes first.
+_SEPARATOR = r"[ \t]*"
+
+
+def _trie_pattern(spellings: list[list[str]]) -> str:
+    """An alternation of token sequences (characters, `_SEPARATOR`) sharing their prefixes."""
+    groups: dict[str, list[list[str]]] = {}
+    ends = False
+    for tokens in spellings:
+        if tokens:
+            groups.setdefault(tokens[0], []).append(tokens[1:])
+        else:
+            ends = True
+    branches = [
+        (token if token == _SEPARATOR else re.escape(token)) + _trie_pattern(rest)
+        for token, rest in groups.items()
+    ]
+    if not branches:
+        return ""
+    if ends:
+        branches.append("")
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
+def _tokens(spelling: str) -> list[str]:
+    tokens: list[str] = []
+    for word in spelling.lower().split():
+        if tokens:
+            tokens.append(_SEPARATOR)
+        tokens.extend(word)
+    return tokens
+
+
+@cache
+def _lower_citation_pattern() -> re.Pattern[str]:
+    stations = _trie_pattern([_tokens(s) for s in sorted(station_spellings())])
+    return re.compile(
+        r"(?<![a-z0-9/])(?:(?P<year>(?:19|20)\d{2}|\d{2})[ \t]*(?:\n[ \t]*)?)?"
+        rf"(?P<station>{stations})[ \t]*(?:\n[ \t]*)?(?P<serial>\d{{1,7}})(?![\da-z/:]|\.\d|-\d)"
+    )
+
+
+# Characters that `re.IGNORECASE` matches with an ASCII letter although their
+# lower case is not that letter (see scan.py).
+_FOLD_TRAPS = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
+def _citation_matches(text: str) -> Iterator[re.Match[str]]:
+    """`_citation_pattern().finditer(text)`, perhaps run on the lower-cased text:
+    read the matched text from `text` by the matches' spans."""
+    if text.isascii() or not any(trap in text for trap in _FOLD_TRAPS):
+        return _lower_citation_pattern().finditer(text.lower())
+    return _citation_pattern().finditer(text)
+
+
+def _cites_at_start(text: str) -> bool:
+    """Does `_citation_pattern().match(text)` match?"""
+    if text.isascii() or not any(trap in text for trap in _FOLD_TRAPS):
+        return _lower_citation_pattern().match(text.lower()) is not None
+    return _citation_pattern().match(text) is not None
+
+
 def ref_block(text: str) -> str:
     """The text of the REF block, without its "REF:" keyword ("" when there is none)."""
     text = remove_furniture(text or "")
-    start = _REF_START.search(text[:HEAD])
+    start = search_line(_REF_START, text, "ref", HEAD)
     if not start:
         return ""
     lines = text[start.end() : start.end() + _MAX_BLOCK].split("\n")
@@ -75,9 +144,7 @@ def ref_block(text: str) -> str:
 def _continues_block(line: str) -> bool:
     """After a blank line, does this line still belong to the REF block?"""
     stripped = line.strip().lstrip("¶")
-    return bool(
-        _LABEL.match(stripped) or _REF_START.match(stripped) or _citation_pattern().match(stripped)
-    )
+    return bool(_LABEL.match(stripped) or _REF_START.match(stripped) or _cites_at_start(stripped))
 
 
 def _year_of(raw_year: str | None, citing_year: int | None) -> int | None:
@@ -86,19 +153,33 @@ def _year_of(raw_year: str | None, citing_year: int | None) -> int | None:
     return citing_year % 100 if citing_year else None
 
 
-def _citations(segment: str, year: int | None) -> list[tuple[str, str]]:
-    """(canonical id, matched text) for each cable cited in a piece of the block."""
+# A citation as found, before the citing year is known: (year as written or
+# None, canonical station, serial, matched text).
+Citation = tuple[str | None, str, int, str]
+
+
+def _citations_in(segment: str) -> tuple[Citation, ...]:
+    """Each cable cited in a piece of the block, as written."""
     found = []
-    for m in _citation_pattern().finditer(segment):
-        yy = _year_of(m.group("year"), year)
+    for m in _citation_matches(segment):
+        start, end = m.span("station")
+        station = canonical_station(segment[start:end])
+        serial = int(m.group("serial"))  # digits: the same in lower case
+        found.append((m.group("year"), station, serial, segment[m.start() : m.end()].strip()))
+    return tuple(found)
+
+
+def _citations(citations: tuple[Citation, ...], year: int | None) -> list[tuple[str, str]]:
+    """(canonical id, matched text) for each citation that has a year or can take the citing one."""
+    found = []
+    for raw_year, station, serial, text in citations:
+        yy = _year_of(raw_year, year)
         if yy is None:
             continue
-        station = canonical_station(m.group("station"))
-        serial = int(m.group("serial"))
         # An undated citation is of the citing year, even when the serial is
         # higher than the citing cable's own: posts ran several serial
         # series (06REYKJAVIK40 of October cites REYKJAVIK 364 of September).
-        found.append((f"{yy:02d}{station}{serial}", m.group(0).strip()))
+        found.append((f"{yy:02d}{station}{serial}", text))
     return found
 
 
@@ -116,19 +197,28 @@ def _labelled_segments(block: str) -> list[tuple[str, str]]:
     return segments
 
 
+@lru_cache(maxsize=8)
+def _block_items(text: str) -> tuple[tuple[str, str, tuple[Citation, ...]], ...]:
+    """(label, raw text, citations) of each REF item, whatever the citing year.
+
+    Cached: an undated cable's references are read once without a year (to
+    date it) and once with the year found.
+    """
+    items = []
+    for label, segment in _labelled_segments(ref_block(text)):
+        raw = " ".join(segment.split()).strip(" ;,")
+        if raw:
+            items.append((label, raw, _citations_in(segment)))
+    return tuple(items)
+
+
 def parse_reference_items(
     text: str, year: int | None, cable_id: str | None = None
 ) -> list[Reference]:
     """Every REF item with its label, raw text and the cited cable's id (None if not a cable)."""
-    block = ref_block(text)
-    if not block:
-        return []
     items: list[Reference] = []
-    for label, segment in _labelled_segments(block):
-        raw = " ".join(segment.split()).strip(" ;,")
-        if not raw:
-            continue
-        cited = _citations(segment, year)
+    for label, raw, citations in _block_items(text or ""):
+        cited = _citations(citations, year)
         if not cited:
             items.append(Reference(label, raw, None))
         elif len(cited) == 1:

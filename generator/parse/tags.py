@@ -12,6 +12,7 @@ import re
 from functools import cache
 
 from generator.glossary import known_tags
+from generator.parse.scan import folded
 from generator.parse.text import HEAD
 
 # At the start of a line in any case ("Tags: prel pgov"), or upper case with
@@ -29,17 +30,40 @@ _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9\-']*|,|\(|\)")
 
 def parse_tags(text: str) -> list[str]:
     """The TAGS of a cable, upper case, in order, each once."""
-    m = _TAGS_LINE.search((text or "")[:HEAD])
+    text = text or ""
+    m = _tags_line(text)
     if not m:
         return []
     raw = _tag_text(m, text)
     return list(dict.fromkeys(_tags_from_tokens(_TOKEN.findall(raw.upper()))))
 
 
+def _tags_line(text: str) -> re.Match[str] | None:
+    """`_TAGS_LINE.search(text[:HEAD])`, tried only where "tag" occurs in any case.
+
+    A match starts at the start of a line that holds the word, or at an
+    upper-case TAG itself; these positions are tried in order.
+    """
+    low = folded(text)
+    if low is None:
+        return _TAGS_LINE.search(text, 0, HEAD)
+    tried = -1
+    i = low.find("tag", 0, HEAD)
+    while i != -1:
+        for pos in (text.rfind("\n", 0, i) + 1, i):
+            if pos > tried:
+                m = _TAGS_LINE.match(text, pos, HEAD)
+                if m:
+                    return m
+                tried = pos
+        i = low.find("tag", i + 1, HEAD)
+    return None
+
+
 def _tag_text(m: re.Match[str], text: str) -> str:
     """The tag line plus wrapped lines that end or continue with a comma."""
     raw = m.group("first")
-    following = text[m.end() :].split("\n")[1:4]
+    following = text[m.end() :].split("\n", 4)[1:4]
     for line in following:
         if not (raw.rstrip().endswith(",") or line.lstrip().startswith(",")):
             break

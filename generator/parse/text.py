@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from generator.parse.patterns import BANNER_CLASSIFICATION
+from generator.parse.scan import sub_lines
 
 # "TRIPOLI 00000220 002 OF 003", "STATE 00012345  002 OF 004"
 _PAGE_BREAK = re.compile(
@@ -39,10 +40,16 @@ _CONTINUATION_BANNER = re.compile(
 HEAD = 12000
 
 
+_TRAILING_BLANKS = (" \n", "\t\n", "\xa0\n")
+
+
 def normalise_newlines(text: str) -> str:
     """One newline convention, no trailing blanks, no NULs or form feeds."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\x00", "").replace("\f", "\n")
+    # Most texts have no line to strip: three substring tests spare a loop over every line.
+    if not text.endswith((" ", "\t", "\xa0")) and not any(b in text for b in _TRAILING_BLANKS):
+        return text
     return "\n".join(line.rstrip(" \t\xa0") for line in text.split("\n"))
 
 
@@ -53,13 +60,15 @@ def remove_furniture(body: str) -> str:
     Cached: every field parser cleans the text it is given, and when a whole
     cable is parsed they are all given the same string.
     """
-    # Cheap substring tests first: most cables have no furniture at all.
+    # Cheap substring tests first: most cables have no furniture at all.  Each
+    # pattern is tried only on the lines that hold its keyword (the page header
+    # may start two lines above its PAGE line, on the classification line).
     if "PAGE" in body:
-        body = _PAGE_HEADER.sub("", body)
+        body = sub_lines(_PAGE_HEADER, body, "PAGE", lines_before=2)
     if " OF " in body:
-        body = _PAGE_BREAK.sub("", body)
+        body = sub_lines(_PAGE_BREAK, body, "OF")
     if "SECTION" in body:
-        body = _CONTINUATION_BANNER.sub("", body)
+        body = sub_lines(_CONTINUATION_BANNER, body, "SECTION")
     return body
 
 
