@@ -74,6 +74,13 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="verify the built site's links and pages")
     check.add_argument("-o", "--output", type=Path, help="built site folder (default: site/)")
     check.add_argument("--base-url", help="the base URL the site was built with")
+    check.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="worker processes for reading pages and cables (default: one per CPU)",
+    )
     check.add_argument("-C", "--directory", type=Path, default=Path(), help="site folder")
     check.set_defaults(run=_check)
 
@@ -144,7 +151,9 @@ def _report(result: BuildResult, *, quiet: bool) -> None:
 def _check(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        report = check_site(args.directory, output=args.output, base_url=args.base_url)
+        report = check_site(
+            args.directory, output=args.output, base_url=args.base_url, jobs=args.jobs
+        )
     for problem in report.problems:
         print(problem, file=sys.stderr)
     status = "ok" if not report.problems else f"{len(report.problems)} problem(s)"
