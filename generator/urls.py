@@ -22,6 +22,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 _SAFE_CHAR = re.compile(r"[A-Za-z0-9-]")
+_SAFE_TEXT = re.compile(r"[A-Za-z0-9-]+")
 # Stay well below the 255-byte file name limit of common file systems.
 _MAX_SEGMENT = 120
 
@@ -50,6 +51,8 @@ def segment(value: str) -> str:
     escaped, a ``_a`` suffix added later can never collide with an escaped
     value.
     """
+    if len(value) <= _MAX_SEGMENT and _SAFE_TEXT.fullmatch(value):
+        return value  # the usual id or tag, kept as it is: one match, not one per character
     out = []
     for char in value:
         if _SAFE_CHAR.match(char):
@@ -106,6 +109,7 @@ class Urls:
     origins_index = "origin/"
     dates_index = "date/"
     classifications_index = "classification/"
+    missing_index = "missing/"  # the first page of ``missing()``
     diagnostics = "diagnostics/"
 
     @staticmethod
