@@ -6,7 +6,8 @@ Pure functions of strings; the templates escape whatever these return.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from generator.model import Cable, Paragraph
 
@@ -17,24 +18,33 @@ _BLANK_LINES = re.compile(r"\n\s*\n")
 _RULE_CHARS = "-_=*"
 _MAX_HEADING = 120
 
+# Named tuples rather than frozen dataclasses: every paragraph of every cable
+# page makes one of each, and a frozen dataclass sets each field through
+# object.__setattr__ (a third of the time paragraphs_for took).
 
-@dataclass(frozen=True, slots=True)
-class Line:
+
+class Line(NamedTuple):
     """A line of a reflowed paragraph; `heading` for a ruled section title."""
 
     text: str
     heading: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class ShownParagraph:
-    """A paragraph as the cable page shows it."""
+class ShownParagraph(NamedTuple):
+    """A paragraph as the cable page shows it.
+
+    `label` is what its link shows ("3." for paragraph 3, "¶" for an
+    unnumbered block) and `ordinal` the number the link is announced by (its
+    own number, else its position on the page, counting from 1).
+    """
 
     anchor: str
     number: int | None
     marking: str | None
     level: str
     lines: tuple[Line, ...]
+    label: str = "¶"
+    ordinal: int = 0
 
     @property
     def is_heading(self) -> bool:
@@ -58,21 +68,23 @@ def paragraphs_for(cable: Cable) -> list[ShownParagraph]:
     shown: list[ShownParagraph] = []
     used: set[str] = set()
     blocks = 0
-    for paragraph in source:
-        if paragraph.number is not None:
-            anchor = unique_anchor(f"p{paragraph.number}", used)
+    for position, paragraph in enumerate(source, 1):
+        number = paragraph.number
+        if number is not None:
+            anchor = f"p{number}"
+            label, ordinal = f"{number}.", number
         else:
             blocks += 1
-            anchor = unique_anchor(f"b{blocks}", used)
-        shown.append(
-            ShownParagraph(
-                anchor=anchor,
-                number=paragraph.number,
-                marking=paragraph.marking,
-                level=marking_level(paragraph.marking),
-                lines=reflow(paragraph.text),
-            )
-        )
+            anchor = f"b{blocks}"
+            label, ordinal = "¶", position
+        if anchor in used:
+            anchor = unique_anchor(anchor, used)
+        else:
+            used.add(anchor)
+        marking = paragraph.marking
+        lines = reflow(paragraph.text)
+        level = marking_level(marking)
+        shown.append(ShownParagraph(anchor, number, marking, level, lines, label, ordinal))
     return shown
 
 
@@ -96,31 +108,36 @@ def reflow(text: str) -> tuple[Line, ...]:
     lines: list[Line] = []
     current: list[str] = []
     ruled = False
-
-    def flush(heading: bool = False) -> None:
-        if current:
-            joined = " ".join(current)
-            lines.append(Line(joined, heading and len(joined) <= _MAX_HEADING))
-            current.clear()
-
     for raw in text.splitlines():
         line = raw.strip()
-        title = ruled_title(line)
-        if title:
-            flush()
-            lines.append(Line(title, True))
-            continue
-        if is_rule(line):
-            flush(heading=ruled)  # the text between two rules is their title
-            ruled = not ruled
-            continue
         if not line:
-            flush()
+            if current:
+                lines.append(Line(" ".join(current)))
+                current.clear()
             continue
+        # Only a line that starts with a rule character (it is stripped) can
+        # be a rule or a ruled title: the others skip both checks.
+        if line[0] in _RULE_CHARS:
+            title = ruled_title(line)
+            if title:
+                if current:
+                    lines.append(Line(" ".join(current)))
+                    current.clear()
+                lines.append(Line(title, True))
+                continue
+            if is_rule(line):
+                if current:  # the text between two rules is their title
+                    joined = " ".join(current)
+                    lines.append(Line(joined, ruled and len(joined) <= _MAX_HEADING))
+                    current.clear()
+                ruled = not ruled
+                continue
         if current and _ITEM_START.match(line):
-            flush()
+            lines.append(Line(" ".join(current)))
+            current.clear()
         current.append(line)
-    flush()
+    if current:
+        lines.append(Line(" ".join(current)))
     return tuple(lines)
 
 
@@ -144,6 +161,7 @@ def ruled_title(line: str) -> str | None:
     return title if is_rule(head) and is_rule(tail) else None
 
 
+@lru_cache(maxsize=4096)  # markings are few and repeat on every paragraph
 def marking_level(marking: str | None) -> str:
     """A CSS-safe level for a classification or portion marking.
 
