@@ -22,6 +22,7 @@ from generator.model import Cable, Problem
 from generator.plan import Page
 from generator.render import chart
 from generator.render.environment import template_error
+from generator.render.fragments import badge, when
 from generator.render.highlight import highlight_cable
 from generator.render.markdown import Document, render_markdown
 from generator.render.text import marking_level, paragraphs_for
@@ -308,19 +309,6 @@ def date_span(archive: Archive) -> tuple[datetime | None, datetime | None]:
     """The first and last creation time in the archive."""
     dated = [e.created for e in archive.entries.values() if e.created]
     return (min(dated), max(dated)) if dated else (None, None)
-
-
-def badge(text: str) -> Markup:
-    """A classification badge: its colour says the level, its text says it too."""
-    return Markup('<span class="badge level-{}">{}</span>').format(marking_level(text), text)
-
-
-def when(moment: datetime | None) -> Markup:
-    if moment is None:
-        return Markup('<span class="undated">undated</span>')
-    return Markup('<time datetime="{}">{}</time>').format(
-        moment.strftime("%Y-%m-%dT%H:%M"), moment.strftime("%Y-%m-%d")
-    )
 
 
 def atom_date(moment: datetime | None) -> str:

@@ -1,0 +1,158 @@
+"""Small HTML fragments that many pages repeat: a date, a badge, a link to a cable.
+
+They are template filters (``{{ e.created|when }}``, ``{{ e|cable_link }}``)
+because a filter is called directly by the compiled template, where a
+function call in a template goes through ``Context.call`` (its checks cost
+more than most of these helpers) and a macro costs more again. Each returns
+Markup with every value that comes from a cable escaped; the page around
+them stays in the templates, so a theme restyles a page by overriding its
+template and can still build any of these pieces itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import markupsafe
+from markupsafe import Markup
+
+from generator.render.text import marking_level
+from generator.urls import CablePage, Urls
+
+try:  # MarkupSafe 3: the C escaper, without the Markup made around its result
+    from markupsafe import _escape_inner as _escape_str  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - MarkupSafe 2, whose escape() is C already
+
+    def _escape_str(text: str) -> str:
+        return str(markupsafe.escape(text))
+
+
+_UNDATED = Markup('<span class="undated">undated</span>')
+# Distinct classification strings are few; a hostile corpus could make many.
+_BADGE_CACHE_LIMIT = 4096
+_badges: dict[str, Markup] = {}
+
+
+def html_text(value: object) -> str:
+    """A value's text as HTML: escaped, unless it is Markup.
+
+    The same text as :func:`markupsafe.escape`, without wrapping it in a new
+    Markup (a Python-level ``Markup.__new__``, as slow as the escaping).
+    Templates use it for every ``{{ value }}`` (see
+    :class:`~generator.render.environment.FastTemplate`): their output is
+    joined into one string, where the wrapper was a fifth of a cable page's
+    time. Anything other than a str or a Markup (a number, Undefined, an
+    object with ``__html__``) goes through escape() itself.
+    """
+    kind = type(value)
+    if kind is str:
+        return _escape_str(value)  # type: ignore[no-any-return]
+    if kind is Markup:
+        return value  # type: ignore[return-value]
+    return markupsafe.escape(value)
+
+
+def when(moment: datetime | None) -> Markup:
+    """A creation time as a ``<time>`` element (date shown, minutes in the attribute)."""
+    if moment is None:
+        return _UNDATED
+    stamp = minutes(moment)
+    return Markup(f'<time datetime="{stamp}">{stamp[:10]}</time>')
+
+
+def minutes(moment: datetime) -> str:
+    """``moment.strftime("%Y-%m-%dT%H:%M")``, from isoformat where that is the same text.
+
+    isoformat is several times faster; it differs for a year before 1000
+    (strftime does not pad it everywhere) and for an aware datetime (it adds
+    the offset), which keep strftime.
+    """
+    if type(moment) is datetime and moment.tzinfo is None and moment.year >= 1000:
+        return moment.isoformat(timespec="minutes")
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def badge(text: str) -> Markup:
+    """A classification badge: its colour says the level, its text says it too."""
+    if type(text) is not str:  # Markup (not escaped again) or anything else: no cache
+        return _badge(text)
+    found = _badges.get(text)
+    if found is None:
+        if len(_badges) >= _BADGE_CACHE_LIMIT:
+            _badges.clear()
+        found = _badges[text] = _badge(text)
+    return found
+
+
+def _badge(text: Any) -> Markup:
+    return Markup('<span class="badge level-{}">{}</span>').format(marking_level(text), text)
+
+
+def strftime(moment: datetime, fmt: str) -> str:
+    """``{{ moment|strftime("%Y-%m-%d") }}``: a filter, so no ``Context.call`` per date."""
+    return moment.strftime(fmt)
+
+
+class Links:
+    """Links for one site, as filters; the ones a build repeats are kept.
+
+    Tag, origin and classification links are few and used on many pages:
+    they are kept for the life of the environment (a build). Cable links are
+    made each time (one per cable in a worker's share of pages would be
+    kept for little reuse).
+    """
+
+    def __init__(self, urls: Urls) -> None:
+        self.urls = urls
+        self._base = urls.base_path
+        self._tags: dict[str, str] = {}
+        self._origins: dict[str, str] = {}
+        self._classifications: dict[str, str] = {}
+
+    def filters(self) -> dict[str, Callable[..., Any]]:
+        return {
+            "href": self.urls.href,
+            "absolute": self.urls.absolute,
+            "static": Urls.static,
+            "cable_href": self.cable_href,
+            "cable_link": self.cable_link,
+            "tag_href": self.tag_href,
+            "origin_href": self.origin_href,
+            "classification_href": self.classification_href,
+            "month_href": self.month_href,
+            "when": when,
+            "badge": badge,
+            "strftime": strftime,
+        }
+
+    def cable_href(self, entry: CablePage) -> str:
+        return self._base + Urls.entry(entry)
+
+    def cable_link(self, entry: Any) -> Markup:
+        """``<a href="…">title</a>``, as the ``cable_link`` macro wrote it."""
+        href = html_text(self._base + Urls.entry(entry))
+        return Markup(f'<a href="{href}">{html_text(entry.title)}</a>')
+
+    def tag_href(self, tag: str) -> str:
+        found = self._tags.get(tag)
+        if found is None:
+            found = self._tags[tag] = self._base + Urls.tag(tag)
+        return found
+
+    def origin_href(self, slug: str) -> str:
+        found = self._origins.get(slug)
+        if found is None:
+            found = self._origins[slug] = self._base + Urls.origin_page(slug)
+        return found
+
+    def classification_href(self, slug: str) -> str:
+        found = self._classifications.get(slug)
+        if found is None:
+            found = self._classifications[slug] = self._base + Urls.classification(slug)
+        return found
+
+    def month_href(self, moment: datetime) -> str:
+        """The link to the month list of a creation time."""
+        return self._base + Urls.month(moment.year, moment.month)
