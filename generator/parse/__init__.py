@@ -43,7 +43,7 @@ from generator.parse.formats.telegram import read_telegram
 from generator.parse.formats.wikileaks_html import is_wikileaks_page, read_wikileaks_page
 from generator.parse.ids import canonical_id
 from generator.parse.references import parse_references
-from generator.parse.source import Source
+from generator.parse.source import Source, path_suffix
 from generator.parse.tags import parse_tags
 from generator.parse.text import normalise_newlines
 from generator.parse.titles import title_case
@@ -89,7 +89,8 @@ def parse_cable(text: str, *, filename: str | None = None) -> Cable:
 def read_cables(path: str | Path, *, on_problem: ProblemHandler | None = None) -> Iterator[Cable]:
     """Every cable in a file: one for a cable file, many for a dump or an export."""
     report = on_problem or _warn
-    path = Path(path)
+    if not isinstance(path, Path):
+        path = Path(path)
     name = str(path)
     suffix = path.suffix.lower()
     if suffix in _CONTAINERS:
@@ -153,7 +154,7 @@ def _source_of(
     text: str, filename: str | None, report: ProblemHandler | None = None
 ) -> Source | None:
     """Detect the format (file name first, then content) and read the text."""
-    suffix = Path(filename).suffix.lower() if filename else ""
+    suffix = path_suffix(filename).lower() if filename else ""
     if suffix in {".html", ".htm"} or (not suffix and is_wikileaks_page(text)):
         source = read_wikileaks_page(text, filename)
         if source is None:

@@ -13,7 +13,6 @@ import itertools
 import re
 from datetime import date, datetime
 from functools import lru_cache
-from pathlib import Path
 
 from generator.model import Cable, Paragraph, Reference
 from generator.parse import fields
@@ -30,7 +29,7 @@ from generator.parse.patterns import (
 )
 from generator.parse.references import parse_reference_items
 from generator.parse.scan import line_finditer, line_search
-from generator.parse.source import Source
+from generator.parse.source import Source, path_stem
 from generator.parse.text import remove_furniture
 from generator.stations import is_station, origin_name
 
@@ -237,11 +236,14 @@ def _released(src: Source) -> date | None:
     return parsed.date() if parsed else None
 
 
+_DIGITS = tuple("0123456789")
+
+
 def _year_from_file_name(path: str | None, station: str, serial: int | None) -> int | None:
     """The year of a file named after its cable ("00ANKARA8112.txt"), if it is that cable."""
     if not path:
         return None
-    stem = Path(path.rsplit(":", 1)[0] if path.endswith(tuple("0123456789")) else path).stem
+    stem = path_stem(path.rsplit(":", 1)[0] if path.endswith(_DIGITS) else path)
     parts = split_id(canonical_id(stem))
     if parts is None:
         return None
@@ -434,6 +436,8 @@ def parse_paragraphs(body: str) -> list[Paragraph]:
 
 def _split_numbered(block: str) -> list[str]:
     """A block may hold several numbered paragraphs with no blank line between them."""
+    if "\n" not in block:  # one line: a paragraph can start only where it does
+        return [block]
     # Every match of the line-anchored pattern starts a line.
     starts = [m.start() for m in line_finditer(PARAGRAPH_START, PARAGRAPH_LEAD, block)]
     if not starts or starts == [0]:

@@ -283,20 +283,51 @@ def _summary_start(body: str) -> int | None:
 _SUMMARY_WORD = re.compile(r"^\s*(?:BEGIN\s+)?SUMMARY\s*[:.\-]+\s*", re.IGNORECASE)
 _SUMMARY_END = re.compile(r"\bend\s+(?:of\s+)?summary\b")
 _SUMMARY_END_ANY_CASE = re.compile(_SUMMARY_END.pattern, re.IGNORECASE)
-# The same without its leading \b, which is checked by hand: a pattern that
-# starts with a literal ("end") is scanned for fast; one that starts with \b is not.
-_END_SUMMARY = re.compile(r"end\s+(?:of\s+)?summary\b")
 
 
-def _summary_end(body: str, start: int = 0) -> re.Match[str] | None:
-    """ "END SUMMARY" in any case, found in the lower-cased text."""
+def _summary_end(body: str, start: int = 0) -> int | None:
+    """Where "END SUMMARY" (any case, "END OF SUMMARY") first starts at or after `start`.
+
+    That is `_SUMMARY_END.search` in the lower-cased text, found from each
+    "summary" backwards: `str.find` of a long word is fast, the pattern's
+    scan for "end" in English text is not.
+    """
     low = lowered(body)
     if len(low) != len(body):  # a character whose lower case is longer: keep offsets true
-        return _SUMMARY_END_ANY_CASE.search(body, start)
-    m = _END_SUMMARY.search(low, start)
-    while m and m.start() > 0 and is_word_char(low[m.start() - 1]):
-        m = _END_SUMMARY.search(low, m.start() + 1)
-    return m
+        m = _SUMMARY_END_ANY_CASE.search(body, start)
+        return m.start() if m else None
+    end = low.find("summary", start)
+    while end != -1:
+        after = end + 7
+        if after == len(low) or not is_word_char(low[after]):
+            where = _end_before(low, end)
+            if where is not None and where >= start:
+                return where
+        end = low.find("summary", end + 1)
+    return None
+
+
+def _end_before(low: str, pos: int) -> int | None:
+    """Where "end" + blanks, or "end" + blanks + "of" + blanks, that end at pos start (a word)."""
+    words = _blanks_before(low, pos)
+    if words is None:
+        return None
+    if low.endswith("of", 0, words):
+        before_of = _blanks_before(low, words - 2)
+        if before_of is not None and low.endswith("end", 0, before_of):
+            words = before_of
+    if not low.endswith("end", 0, words):
+        return None
+    where = words - 3
+    return where if where == 0 or not is_word_char(low[where - 1]) else None
+
+
+def _blanks_before(low: str, pos: int) -> int | None:
+    """Where the run of whitespace (one or more, as \\s) that ends at pos starts."""
+    start = pos
+    while start > 0 and low[start - 1].isspace():
+        start -= 1
+    return start if start < pos else None
 
 
 def parse_summary(text: str) -> str | None:
@@ -307,12 +338,12 @@ def parse_summary(text: str) -> str | None:
     start = _summary_start(body)
     if start is not None:
         end = _summary_end(body, start)
-        raw = body[start : end.start()] if end else _paragraph_from(body, start)
+        raw = body[start:end] if end is not None else _paragraph_from(body, start)
     else:
         end = _summary_end(body)
-        if not end:
+        if end is None:
             return None
-        raw = body[_paragraph_start_before(body, end.start()) : end.start()]
+        raw = body[_paragraph_start_before(body, end) : end]
     # "SUMMARY\n-------\n\n1. (C) ...": a heading, then the numbered paragraph.
     raw = raw.strip().removesuffix("(").lstrip("-= \n")
     summary = _LEADING_MARKING.sub("", _strip_paragraph_number(raw))

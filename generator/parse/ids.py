@@ -8,7 +8,7 @@ matches the cable viewer's and the ids in `cable2month.csv.gz`.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from generator.stations import station_spellings
 
@@ -25,6 +25,7 @@ _ID_SHAPE = re.compile(r"^(\d{2}|\d{4})([A-Z][A-Z]*?)0*(\d{1,7})$")
 _YEAR_AND_REST = re.compile(r"^(\d{4}|\d{2})([A-Z].*)$")
 _STATION_SERIAL = re.compile(r"^([A-Z]+?)0*(\d{1,7})$")
 _NOT_ID_CHARS = re.compile(r"[^0-9A-Z]")
+_PLUSD_SUFFIX = re.compile(r"_[A-Z]$")
 
 
 @cache
@@ -33,8 +34,12 @@ def _joined_aliases() -> dict[str, str]:
     return {_NOT_ID_CHARS.sub("", k): v for k, v in station_spellings().items()}
 
 
+@lru_cache(maxsize=4096)
 def canonical_station(raw: str) -> str:
-    """The canonical station code for a station as written ("SECSTATE" -> "STATE")."""
+    """The canonical station code for a station as written ("SECSTATE" -> "STATE").
+
+    Cached: a few hundred spellings make up nearly every banner and citation.
+    """
     joined = _NOT_ID_CHARS.sub("", raw.upper())
     for pattern in (_SECTION, _CAPTION, _POST_PREFIX):
         joined = pattern.sub("", joined)
@@ -56,7 +61,7 @@ def canonical_id(raw: str) -> str:
     """
     upper = str(raw).strip().upper()
     # PlusD suffixes duplicates "_a", "_b"; the cable is the same id.
-    upper = re.sub(r"_[A-Z]$", "", upper)
+    upper = _PLUSD_SUFFIX.sub("", upper)
     text = _NOT_ID_CHARS.sub("", upper)
     m = _YEAR_AND_REST.match(text)
     if not m:

@@ -32,3 +32,29 @@ class Source:
     fallback_id: str = ""
     # Ids the source lists as cited (the dump's column, an export's field).
     listed_references: list[str] = field(default_factory=list)
+
+
+# The name, stem and suffix of a path as `pathlib.PurePosixPath` gives them,
+# without making a path object (a few µs each, for every cable).
+def path_name(path: str) -> str:
+    """The last part of a path: empty and "." parts do not count ("a/b/" -> "b")."""
+    end = len(path)
+    while end:
+        start = path.rfind("/", 0, end) + 1
+        part = path[start:end]
+        if part and part != ".":
+            return part
+        end = start - 1 if start else 0
+    return ""
+
+
+def path_suffix(path: str) -> str:
+    name = path_name(path)
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
+
+
+def path_stem(path: str) -> str:
+    name = path_name(path)
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
