@@ -108,6 +108,17 @@ class SiteEnvironment(jinja2.Environment):
 
 
 def make_environment(config: SiteConfig) -> jinja2.Environment:
+    """The Jinja environment of one build.
+
+    Besides Jinja's, its filters are the helpers a template repeats:
+    ``href``, ``absolute`` and ``static`` (site paths to links),
+    ``cable_href``, ``cable_link``, ``tag_href``, ``origin_href``,
+    ``classification_href`` and ``month_href`` (a cable, tag, origin slug,
+    classification slug or creation time to its page), ``when`` and
+    ``badge`` (HTML fragments), ``strftime``, ``isoformat``, ``tag_meaning``,
+    ``tag_kind`` and ``xml``. The renderer's globals (``href(…)``,
+    ``cable_href(…)``, ``when(…)``…) do the same as function calls, slower.
+    """
     loader = jinja2.FileSystemLoader([str(p) for p in theme_folders(config, "templates")])
     env = SiteEnvironment(
         loader=loader,
