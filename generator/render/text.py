@@ -105,12 +105,6 @@ def reflow(text: str) -> tuple[Line, ...]:
     separate lines, so structure survives; rules of dashes are dropped and
     the title they frame becomes a heading line.
     """
-    if text.isprintable():  # no line break of any kind: one line, the usual paragraph
-        line = text.strip()
-        if not line:
-            return ()
-        if line[0] not in _RULE_CHARS:
-            return (Line(line),)
     lines: list[Line] = []
     current: list[str] = []
     ruled = False
