@@ -63,7 +63,8 @@ from generator.siteinputs import (
     template_fingerprints,
     trusted,
 )
-from generator.sources import Inputs, Reader, parse_reader, scan_folder
+from generator.snapshot import has_snapshot, overlay, restore, save_snapshot
+from generator.sources import Inputs, Reader, Source, parse_reader, scan_folder
 from generator.state import (
     PACKS,
     BuildState,
@@ -78,6 +79,7 @@ from generator.state import (
     load_state,
     mark_pending,
     pending_paths,
+    save_delta,
     save_state,
 )
 from generator.urls import output_file
@@ -85,6 +87,9 @@ from generator.workers import default_jobs
 from generator.write import ChangedOutput, StagedOutput, check_output_folder
 
 Say = Callable[[str], None]
+# At most this many changed cable files for a quick rebuild in a new process:
+# it parses them here, one by one; more are parsed faster by the full pass.
+QUICK_FILES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +208,7 @@ class Builder:
         options: BuildOptions,
         folder: Path,
         hint: frozenset[Path] | None,
+        changed: Sequence[Source] | None = None,
     ) -> BuildResult | None:
         """The quick rebuild of an edit that moves nothing, when it applies."""
         memory, self._memory = self._memory, None  # kept only if the quick rebuild succeeds
@@ -219,6 +225,7 @@ class Builder:
                 folder=folder,
                 hint=hint,
                 jobs=options.jobs or default_jobs(),
+                changed=changed,
             )
         except BaseException:
             # It may have replaced some files: only the state on disk and the
@@ -255,11 +262,16 @@ class Builder:
         inputs, stats = scan_folder(config.cables_dir, self.root)
         site = site_fingerprint(config, output, self.reader_kind)
         others = other_inputs(config, inputs)
-        # A builder that keeps its memory (serve) needs the full pass once, to have it.
+        # A builder that keeps its memory (serve) needs it once: from the snapshot
+        # the last full pass saved, or from a full pass.
         unchanged = state is not None and _nothing_changed(state, stats, site, others, output)
         if unchanged and not self.keep:
             assert state is not None
             return self._unchanged(state, output, options, len(inputs.sources))
+        if state is not None:
+            resumed = self._resume(config, output, options, folder, state, inputs, stats, site)
+            if resumed is not None:
+                return resumed
         if state is not None and not load_body(folder, state):
             state = None
 
@@ -306,6 +318,7 @@ class Builder:
             problems=marshal.dumps(tuple((p.path, p.line, p.message) for p in problems)),
         )
         applied = False
+        memory: Memory | None = None
         try:
             if options.strict and problems:
                 raise StrictFailure(problems)
@@ -322,8 +335,8 @@ class Builder:
                 jobs,
             )
             applied = True
-            if self.keep:
-                self._memory = remember(
+            if self.keep or self.reader is parse_reader:
+                memory = remember(
                     config=config,
                     output=output,
                     state=new_state,
@@ -341,7 +354,64 @@ class Builder:
                     templates=planned.templates,
                 )
         finally:
-            self._save(folder, new_state, applied=applied)
+            self._save(folder, new_state, applied=applied, memory=memory)
+        if self.keep:
+            self._memory = memory
+        return result
+
+    def _resume(
+        self,
+        config: SiteConfig,
+        output: Path,
+        options: BuildOptions,
+        folder: Path,
+        state: BuildState,
+        inputs: Inputs,
+        stats: Mapping[str, Identity],
+        site: str,
+    ) -> BuildResult | None:
+        """A quick rebuild in a new process, from the memory the last full pass saved.
+
+        It applies when the same files are there and the last build's output is
+        the one recorded, and only to a few changed files (a quick rebuild
+        parses them here, not in workers); then, as in ``serve``, when nothing
+        moved. It saves a delta rather than the whole state.
+        """
+        if options.clean or options.strict or self.reader is not parse_reader:
+            return None
+        if not state.complete or state.site != site or not has_snapshot(folder):
+            return None
+        if stats.keys() != state.identities.keys():
+            return None  # files came or went: the full pass
+        changed = [s for s in inputs.sources if stats[s.display] != state.identities[s.display]]
+        if len(changed) > QUICK_FILES:
+            return None
+        usable = _usable_output(state, output)
+        if usable is None or not load_body(folder, state):
+            return None
+        state.output = usable
+        memory = restore(folder, config=config, output=output, state=state, inputs=inputs)
+        if memory is None:
+            return None
+        self._memory = memory
+        result = self._quick(config, output, options, folder, None, changed=changed)
+        if result is None:
+            return None
+        try:
+            save_delta(
+                folder,
+                state,
+                memory.changes.sources,
+                memory.changes.files,
+                overlay(memory),
+            )
+            clear_pending(folder)
+        except OSError as error:
+            # The pending journal still lists what was replaced: the next build redoes it.
+            self.say(f"warning: build state not saved ({error.strerror or error})")
+        self._state = state
+        if not self.keep:
+            self._memory = None
         return result
 
     def _previous_state(self, folder: Path, options: BuildOptions) -> BuildState | None:
@@ -494,8 +564,11 @@ class Builder:
         with Progress(len(indices), "rendering", unit="pages", enabled=bars) as bar:
             return list(render_pages(job, indices, jobs=jobs, advance=bar.advance))
 
-    def _save(self, folder: Path, state: BuildState, *, applied: bool) -> None:
-        """Save the state; after a failed build, what it may have half-replaced is unknown."""
+    def _save(
+        self, folder: Path, state: BuildState, *, applied: bool, memory: Memory | None
+    ) -> None:
+        """Save the state (and `memory`, for quick rebuilds in a new process); after a
+        failed build, what it may have half-replaced is unknown."""
         if not applied and state.output is not None:
             unknown = pending_paths(folder)
             if unknown is None:
@@ -510,6 +583,11 @@ class Builder:
             self.say(f"warning: build state not saved ({error.strerror or error})")
             return
         self._state = state
+        if memory is not None:
+            try:
+                save_snapshot(folder, memory, state.generation)
+            except OSError as error:
+                self.say(f"warning: build memory not saved ({error.strerror or error})")
         refs = (ref for s in state.sources.values() for ref in s.blob_refs())
         packs = folder / PACKS
         delete_packs(packs, packs_to_drop(packs, live_bytes(refs)))

@@ -30,7 +30,7 @@ from __future__ import annotations
 import marshal
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator.archive import Archive
@@ -60,6 +60,16 @@ from generator.write import ChangedOutput
 
 
 @dataclass(slots=True)
+class Changes:
+    """What quick rebuilds changed since the last full pass: what a saved delta must hold."""
+
+    sources: set[str] = field(default_factory=set)  # source files whose state is new
+    entries: set[str] = field(default_factory=set)  # entries whose metadata is new
+    files: set[str] = field(default_factory=set)  # output files signed anew or removed
+    spans: bool = False  # whether the problem list changed (and so where each source's are)
+
+
+@dataclass(slots=True)
 class Memory:
     """What a Builder keeps of its last full pass, to rebuild an edit without planning again."""
 
@@ -84,6 +94,7 @@ class Memory:
     by_cable: dict[str, list[int]]
     by_input: dict[str, list[int]]
     by_template: dict[str, list[int]]  # page template → its pages
+    changes: Changes = field(default_factory=Changes)
 
 
 def remember(
@@ -168,16 +179,20 @@ def quick_rebuild(
     folder: Path,
     hint: frozenset[Path] | None,
     jobs: int,
+    changed: Sequence[Source] | None = None,
 ) -> QuickResult | None:
     """Rebuild what an edit changed, or None when the edit needs the full pass.
 
     `hint` is the set of cable files the caller knows to have changed (the
-    watcher's events), or None to compare every file's identity.
+    watcher's events), or None to compare every file's identity; `changed`,
+    when given, is the list of the cable files to read again (the caller
+    compared the identities already).
     """
     m = memory
     if output != m.output or site != m.site or m.state.output is None:
         return None
-    changed = _changed_sources(m, config, hint)
+    if changed is None:
+        changed = _changed_sources(m, config, hint)
     if changed is None:
         return None
     others = other_inputs(config, m.inputs)
@@ -211,8 +226,9 @@ def quick_rebuild(
     archive = m.archive
     touched: set[int] = set()
     digests = dict(m.digests)
+    replaced: set[str] = set()
     for display, records in updates.items():
-        touched |= _update_entries(m, archive, display, records)
+        touched |= _update_entries(m, archive, display, records, replaced)
         digests[display] = tuple(r.cable_digest for r in records)
     problems, spans = m.problems, m.spans
     problem_bytes = {d: scan.sources[d].problems for d in updates}
@@ -280,6 +296,13 @@ def quick_rebuild(
     for path in removed:
         recorded.pop(path, None)
     recorded.update(extra_signatures)
+    noted = m.changes
+    noted.sources.update(updates)
+    noted.entries |= replaced
+    noted.files.update(m.files[index] for index in signatures)
+    noted.files.update(removed)
+    noted.files.update(extra_signatures)
+    noted.spans |= problems is not m.problems
     m.state.sources = states
     m.state.identities.update({d: scan.identities[d] for d in scan.identities})
     m.state.inputs = trusted(others)
@@ -378,9 +401,10 @@ def _same_structure(
 
 
 def _update_entries(
-    m: Memory, archive: Archive, display: str, records: Sequence[CableRecord]
+    m: Memory, archive: Archive, display: str, records: Sequence[CableRecord], replaced: set[str]
 ) -> set[int]:
-    """Put the records' new metadata in their entries; the pages to sign again."""
+    """Put the records' new metadata in their entries (their keys go in `replaced`); the
+    pages to sign again."""
     touched: set[int] = set()
     for ordinal, record in enumerate(records):
         key = m.located[display][ordinal]
@@ -392,6 +416,7 @@ def _update_entries(
             archive.entries[key] = replace(
                 entry, title=record.title, released=record.released, partial=record.partial
             )
+            replaced.add(key)
             touched.update(m.by_entry.get(key, ()))
         if record.cable_digest != m.digests[display][ordinal]:
             touched.update(m.by_cable.get(key, ()))

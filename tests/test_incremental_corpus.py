@@ -28,7 +28,8 @@ from sitekit import tree
 
 from generator.build import Builder, BuildOptions, BuildResult, build_site
 from generator.render.environment import BUILTIN_THEMES
-from generator.state import BODY_FILE, CACHE_NAME, STATE_FILE
+from generator.snapshot import SNAPSHOT_FILE
+from generator.state import BODY_FILE, CACHE_NAME, DELTA_FILE, STATE_FILE
 
 HTML_CABLES = 50
 POOL = 20
@@ -284,11 +285,19 @@ def test_incremental_builds_equal_clean_builds(
     root = make_site(work / "site-root", start, dev_corpus)
     build(root, jobs=2)
     edits = Edits(root, pool)
+    shared = False  # whether some id is held by two files (its text then places it)
     for name, number in steps:
-        edits.apply(name, number)
+        touched = edits.apply(name, number)
+        shared |= name in ("copy", "variant")
         result = build(root, jobs=2)
         assert result.kind != "full", name  # "none" when the edit changed nothing
+        if name in ("text", "subject") and touched and not shared:
+            # From the memory the last full pass saved, and the deltas since.
+            assert result.kind == "quick", name
         assert_same_as_clean(root, work / "clean")
+    # The deltas saved by quick rebuilds leave a state a no-op build trusts.
+    build(root)  # the last edits were too recent to be trusted by their time
+    assert build(root).kind == "none"
 
 
 @settings(
@@ -361,7 +370,7 @@ def test_a_touched_file_is_hashed_not_parsed(site: Path) -> None:
     path = next((site / "content" / "cables").glob("*.html"))
     os.utime(path)
     result = build(site)
-    assert result.kind == "incremental"
+    assert result.kind == "quick"
     assert (result.parsed, result.written, result.rendered) == (0, 0, 0)
 
 
@@ -411,7 +420,62 @@ def test_a_lost_parse_cache_parses_again(site: Path, tmp_path: Path) -> None:
     original = BUILTIN_THEMES / "default" / "templates" / "cable.html"
     (site / "templates" / "cable.html").write_text("<!-- x -->" + original.read_text())
     result = build(site)
-    assert result.kind == "incremental" and result.written > 20
+    assert result.kind == "quick" and result.written > 20
+    assert_same_as_clean(site, tmp_path / "clean")
+
+
+def _edit_subject(path: Path, word: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("SUBJECT: ", f"SUBJECT: {word} ", 1), encoding="utf-8")
+
+
+def test_quick_rebuilds_in_new_processes_add_up(site: Path, tmp_path: Path) -> None:
+    """Each `cablesite build` after a quick one starts from the snapshot and the delta."""
+    first, second = sorted((site / "content" / "cables").glob("*.html"))[:2]
+    for number, path in enumerate([first, second, first]):
+        _edit_subject(path, f"EDIT{number}")
+        result = build(site)
+        assert result.kind == "quick" and result.parsed == 1
+        assert result.written >= 1
+        assert_same_as_clean(site, tmp_path / "clean")
+    assert (site / CACHE_NAME / DELTA_FILE).is_file()
+    # A structural edit takes the full pass, which folds the delta into the state.
+    tagged = first.read_text(encoding="utf-8").replace("TAGS: ", "TAGS: ZZNEW ", 1)
+    first.write_text(tagged, encoding="utf-8")
+    assert build(site).kind == "incremental"
+    assert not (site / CACHE_NAME / DELTA_FILE).exists()
+    assert_same_as_clean(site, tmp_path / "clean")
+
+
+@pytest.mark.parametrize("damaged", [SNAPSHOT_FILE, DELTA_FILE])
+def test_a_damaged_snapshot_or_delta_means_the_full_pass(
+    site: Path, damaged: str, tmp_path: Path
+) -> None:
+    first, second = sorted((site / "content" / "cables").glob("*.html"))[:2]
+    _edit_subject(first, "ONE")
+    assert build(site).kind == "quick"
+    (site / CACHE_NAME / damaged).write_bytes(b"\x00 not what was saved")
+    _edit_subject(second, "TWO")
+    result = build(site)
+    # Without its delta the state's body is unknown: a full build; without the
+    # snapshot, the incremental pass.
+    assert result.kind == ("full" if damaged == DELTA_FILE else "incremental")
+    assert_same_as_clean(site, tmp_path / "clean")
+    assert build(site).kind in ("quick", "none")
+
+
+def test_a_preview_then_a_build_process(site: Path, tmp_path: Path) -> None:
+    """A serve session's quick rebuilds save no state: a build after it takes the full pass."""
+    path = sorted((site / "content" / "cables").glob("*.html"))[0]
+    builder = Builder(site, keep=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert builder.build(BuildOptions()).kind == "quick"  # restored, nothing to do
+        _edit_subject(path, "PREVIEWED")
+        hint = frozenset({path.resolve()})
+        assert builder.build(BuildOptions(), hint=hint).kind == "quick"
+    _edit_subject(path, "BUILT")
+    assert build(site).kind == "incremental"
     assert_same_as_clean(site, tmp_path / "clean")
 
 

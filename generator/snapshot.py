@@ -1,0 +1,215 @@
+"""What a quick rebuild needs, saved, so that `cablesite build` in a new process has it too.
+
+``cablesite serve`` keeps the archive, the plan and the index of which pages
+depend on what (:class:`generator.quick.Memory`) from one build to the
+next, and rebuilds an edit that moves nothing in a fraction of a second. A
+new process has none of it: remaking the archive, the plan and every
+signature from the records is a Python loop over every cable (about 20 s at
+250,000 cables). So a full pass saves its memory next to the state
+(``memory.pickle``), as plain tuples in one pickle (a few seconds to load
+at 250,000 cables rather than twenty to remake), named after the state's
+generation; a build in a new process that finds only moved-nothing edits
+restores it, rebuilds like ``serve`` does, and saves a small delta instead
+of the whole state (:func:`generator.state.save_delta`).
+
+The snapshot describes the state as the full pass saved it; the quick
+rebuilds since then are in the delta's *overlay* (the entries, digests,
+Markdown pages, templates and problems they changed), replayed on top of
+it when it is restored. Any doubt (another generation, another set of
+files, a damaged file) means no snapshot, and the build takes the full
+pass, which saves a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+from generator.archive import Archive, Copy, Entry, Facet, Variants
+from generator.config import SiteConfig
+from generator.model import Problem
+from generator.plan import Page
+from generator.quick import Changes, Memory
+from generator.sources import Inputs
+from generator.state import BuildState
+
+SNAPSHOT_FILE = "memory.pickle"
+# Bumped whenever what is saved changes.
+SNAPSHOT_FORMAT = 1
+_PAGE_FIELDS = Page.__slots__
+_ENTRY_FIELDS = Entry.__slots__
+_FACETS = ("tags", "origins", "months", "classifications")
+
+
+def inputs_digest(inputs: Inputs) -> str:
+    """The list of source files (and ignored files): a snapshot is for one list only."""
+    digest = hashlib.blake2b(digest_size=16)
+    for source in inputs.sources:
+        digest.update(f"{source.location}\0{source.display}\0".encode("utf-8", "surrogatepass"))
+    digest.update("\1".join(inputs.ignored).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def save_snapshot(folder: Path, memory: Memory, generation: str) -> None:
+    """Save `memory` (just after a full pass saved the state of `generation`)."""
+    m = memory
+    archive = m.archive
+    data = {
+        "format": SNAPSHOT_FORMAT,
+        "generation": generation,
+        "inputs": inputs_digest(m.inputs),
+        "others": m.state.inputs,  # as recorded: a racy identity never compares equal
+        "docs": m.docs,
+        "doc_problems": [_plain_problem(p) for p in m.doc_problems],
+        "spans": m.spans,
+        "entries": [_entry_tuple(e) for e in archive.entries.values()],
+        "variants": {k: tuple(v) for k, v in archive.variants.items()},
+        "copies": [tuple(c) for c in archive.copies],
+        "cited_by": archive.cited_by,
+        "missing": archive.missing,
+        "facets": {
+            name: [(k, f.slug, f.name, f.keys) for k, f in getattr(archive, name).items()]
+            for name in _FACETS
+        },
+        "redirects": archive.redirects,
+        "neighbours": archive.neighbours,
+        "copied": archive.copied,
+        "pages": [tuple(getattr(p, f) for f in _PAGE_FIELDS) for p in m.pages],
+        "files": m.files,
+        "extra": m.extra,
+        "digests": m.digests,
+        "located": m.located,
+        "templates": m.templates,
+        "by_entry": m.by_entry,
+        "by_cable": m.by_cable,
+        "by_input": m.by_input,
+        "by_template": m.by_template,
+    }
+    path = folder / SNAPSHOT_FILE
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(temporary, path)
+
+
+def has_snapshot(folder: Path) -> bool:
+    return (folder / SNAPSHOT_FILE).is_file()
+
+
+def restore(
+    folder: Path, *, config: SiteConfig, output: Path, state: BuildState, inputs: Inputs
+) -> Memory | None:
+    """The memory of the full pass that saved `state`, with the delta's overlay replayed.
+
+    `state` must have its body loaded (and its output checked to be `output`).
+    None when there is no snapshot of that state for these inputs.
+    """
+    try:
+        data = pickle.loads((folder / SNAPSHOT_FILE).read_bytes())
+        if data.get("format") != SNAPSHOT_FORMAT or data.get("generation") != state.generation:
+            return None
+        if data["inputs"] != inputs_digest(inputs):
+            return None
+        memory = _memory(data, config=config, output=output, state=state, inputs=inputs)
+        if state.overlay:
+            _replay(memory, pickle.loads(state.overlay))
+    except Exception:
+        return None  # damaged or from another layout: the full pass makes a new one
+    return memory
+
+
+def overlay(memory: Memory) -> bytes:
+    """What quick rebuilds changed in the memory since the snapshot (see :func:`restore`)."""
+    m, noted = memory, memory.changes
+    data = {
+        "sources": sorted(noted.sources),
+        "entries": [_entry_tuple(m.archive.entries[key]) for key in sorted(noted.entries)],
+        "digests": {name: m.digests[name] for name in noted.sources},
+        "files": sorted(noted.files),
+        "spans": m.spans if noted.spans else None,
+        "others": m.state.inputs,
+        "docs": m.docs,
+        "doc_problems": [_plain_problem(p) for p in m.doc_problems],
+        "templates": m.templates,
+        "extra": m.extra,
+    }
+    return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+# --- from plain values ---------------------------------------------------------------
+
+
+def _memory(
+    data: dict[str, Any], *, config: SiteConfig, output: Path, state: BuildState, inputs: Inputs
+) -> Memory:
+    entries = {values[0]: Entry(*values) for values in data["entries"]}
+    facets = {
+        name: {key: Facet(slug, title, keys) for key, slug, title, keys in data["facets"][name]}
+        for name in _FACETS
+    }
+    archive = Archive(
+        entries=entries,
+        variants={k: Variants(*v) for k, v in data["variants"].items()},
+        copies=[Copy(*c) for c in data["copies"]],
+        cited_by=data["cited_by"],
+        missing=data["missing"],
+        redirects=data["redirects"],
+        neighbours=data["neighbours"],
+        copied=data["copied"],
+        **facets,
+    )
+    return Memory(
+        config=config,
+        output=output,
+        site=state.site,
+        state=state,
+        others=data["others"],
+        inputs=inputs,
+        archive=archive,
+        docs=data["docs"],
+        doc_problems=[Problem(*p) for p in data["doc_problems"]],
+        problems=state.problem_list(),
+        spans=data["spans"],
+        pages=[Page(*values) for values in data["pages"]],
+        files=data["files"],
+        extra=data["extra"],
+        digests=data["digests"],
+        located=data["located"],
+        templates=data["templates"],
+        by_entry=data["by_entry"],
+        by_cable=data["by_cable"],
+        by_input=data["by_input"],
+        by_template=data["by_template"],
+    )
+
+
+def _replay(m: Memory, data: dict[str, Any]) -> None:
+    """Apply an overlay; its changes stay noted, so that the next delta holds them too."""
+    for values in data["entries"]:
+        m.archive.entries[values[0]] = Entry(*values)
+    m.digests.update(data["digests"])
+    if data["spans"] is not None:
+        m.spans = data["spans"]
+    m.others, m.docs, m.templates, m.extra = (
+        data["others"],
+        data["docs"],
+        data["templates"],
+        data["extra"],
+    )
+    m.doc_problems = [Problem(*p) for p in data["doc_problems"]]
+    m.changes = Changes(
+        sources=set(data["sources"]),
+        entries={values[0] for values in data["entries"]},
+        files=set(data["files"]),
+        spans=data["spans"] is not None,
+    )
+
+
+def _entry_tuple(entry: Entry) -> tuple[Any, ...]:
+    return tuple(getattr(entry, name) for name in _ENTRY_FIELDS)
+
+
+def _plain_problem(problem: Problem) -> tuple[str, int | None, str]:
+    return (problem.path, problem.line, problem.message)
