@@ -20,6 +20,7 @@ default a `CableWarning`) and skipped.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -92,12 +93,12 @@ def read_cables(path: str | Path, *, on_problem: ProblemHandler | None = None) -
     if not isinstance(path, Path):
         path = Path(path)
     name = str(path)
-    suffix = path.suffix.lower()
+    suffix = path_suffix(name).lower()
     if suffix in _CONTAINERS:
         yield from _read_container(path, suffix, report)
         return
     try:
-        data = path.read_bytes()
+        data = _read_file(name)
     except OSError as err:
         report(Problem(name, None, f"cannot read: {err.strerror or err}"))
         return
@@ -107,6 +108,26 @@ def read_cables(path: str | Path, *, on_problem: ProblemHandler | None = None) -
     cable = _parse_file_text(text, name, report)
     if cable is not None:
         yield cable
+
+
+# Below malloc's mmap threshold: a larger buffer is mapped and unmapped on every read.
+_CHUNK = 1 << 16
+
+
+def _read_file(name: str) -> bytes:
+    """The bytes of a file: `Path.read_bytes` without its buffered file object.
+
+    The first read asks for the size the file has (and one byte more, to see
+    it end); reading on until nothing comes keeps a growing file whole.
+    """
+    fd = os.open(name, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        chunks = [os.read(fd, os.fstat(fd).st_size + 1)]
+        while chunk := os.read(fd, _CHUNK):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _decoded(data: bytes, name: str, report: ProblemHandler) -> str | None:

@@ -69,7 +69,8 @@ def assemble(src: Source) -> Cable:
 
     created = _created(src, header, warnings)
     decl = fields.parse_declassify_on(clean)
-    name_year = _year_from_file_name(src.source_path, station, serial)
+    # The file name's year counts only for a cable the source does not date.
+    name_year = _year_from_file_name(src.source_path, station, serial) if created is None else None
     inferred = bool(src.meta.get("created_inferred")) and created is not None
     if created is None and not src.meta.get("id"):
         undated_refs = _references(src, clean, None, None)
@@ -165,7 +166,7 @@ def _read_banner(banner: re.Match[str] | None, body: str) -> tuple[str, int | No
 
 def _station_line_below(body: str, banner_end: int) -> re.Match[str] | None:
     """A banner whose station and serial went onto the next line ("BAGHDAD 002782")."""
-    for line in body[banner_end:].split("\n", 6)[1:6]:
+    for line in _lines_below(body, banner_end, 5):
         if not line.strip():
             continue
         m = _BANNER_REST.match(line)
@@ -179,11 +180,22 @@ def _station_line_below(body: str, banner_end: int) -> re.Match[str] | None:
 def _caption_text(body: str, banner_end: int, rest: str) -> str:
     """The banner's own words and the handling captions under it, up to the fields."""
     below = []
-    for line in body[banner_end:].split("\n", 12)[1:12]:
+    for line in _lines_below(body, banner_end, 11):
         if _FIELD_BELOW_BANNER.match(line):
             break
         below.append(line)
     return rest + "\n" + "\n".join(below)
+
+
+def _lines_below(body: str, pos: int, count: int) -> list[str]:
+    """`body[pos:].split("\\n")[1 : count + 1]` without copying the rest of the body."""
+    lines = []
+    start = body.find("\n", pos)
+    while start != -1 and len(lines) < count:
+        end = body.find("\n", start + 1)
+        lines.append(body[start + 1 : end if end != -1 else len(body)])
+        start = end
+    return lines
 
 
 def _station_from_header(header: str) -> str:
@@ -360,6 +372,7 @@ _PREAMBLE_FIELD = re.compile(
     r"^[ \t]*(?:E\.?[ \t]?O\.?[ \t]*\d{5}|TAGS?\b|SUBJ(?:ECT)?[ \t]*:|REF(?:ERENCE)?S?\b|REFTELS?\b|CLASSIFIED[ \t]+BY)",
     re.IGNORECASE | re.MULTILINE,
 )
+_PREAMBLE_LEAD = re.compile(r"\n[ \t]*[ETSRC]", re.IGNORECASE)
 _CONTINUATION = re.compile(
     r"^[ \t]*(?:[a-z]|--|-[ \t]|\*|o[ \t]|\([a-z0-9]{1,3}\)|[a-z0-9][.)][ \t])"
 )
@@ -374,7 +387,7 @@ def _preamble_end(body: str) -> int:
     first_para = line_search(PARAGRAPH_START, PARAGRAPH_LEAD, body)
     limit = first_para.start() if first_para else min(len(body), 6000)
     last = None
-    for m in _PREAMBLE_FIELD.finditer(body, 0, limit):
+    for m in line_finditer(_PREAMBLE_FIELD, _PREAMBLE_LEAD, body, 0, limit):
         last = m
     if last is None:
         banner = _find_banner(body)
@@ -388,9 +401,21 @@ _TRANSMISSION_TRAILER = re.compile(r"(?:\n[ \t]*(?:BT|NNNN|#\d{3,5}|\d{4})[ \t]*
 
 
 def _without_trailer(text: str) -> str:
-    """The text without its transmission trailer (BT, #0311, NNNN), looked for at the end only."""
-    cut = max(0, len(text) - 200)
-    return text[:cut] + _TRANSMISSION_TRAILER.sub("", text[cut:])
+    """The text without its transmission trailer (BT, #0311, NNNN), looked for at the end only.
+
+    That is the trailer pattern removed from the last 200 characters.  It
+    can match only where the text ends in BT, NNNN or a number, and only
+    from a newline: the newlines of the end are tried in order.
+    """
+    last = text.rstrip()[-1:]
+    if last not in ("T", "N") and not last.isdecimal():
+        return text
+    newline = text.find("\n", max(0, len(text) - 200))
+    while newline != -1:
+        if _TRANSMISSION_TRAILER.match(text, newline):
+            return text[:newline]
+        newline = text.find("\n", newline + 1)
+    return text
 
 
 def _without_signature(paragraphs: list[Paragraph], signers: list[str]) -> list[Paragraph]:

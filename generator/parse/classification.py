@@ -18,6 +18,8 @@ _LEVELS = [
 _NOFORN = re.compile(r"\bNOFORN\b|//NF\b|\bNOT\s+RELEASABLE\s+TO\s+FOREIGN\s+NATIONALS\b")
 _FOUO = re.compile(r"\bSENSITIVE\b|\bFOR\s+OFFICIAL\s+USE\s+ONLY\b|\bFOUO\b|\bSBU\b")
 
+_LETTER_SPACING = re.compile(r"(?<=\b\w) (?=\w\b)")
+
 KNOWN = (
     "UNCLASSIFIED",
     "UNCLASSIFIED//FOR OFFICIAL USE ONLY",
@@ -33,7 +35,7 @@ KNOWN = (
 
 def level_of(banner_word: str) -> str | None:
     """ "C O N F I D E N T I A L" -> "CONFIDENTIAL"; None for anything else."""
-    word = re.sub(r"(?<=\b\w) (?=\w\b)", "", banner_word.strip().upper())
+    word = _LETTER_SPACING.sub("", banner_word.strip().upper())
     word = " ".join(word.split())
     for pattern, level in _LEVELS:
         if pattern.match(word):

@@ -15,6 +15,7 @@ from datetime import date
 from generator.parse import references as _references
 from generator.parse.patterns import PARAGRAPH_LEAD, PARAGRAPH_START
 from generator.parse.scan import (
+    foldable,
     is_word_char,
     line_finditer,
     line_search,
@@ -77,6 +78,14 @@ _SUBJECT = re.compile(
 _SUBJECT_END = re.compile(r"\s(?:REF|REFS|REFTEL)\s*:|\sCLASSIFIED BY\s*:", re.I)
 
 
+def _may_hold(text: str, words: tuple[str, ...]) -> bool:
+    """False only when none of the lower-case ASCII words is in the text, in any case."""
+    if not foldable(text):
+        return True
+    low = text.lower()
+    return any(word in low for word in words)
+
+
 def parse_subject(text: str) -> str:
     """The SUBJECT line joined across its wrapped lines, without its marking."""
     text = remove_furniture(text or "")
@@ -89,7 +98,8 @@ def parse_subject(text: str) -> str:
     subject = _join_wrapped(parts)
     subject = _LEADING_MARKING.sub("", subject)
     # A subject the source ran into the next field ("... SUBJECT: X REF: Y").
-    subject = _SUBJECT_END.split(subject)[0]
+    if _may_hold(subject, ("ref", "classified by")):
+        subject = _SUBJECT_END.split(subject)[0]
     return (
         subject.strip(" \t.;,") if subject.rstrip().endswith((" .", ",", ";")) else subject.strip()
     )

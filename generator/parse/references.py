@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 
 from generator.model import Reference
 from generator.parse.ids import canonical_station
-from generator.parse.scan import search_line
+from generator.parse.scan import foldable, search_line
 from generator.parse.text import HEAD, remove_furniture
 from generator.stations import station_spellings
 
@@ -98,22 +98,17 @@ def _lower_citation_pattern() -> re.Pattern[str]:
     )
 
 
-# Characters that `re.IGNORECASE` matches with an ASCII letter although their
-# lower case is not that letter (see scan.py).
-_FOLD_TRAPS = ("\u0130", "\u0131", "\u017f", "\u212a")
-
-
 def _citation_matches(text: str) -> Iterator[re.Match[str]]:
     """`_citation_pattern().finditer(text)`, perhaps run on the lower-cased text:
     read the matched text from `text` by the matches' spans."""
-    if text.isascii() or not any(trap in text for trap in _FOLD_TRAPS):
+    if foldable(text):
         return _lower_citation_pattern().finditer(text.lower())
     return _citation_pattern().finditer(text)
 
 
 def _cites_at_start(text: str) -> bool:
     """Does `_citation_pattern().match(text)` match?"""
-    if text.isascii() or not any(trap in text for trap in _FOLD_TRAPS):
+    if foldable(text):
         return _lower_citation_pattern().match(text.lower()) is not None
     return _citation_pattern().match(text) is not None
 

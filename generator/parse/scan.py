@@ -24,20 +24,19 @@ from functools import lru_cache
 _FOLD_TRAPS = ("\u0130", "\u0131", "\u017f", "\u212a")
 
 
-@lru_cache(maxsize=16)
-def folded(text: str) -> str | None:
-    """`text.lower()`, when it finds ASCII words as `re.IGNORECASE` would; else None.
+def foldable(text: str) -> bool:
+    """Does `text.lower()` hold every case-insensitive ASCII word of text, where text has it?"""
+    return text.isascii() or not any(trap in text for trap in _FOLD_TRAPS)
 
-    Cached: the field parsers of one cable all look in the same text.
-    """
-    if not text.isascii() and any(trap in text for trap in _FOLD_TRAPS):
-        return None
-    return text.lower()
+
+def folded(text: str) -> str | None:
+    """`text.lower()` (cached), when it finds ASCII words as `re.IGNORECASE` would; else None."""
+    return lowered(text) if foldable(text) else None
 
 
 @lru_cache(maxsize=16)
 def lowered(text: str) -> str:
-    """`text.lower()`, cached for the parsers that lower the same text."""
+    """`text.lower()`, cached: the field parsers of one cable all look in the same text."""
     return text.lower()
 
 
@@ -123,13 +122,14 @@ def line_search(
     return next(line_finditer(pattern, lead, text, pos, endpos), None)
 
 
-def sub_lines(pattern: re.Pattern[str], text: str, needle: str, lines_before: int = 0) -> str:
+def sub_lines(
+    pattern: re.Pattern[str], text: str, needles: list[int], lines_before: int = 0
+) -> str:
     """`pattern.sub("", text)` for a pattern that matches only at the start of a
-    line and holds the case-sensitive `needle` on that line or on one of the
-    `lines_before` lines after it."""
+    line and holds a word (found at `needles`, every place it occurs) on that
+    line or on one of the `lines_before` lines after it."""
     starts: set[int] = set()
-    i = text.find(needle)
-    while i != -1:
+    for i in needles:
         start = text.rfind("\n", 0, i) + 1
         starts.add(start)
         for _ in range(lines_before):
@@ -137,7 +137,6 @@ def sub_lines(pattern: re.Pattern[str], text: str, needle: str, lines_before: in
                 break
             start = text.rfind("\n", 0, start - 1) + 1
             starts.add(start)
-        i = text.find(needle, i + 1)
     pieces: list[str] = []
     done = 0
     for start in sorted(starts):
