@@ -439,12 +439,14 @@ def parse_paragraphs(body: str) -> list[Paragraph]:
     for block in _BLANK_LINE.split(text):
         if not block.strip():
             continue
-        for piece in _split_numbered(block):
+        # A block of one line holds one paragraph at most.
+        for piece in _split_numbered(block) if "\n" in block else (block,):
             m = PARAGRAPH_START.match(piece)
             if m:
-                number = int(m.group("num"))
-                mark = (m.group("mark") or "").replace(" ", "") or None
-                paragraphs.append(Paragraph(number, mark, _dedent(piece[m.end() :])))
+                number, mark = m.group("num", "mark")
+                # A marking starts with a letter: without its spaces it is never empty.
+                marking = mark.replace(" ", "") if mark else None
+                paragraphs.append(Paragraph(int(number), marking, _dedent(piece[m.end() :])))
             elif paragraphs and paragraphs[-1].number is not None and _CONTINUATION.match(piece):
                 last = paragraphs[-1]
                 paragraphs[-1] = Paragraph(
@@ -461,10 +463,13 @@ def parse_paragraphs(body: str) -> list[Paragraph]:
 
 def _split_numbered(block: str) -> list[str]:
     """A block may hold several numbered paragraphs with no blank line between them."""
-    if "\n" not in block:  # one line: a paragraph can start only where it does
-        return [block]
-    # Every match of the line-anchored pattern starts a line.
-    starts = [m.start() for m in line_finditer(PARAGRAPH_START, PARAGRAPH_LEAD, block)]
+    # Paragraphs start lines: the block's first, and those the lead finds after a newline.
+    starts = [0] if PARAGRAPH_START.match(block) else []
+    starts += [
+        hit.start() + 1
+        for hit in PARAGRAPH_LEAD.finditer(block)
+        if PARAGRAPH_START.match(block, hit.start() + 1)
+    ]
     if not starts or starts == [0]:
         return [block]
     bounds = ([0] if starts[0] != 0 else []) + starts + [len(block)]
