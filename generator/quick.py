@@ -84,16 +84,17 @@ class Memory:
     doc_problems: list[Problem]
     problems: list[Problem]
     spans: dict[str, tuple[int, int]]  # a source's problems: problems[start:end]
-    pages: list[Page]
+    pages: Sequence[Page]
     files: list[str]
     extra: list[str]  # static files, .nojekyll
     digests: dict[str, tuple[str, ...]]
     located: dict[str, tuple[str | None, ...]]  # the page key of each record (None: a copy)
     templates: dict[str, str]  # page template → fingerprint of everything it pulls in
-    by_entry: dict[str, list[int]]
-    by_cable: dict[str, list[int]]
-    by_input: dict[str, list[int]]
-    by_template: dict[str, list[int]]  # page template → its pages
+    # (Mappings: restored from a snapshot, their rows are unpacked when asked for.)
+    by_entry: Mapping[str, Sequence[int]]
+    by_cable: Mapping[str, Sequence[int]]
+    by_input: Mapping[str, Sequence[int]]
+    by_template: Mapping[str, Sequence[int]]  # page template → its pages
     changes: Changes = field(default_factory=Changes)
 
 

@@ -23,10 +23,12 @@ pass, which saves a new one.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import pickle
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast, overload
 
 from generator.archive import Archive, Copy, Entry, Facet, Variants
 from generator.config import SiteConfig
@@ -38,7 +40,7 @@ from generator.state import BuildState
 
 SNAPSHOT_FILE = "memory.pickle"
 # Bumped whenever what is saved changes.
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 _PAGE_FIELDS = Page.__slots__
 _ENTRY_FIELDS = Entry.__slots__
 _FACETS = ("tags", "origins", "months", "classifications")
@@ -65,7 +67,10 @@ def save_snapshot(folder: Path, memory: Memory, generation: str) -> None:
         "docs": m.docs,
         "doc_problems": [_plain_problem(p) for p in m.doc_problems],
         "spans": m.spans,
-        "entries": [_entry_tuple(e) for e in archive.entries.values()],
+        # Each entry, page and index row packed apart, unpacked when first used:
+        # a quick rebuild uses a few of them, and unpacking millions of
+        # objects would cost more than the rest of it.
+        "entries": {k: _pack_entry(e) for k, e in archive.entries.items()},
         "variants": {k: tuple(v) for k, v in archive.variants.items()},
         "copies": [tuple(c) for c in archive.copies],
         "cited_by": archive.cited_by,
@@ -77,16 +82,16 @@ def save_snapshot(folder: Path, memory: Memory, generation: str) -> None:
         "redirects": archive.redirects,
         "neighbours": archive.neighbours,
         "copied": archive.copied,
-        "pages": [tuple(getattr(p, f) for f in _PAGE_FIELDS) for p in m.pages],
+        "pages": [marshal.dumps(tuple(getattr(p, f) for f in _PAGE_FIELDS)) for p in m.pages],
         "files": m.files,
         "extra": m.extra,
         "digests": m.digests,
         "located": m.located,
         "templates": m.templates,
-        "by_entry": m.by_entry,
-        "by_cable": m.by_cable,
-        "by_input": m.by_input,
-        "by_template": m.by_template,
+        "by_entry": _packed_index(m.by_entry),
+        "by_cable": _packed_index(m.by_cable),
+        "by_input": _packed_index(m.by_input),
+        "by_template": _packed_index(m.by_template),
     }
     path = folder / SNAPSHOT_FILE
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
@@ -144,7 +149,7 @@ def overlay(memory: Memory) -> bytes:
 def _memory(
     data: dict[str, Any], *, config: SiteConfig, output: Path, state: BuildState, inputs: Inputs
 ) -> Memory:
-    entries = {values[0]: Entry(*values) for values in data["entries"]}
+    entries = cast(dict[str, Entry], LazyEntries(data["entries"]))
     facets = {
         name: {key: Facet(slug, title, keys) for key, slug, title, keys in data["facets"][name]}
         for name in _FACETS
@@ -172,23 +177,23 @@ def _memory(
         doc_problems=[Problem(*p) for p in data["doc_problems"]],
         problems=state.problem_list(),
         spans=data["spans"],
-        pages=[Page(*values) for values in data["pages"]],
+        pages=LazyPages(data["pages"]),
         files=data["files"],
         extra=data["extra"],
         digests=data["digests"],
         located=data["located"],
         templates=data["templates"],
-        by_entry=data["by_entry"],
-        by_cable=data["by_cable"],
-        by_input=data["by_input"],
-        by_template=data["by_template"],
+        by_entry=PackedIndex(data["by_entry"]),
+        by_cable=PackedIndex(data["by_cable"]),
+        by_input=PackedIndex(data["by_input"]),
+        by_template=PackedIndex(data["by_template"]),
     )
 
 
 def _replay(m: Memory, data: dict[str, Any]) -> None:
     """Apply an overlay; its changes stay noted, so that the next delta holds them too."""
     for values in data["entries"]:
-        m.archive.entries[values[0]] = Entry(*values)
+        m.archive.entries[values[0]] = Entry(*values)  # (its key was saved: it moves nothing)
     m.digests.update(data["digests"])
     if data["spans"] is not None:
         m.spans = data["spans"]
@@ -205,6 +210,93 @@ def _replay(m: Memory, data: dict[str, Any]) -> None:
         files=set(data["files"]),
         spans=data["spans"] is not None,
     )
+
+
+class LazyEntries(MutableMapping[str, Entry]):
+    """The archive's entries, each unpacked when first asked for (keys in the saved order)."""
+
+    def __init__(self, packed: dict[str, bytes]) -> None:
+        self._packed = packed
+        self._entries: dict[str, Entry] = {}
+
+    def __getitem__(self, key: str) -> Entry:
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = Entry(*pickle.loads(self._packed[key]))
+        return entry
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self._packed else default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._packed
+
+    def __setitem__(self, key: str, entry: Entry) -> None:
+        # Quick rebuilds replace entries, never add any: the order stays the saved one.
+        if key not in self._packed:
+            raise KeyError(key)
+        self._entries[key] = entry
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("the entries of a restored archive are not removed")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._packed)
+
+    def __len__(self) -> int:
+        return len(self._packed)
+
+
+class LazyPages(Sequence[Page]):
+    """The plan, each page unpacked when first asked for."""
+
+    def __init__(self, packed: list[bytes]) -> None:
+        self._packed = packed
+        self._pages: dict[int, Page] = {}
+
+    @overload
+    def __getitem__(self, index: int) -> Page: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Page]: ...
+
+    def __getitem__(self, index: int | slice) -> Page | Sequence[Page]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        page = self._pages.get(index)
+        if page is None:
+            page = self._pages[index] = Page(*marshal.loads(self._packed[index]))
+        return page
+
+    def __len__(self) -> int:
+        return len(self._packed)
+
+
+class PackedIndex(Mapping[str, tuple[int, ...]]):
+    """Which pages depend on an input: each row unpacked when asked for."""
+
+    def __init__(self, packed: dict[str, bytes]) -> None:
+        self._packed = packed
+
+    def __getitem__(self, key: str) -> tuple[int, ...]:
+        return marshal.loads(self._packed[key])
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._packed
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._packed)
+
+    def __len__(self) -> int:
+        return len(self._packed)
+
+
+def _packed_index(index: Mapping[str, Sequence[int]]) -> dict[str, bytes]:
+    return {key: marshal.dumps(tuple(rows)) for key, rows in index.items()}
+
+
+def _pack_entry(entry: Entry) -> bytes:
+    return pickle.dumps(_entry_tuple(entry), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _entry_tuple(entry: Entry) -> tuple[Any, ...]:
