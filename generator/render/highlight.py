@@ -17,6 +17,7 @@ from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from generator.render.cable_lexer import CableLexer
+from generator.render.fasthtml import Compiled, compile_lexer
 from generator.render.fastlex import anchored
 
 STYLE = "friendly"
@@ -46,8 +47,25 @@ def _cable_lexer() -> Lexer:
     return anchored(CableLexer)(stripnl=False, ensurenl=True)
 
 
+@cache
+def _fast_cable() -> Compiled | None:
+    # The same HTML as _block(text, _cable_lexer()), found 4-5 times faster (see fasthtml);
+    # None if CableLexer's rules ever stop fitting its shortcuts.
+    return compile_lexer(CableLexer, _bare_formatter())
+
+
 def highlight_cable(text: str) -> Markup:
     """The raw telegram (routing header and body) as highlighted HTML."""
+    fast = _fast_cable()
+    if fast is None:
+        return pygments_cable(text)
+    return Markup(
+        f'<pre class="{CSS_CLASS}"><code class="language-cable">{fast.spans(text)}</code></pre>\n'
+    )
+
+
+def pygments_cable(text: str) -> Markup:
+    """highlight_cable through Pygments' own highlight(): the reference it is tested against."""
     return _block(text, _cable_lexer(), "cable")
 
 

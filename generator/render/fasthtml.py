@@ -1,0 +1,504 @@
+"""Pygments' HTML for a RegexLexer, without the token stream: the cable text's fast path.
+
+``highlight(text, lexer, HtmlFormatter(nowrap=True))`` cost 0.34 ms a cable,
+more than a third of a cable's whole budget, though almost every line of a
+cable is plain text that comes out as it went in, escaped. Two facts make a
+shortcut possible without changing a byte:
+
+- What ``HtmlFormatter(nowrap=True)`` writes depends only on the CSS class of
+  each character. It cuts the text into lines, wraps each run of characters
+  of one class within a line in ``<span class="...">`` (none for plain Text,
+  whose class is empty) and escapes the rest; where one token ends and the
+  next begins does not show. So the output is the escaped text with a span
+  around each classed run, split at newlines (a newline's own class never
+  shows). Only the classed runs have to be found.
+- A lexer state's rules can be tried at once by one regex, their
+  alternation in their order: the regex engine, like Pygments, takes the
+  first alternative that matches where it stands, and matches it as the rule
+  alone would (nothing follows it in the pattern). Each rule is wrapped in a
+  group of its own, so ``lastindex`` names the rule that matched and the
+  groups inside give the spans of a ``bygroups`` action.
+
+And in the root state a whole run of plain lines is skipped by one regex: a
+line on which none of the rules before the plain-text rule matches, which
+the plain-text rule takes to its end, and whose newline no earlier rule
+takes, is plain text whatever else is on it; a bare newline at the start of
+a line is the blank-line rule's, and shows as itself.
+
+:func:`compile_lexer` checks that a lexer has the shape these shortcuts rely
+on (actions that are token types or ``bygroups`` of token types whose groups
+cover the match, in order; the rules that the run skips) and returns
+``None`` when it does not, so a caller falls back to Pygments.
+``tests/test_highlight_fast.py`` compares both outputs on real, synthetic and
+random text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import RegexLexer, bygroups
+from pygments.token import Error, Text, _TokenType
+
+from generator.render.fastlex import _anchored, _transition
+
+try:  # Python 3.11+: the regex parser moved.
+    import re._constants as _sre_constants
+    import re._parser as _sre_parse
+except ImportError:  # pragma: no cover - older Pythons
+    import sre_constants as _sre_constants  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+__all__ = ["compile_lexer"]
+
+_BYGROUPS = bygroups(Text).__code__
+
+# The root-state rules the plain-text shortcut knows, as cable_lexer writes them; if
+# they change, compile_lexer returns None (and tests/test_highlight_fast.py fails).
+# Blank lines: it takes any newline at the start of a line, first of all rules.
+_BLANK_LINES = r"^(?:[ \t]*\n)+"
+# A heading: any line of up to 80 characters followed by a line of dashes.
+_HEADING = r"^[^\n \t-][^\n]{0,79}(?=\n[ \t]*-{3,}[ \t-]*$)"
+# Plain text: up to a newline or an END/BEGIN marker (_END_AHEAD after an E, ...).
+_END_AHEAD = r"(?i:nd\s+(?:of\s+)?(?:summary|comment|note|text|action request)\b)"
+_BEGIN_AHEAD = r"(?i:egin\s+(?:summary|comment|note|text)\b)"
+_PLAIN = rf"(?:[^\nEeBb]|[Ee](?!{_END_AHEAD})|[Bb](?!{_BEGIN_AHEAD}))+"
+# Where plain text stops before the end of a line. An E, N, D, B or G matches no
+# other character when case is ignored (an I does: İ, ı), so an "end" or "beg" in
+# the lower-cased text finds every candidate.
+_STOP = re.compile(rf"[Ee](?={_END_AHEAD})|[Bb](?={_BEGIN_AHEAD})", re.MULTILINE)
+_STOP_WORDS = ("end", "beg")
+_DASH_OR_INDENT = frozenset("- \t")
+_ASCII = frozenset(map(chr, range(128)))
+# The ASCII characters of \d, \s, \w (as the regex engine has them), for first characters.
+_CATEGORIES = {
+    getattr(_sre_constants, name): frozenset(ch for ch in _ASCII if re.fullmatch(regex, ch))
+    for name, regex in (
+        ("CATEGORY_DIGIT", r"\d"),
+        ("CATEGORY_SPACE", r"\s"),
+        ("CATEGORY_WORD", r"\w"),
+    )
+}
+
+# Never in the text once "\x00" is ruled out: joins the pieces escaped at once.
+_SEP = "\x00"
+
+Mark = tuple[int, int, str]  # (start, end, CSS class) of a classed run
+
+
+@dataclass(frozen=True)
+class _Rule:
+    marks: tuple[tuple[int, str], ...]  # (group in the state's regex, CSS class), classed only
+    new_state: Any  # as in Pygments: None, a state name tuple, an int or "#push"
+
+
+@dataclass(frozen=True)
+class _State:
+    match: Callable[..., re.Match[str] | None]
+    rules: dict[int, _Rule]  # by the index of the group that wraps the rule
+
+
+@dataclass(frozen=True)
+class _Plain:
+    """What the root state's plain-text shortcut needs to know (see :func:`_plain_plan`)."""
+
+    line_start: frozenset[str]  # a line starting with one of these may be plain text
+    mid_line: frozenset[str]  # plain text may go on from one of these, mid-line
+    before: int  # the number of root rules before the plain-text rule
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A lexer and formatter pair, compiled: ``spans(text)`` is Pygments' HTML."""
+
+    states: dict[str, _State]
+    plain: _Plain
+    error_class: str
+    openers: dict[str, str]
+
+    def spans(self, text: str) -> str:
+        """``highlight(text, lexer, HtmlFormatter(nowrap=True))``, byte for byte."""
+        text = _preprocessed(text)
+        return _render(text, self._marks(text), self.openers)
+
+    def _marks(self, text: str) -> list[Mark]:
+        """The classed runs, in order, adjacent runs of a class merged: the tokens that
+        RegexLexer would yield, Text left out."""
+        marks: list[Mark] = []
+        append = marks.append
+        states = self.states
+        root = states["root"]
+        line_start_ok = self.plain.line_start
+        mid_line_ok = self.plain.mid_line
+        stops = _stops(text)
+        next_stop = stops.pop() if stops else -1
+        end_of_text = len(text)
+        find = text.find
+        error_class = self.error_class
+        last_end = -1  # the end and class of the last mark, to merge the next into it
+        last_css = ""
+        stack = ["root"]
+        state = root
+        pos = 0
+        while True:
+            if state is root:
+                # Skip what is plain text to the end of its line (most of a cable).
+                while pos < end_of_text:
+                    char = text[pos]
+                    if char == "\n":
+                        # The blank-line rule at a line's start, the newline rule mid-line:
+                        # either way a newline shows as itself and the next line starts.
+                        pos += 1
+                        continue
+                    eol = find("\n", pos)
+                    while -1 < next_stop < pos:
+                        next_stop = stops.pop() if stops else -1
+                    if -1 < next_stop < eol:
+                        break  # an END/BEGIN marker may start on this line
+                    if pos == 0 or text[pos - 1] == "\n":
+                        # The heading rule looks at the next line: dashes, maybe indented.
+                        if char not in line_start_ok or text[eol + 1 : eol + 2] in _DASH_OR_INDENT:
+                            break
+                    elif char not in mid_line_ok:
+                        break
+                    pos = eol + 1
+            m = state.match(text, pos)
+            if m is None:
+                if pos >= end_of_text:
+                    return marks
+                if state is root:
+                    # The newline rule, or the plain-text rule: to the line's end or a stop.
+                    if text[pos] == "\n":
+                        pos += 1
+                    else:
+                        while -1 < next_stop <= pos:
+                            next_stop = stops.pop() if stops else -1
+                        eol = find("\n", pos)
+                        pos = next_stop if -1 < next_stop < eol else eol
+                    continue
+                # No rule matches: what Pygments does.
+                if text[pos] == "\n":
+                    stack = ["root"]
+                    state = root
+                elif last_end == pos and last_css == error_class:
+                    marks[-1] = (marks[-1][0], pos + 1, error_class)
+                    last_end = pos + 1
+                else:
+                    append((pos, pos + 1, error_class))
+                    last_end, last_css = pos + 1, error_class
+                pos += 1
+                continue
+            rule = state.rules[m.lastindex]  # type: ignore[index]
+            for group, css in rule.marks:
+                start, end = m.span(group)
+                if start < end:
+                    if start == last_end and css == last_css:
+                        # One class on: the formatter writes one span.
+                        marks[-1] = (marks[-1][0], end, css)
+                    else:
+                        append((start, end, css))
+                    last_end, last_css = end, css
+            pos = m.end()
+            if rule.new_state is not None:
+                _transition(stack, rule.new_state)
+                state = states[stack[-1]]
+
+
+def _stops(text: str) -> list[int]:
+    """Where plain text stops short of the end of its line, last first."""
+    if text.isascii():
+        folded = text.lower()
+    else:
+        # One character for one, so that positions agree: non-ASCII is never a stop's start.
+        folded = text.encode("ascii", "replace").decode("ascii").lower()
+    stops = []
+    for word in _STOP_WORDS:
+        at = folded.find(word)
+        while at >= 0:
+            if _STOP.match(text, at):
+                stops.append(at)
+            at = folded.find(word, at + 1)
+    stops.sort(reverse=True)
+    return stops
+
+
+def _preprocessed(text: str) -> str:
+    """The text as Lexer.get_tokens sees it with stripnl=False, ensurenl=True."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.endswith("\n"):
+        text += "\n"
+    return text
+
+
+def _escape(text: str) -> str:
+    # pygments.formatters.html.escape_html, with str.replace: 5 C loops beat translate's dict.
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#39;")
+    )
+
+
+def _render(text: str, marks: list[Mark], openers: dict[str, str]) -> str:
+    """The text with a span around each classed run within a line, escaped."""
+    cuts = [0]  # text[cuts[i]:cuts[i + 1]] is plain for even i, classed for odd i
+    tags: list[str] = []
+    find = text.find
+    for start, end, css in marks:
+        if find("\n", start, end) < 0:
+            cuts += (start, end)
+            tags += (openers[css], "</span>")
+        else:
+            # Spans stop at the end of a line and start again on the next; none for "".
+            offset = start
+            for part in text[start:end].split("\n"):
+                if part:
+                    cuts += (offset, offset + len(part))
+                    tags += (openers[css], "</span>")
+                offset += len(part) + 1
+    cuts.append(len(text))
+    raw = [text[a:b] for a, b in pairwise(cuts)]
+    if _SEP in text:
+        escaped = [_escape(piece) for piece in raw]
+    else:
+        # One escape over the whole text instead of one per piece.
+        escaped = _escape(_SEP.join(raw)).split(_SEP)
+    out: list[str] = [""] * (len(raw) + len(tags))
+    out[0::2] = escaped
+    out[1::2] = tags
+    return "".join(out)
+
+
+def compile_lexer(lexer_class: type[RegexLexer], formatter: HtmlFormatter) -> Compiled | None:
+    """The fast path for `lexer_class` and `formatter`, or None when it cannot be exact."""
+    if not _plain_formatter(formatter):
+        return None
+    lexer = lexer_class()
+    tokendefs: dict[str, list[Any]] = lexer._tokens  # type: ignore[attr-defined]
+    flags = lexer_class.flags
+    css = _css_classes(formatter)
+    plain = _plain_plan(tokendefs.get("root", []))
+    if plain is None:
+        return None
+    states: dict[str, _State] = {}
+    for name, rules in tokendefs.items():
+        # The root regex stops before the plain-text rule: joined with the others, its
+        # repeated alternation saves every group at every character (1 ms for a line).
+        state = _compile_state(rules[: plain.before] if name == "root" else rules, flags, css)
+        if state is None:
+            return None
+        states[name] = state
+    used = {c for s in states.values() for r in s.rules.values() for _, c in r.marks}
+    error_class = css(Error)
+    openers = {c: f'<span class="{c}">' for c in used | {error_class}}
+    return Compiled(states, plain, error_class, openers)
+
+
+def _plain_formatter(formatter: HtmlFormatter) -> bool:
+    """Only nowrap=True with classes, no line numbers, anchors or highlighted lines."""
+    return bool(
+        formatter.nowrap
+        and not formatter.noclasses
+        and not formatter.hl_lines
+        and not formatter.tagsfile
+        and not formatter.debug_token_types
+        and formatter.lineseparator == "\n"
+        and not formatter.encoding
+    )
+
+
+def _css_classes(formatter: HtmlFormatter) -> Callable[[_TokenType], str]:
+    # The formatter's own lookup, so the class names are the ones it writes.
+    return formatter._get_css_classes  # type: ignore[attr-defined, no-any-return]
+
+
+def _compile_state(rules: list[Any], flags: int, css: Callable[[_TokenType], str]) -> _State | None:
+    """One regex for the state's rules, in order, each in a group of its own."""
+    patterns: list[str] = []
+    table: dict[int, _Rule] = {}
+    group = 1
+    for rexmatch, action, new_state in rules:
+        regex: re.Pattern[str] = rexmatch.__self__
+        if regex.flags != re.compile("", flags).flags:
+            return None
+        if _has_backreference(regex.pattern):
+            return None
+        classes = _group_classes(regex, action)
+        if classes is None:
+            return None
+        marks = tuple((group + offset, css(t)) for offset, t in classes if css(t))
+        table[group] = _Rule(marks, new_state)
+        patterns.append(f"({regex.pattern})")
+        group += 1 + regex.groups
+    try:
+        compiled = re.compile("|".join(patterns), flags)
+    except re.error:
+        return None
+    if compiled.groups != group - 1:
+        return None
+    return _State(compiled.match, table)
+
+
+def _group_classes(regex: re.Pattern[str], action: Any) -> list[tuple[int, _TokenType]] | None:
+    """(group offset from the rule's own group, token type) of each token the action yields.
+
+    None when the action's tokens may not cover the match in order (its text
+    would be dropped or repeated by Pygments): then the fast path is not exact.
+    """
+    if type(action) is _TokenType:
+        return [(0, action)]
+    code = getattr(action, "__code__", None)
+    if code is not _BYGROUPS:
+        return None
+    cells = dict(zip(code.co_freevars, (c.cell_contents for c in action.__closure__), strict=True))
+    args = cells.get("args")
+    if not isinstance(args, tuple) or not all(type(a) is _TokenType for a in args):
+        return None
+    if regex.groups != len(args) or not _groups_cover(regex):
+        return None
+    return [(i + 1, token) for i, token in enumerate(args)]
+
+
+def _groups_cover(regex: re.Pattern[str]) -> bool:
+    """True when the pattern is its groups 1, 2, ... in order, each at most once, and assertions."""
+    c = _sre_constants
+    expected = 1
+    for op, av in _sre_parse.parse(regex.pattern, regex.flags):
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] == 0 and av[1] == 1 and len(av[2]) == 1:
+            op, av = av[2][0]
+        if op is not c.SUBPATTERN or av[0] != expected:
+            return False
+        expected += 1
+    return expected == regex.groups + 1
+
+
+def _has_backreference(pattern: str) -> bool:
+    # Group numbers change in the joined regex; so would what \1 or (?(1)...) means.
+    return bool(re.search(r"\\[1-9]|\(\?P=|\(\?\(", pattern))
+
+
+def _plain_plan(root: list[Any]) -> _Plain | None:
+    """Where the root state's plain-text shortcut is exact, or None if the rules differ.
+
+    The shortcut takes the rest of a line (``pos`` to its newline) as plain
+    text when the lexer would: no rule before the plain-text rule matches at
+    ``pos`` (checked by its first character, and for the heading rule by the
+    next line's), the plain-text rule runs to the newline (no stop on the
+    way) and the newline rule, which no earlier rule can match, takes the
+    newline. A newline at the start of a line is the blank-line rule's.
+    """
+    patterns = [rexmatch.__self__.pattern for rexmatch, _, _ in root]
+    if _PLAIN not in patterns or r"\n" not in patterns or not patterns:
+        return None
+    plain = patterns.index(_PLAIN)
+    newline = patterns.index(r"\n")
+    if patterns[0] != _BLANK_LINES or newline != plain + 1:
+        return None
+    _, plain_action, plain_state = root[plain]
+    if plain_action is not Text or plain_state is not None:
+        return None
+    if root[0][2] is not None or root[newline][2] is not None:
+        return None
+    line_start: set[str] = set()
+    mid_line: set[str] = set()
+    for rexmatch, _, _ in root[:plain]:
+        regex = rexmatch.__self__
+        if regex.pattern == _HEADING:
+            continue  # the caller looks at the next line instead
+        first = _first_chars(_sre_parse.parse(regex.pattern, regex.flags))
+        if first is None:
+            return None
+        line_start |= first
+        if not _anchored(regex):
+            mid_line |= first
+    return _Plain(_ASCII - line_start - {"\n"}, _ASCII - mid_line - {"\n"}, plain)
+
+
+def _first_chars(items: Any) -> set[str] | None:
+    """The ASCII characters a match of this parsed pattern may start with.
+
+    None when it may start with any character, or be empty; a pattern that
+    may start with a non-ASCII character needs no mark of it, because the
+    shortcut takes no line that starts with one.
+    """
+    first, nullable = _first_of_sequence(items, False)
+    return None if first is None or nullable else first
+
+
+def _first_of_sequence(items: Any, ignorecase: bool) -> tuple[set[str] | None, bool]:
+    """(first characters, may match empty) of a sequence of parsed items."""
+    c = _sre_constants
+    chars: set[str] = set()
+    for op, av in items:
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue  # zero-width: the next item's characters come first
+        if op is c.LITERAL:
+            chars |= _cased(chr(av), ignorecase)
+            return chars, False
+        if op is c.IN:
+            return chars | _charset(av, ignorecase), False
+        if op in (c.NOT_LITERAL, c.ANY):
+            return chars | _ASCII, False
+        if op is c.SUBPATTERN:
+            sub_flags = av[1] & ~av[2]
+            sub_first, nullable = _first_of_sequence(av[3], ignorecase or bool(sub_flags & re.I))
+        elif op is c.BRANCH:
+            sub_first, nullable = set(), False
+            for branch in av[1]:
+                branch_first, branch_nullable = _first_of_sequence(branch, ignorecase)
+                if branch_first is None:
+                    return None, False
+                sub_first |= branch_first
+                nullable = nullable or branch_nullable
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            sub_first, nullable = _first_of_sequence(av[2], ignorecase)
+            nullable = nullable or av[0] == 0
+        elif op is c.ATOMIC_GROUP:
+            sub_first, nullable = _first_of_sequence(av, ignorecase)
+        else:
+            return None, False  # any character, or more than this knows
+        if sub_first is None:
+            return None, False
+        chars |= sub_first
+        if not nullable:
+            return chars, False
+    return chars, True
+
+
+def _charset(items: Any, ignorecase: bool) -> set[str]:
+    """The ASCII characters a parsed character class may match (more is safe, never fewer)."""
+    c = _sre_constants
+    chars: set[str] = set()
+    for op, av in items:
+        if op is c.LITERAL:
+            chars |= _cased(chr(av), ignorecase)
+        elif op is c.RANGE and not (ignorecase and av[1] > 127):
+            for code in range(av[0], min(av[1], 127) + 1):
+                chars |= _cased(chr(code), ignorecase)
+        elif op is c.CATEGORY and av in _CATEGORIES:
+            chars |= _CATEGORIES[av]
+        else:
+            # A negated class, or "[\u0100-\u017f]" that matches an s as "ſ" does
+            # when case is ignored: say any character.
+            return set(_ASCII)
+    return chars
+
+
+def _cased(char: str, ignorecase: bool) -> set[str]:
+    """The ASCII characters a literal matches (the regex engine's own answer, case ignored)."""
+    if not ignorecase:
+        return {char} & _ASCII
+    literal = re.compile(re.escape(char), re.IGNORECASE)
+    return {other for other in _ASCII if literal.fullmatch(other)}
