@@ -38,6 +38,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise
 from typing import Any
 
@@ -75,6 +76,18 @@ _STOP = re.compile(rf"[Ee](?={_END_AHEAD})|[Bb](?={_BEGIN_AHEAD})", re.MULTILINE
 _STOP_WORDS = ("end", "beg")
 _DASH_OR_INDENT = frozenset("- \t")
 _ASCII = frozenset(map(chr, range(128)))
+# Whether \d, \s, \w, \D, \S, \W match a newline.
+_NEWLINE_CATEGORIES = {
+    getattr(_sre_constants, name): bool(re.fullmatch(regex, "\n"))
+    for name, regex in (
+        ("CATEGORY_DIGIT", r"\d"),
+        ("CATEGORY_SPACE", r"\s"),
+        ("CATEGORY_WORD", r"\w"),
+        ("CATEGORY_NOT_DIGIT", r"\D"),
+        ("CATEGORY_NOT_SPACE", r"\S"),
+        ("CATEGORY_NOT_WORD", r"\W"),
+    )
+}
 # The ASCII characters of \d, \s, \w (as the regex engine has them), for first characters.
 _CATEGORIES = {
     getattr(_sre_constants, name): frozenset(ch for ch in _ASCII if re.fullmatch(regex, ch))
@@ -88,12 +101,13 @@ _CATEGORIES = {
 # Never in the text once "\x00" is ruled out: joins the pieces escaped at once.
 _SEP = "\x00"
 
-Mark = tuple[int, int, str]  # (start, end, CSS class) of a classed run
+Marks = tuple[list[int], list[str]]  # see Compiled._marks
 
 
 @dataclass(frozen=True)
 class _Rule:
-    marks: tuple[tuple[int, str], ...]  # (group in the state's regex, CSS class), classed only
+    # (group in the state's regex, its span's opening tag, may hold a newline), classed only
+    marks: tuple[tuple[int, str, bool], ...]
     new_state: Any  # as in Pygments: None, a state name tuple, an int or "#push"
 
 
@@ -118,30 +132,40 @@ class Compiled:
 
     states: dict[str, _State]
     plain: _Plain
+    # The root rules before the plain-text rule that may match at a line's start (or
+    # mid-line) on an ASCII character: fewer alternatives to try.
+    line_start_rules: dict[str, _State]
+    mid_line_rules: dict[str, _State]
     error_class: str
     openers: dict[str, str]
 
     def spans(self, text: str) -> str:
         """``highlight(text, lexer, HtmlFormatter(nowrap=True))``, byte for byte."""
         text = _preprocessed(text)
-        return _render(text, self._marks(text), self.openers)
+        cuts, opens = self._marks(text)
+        return _render(text, cuts, opens)
 
-    def _marks(self, text: str) -> list[Mark]:
-        """The classed runs, in order, adjacent runs of a class merged: the tokens that
-        RegexLexer would yield, Text left out."""
-        marks: list[Mark] = []
-        append = marks.append
+    def _marks(self, text: str) -> Marks:
+        """The classed runs: the tokens RegexLexer would yield, Text left out.
+
+        ``text[cuts[2i + 1]:cuts[2i + 2]]`` is the i-th run and ``opens[i]`` its
+        span's opening tag. Runs stop at newlines and adjacent runs of a class
+        are one, as the formatter writes them.
+        """
+        cuts = [0]
+        opens: list[str] = []
+        last_open = ""  # the last run's tag, to merge the next run into it
         states = self.states
         root = states["root"]
         line_start_ok = self.plain.line_start
         mid_line_ok = self.plain.mid_line
+        line_start_rules = self.line_start_rules
+        mid_line_rules = self.mid_line_rules
         stops = _stops(text)
         next_stop = stops.pop() if stops else -1
         end_of_text = len(text)
         find = text.find
-        error_class = self.error_class
-        last_end = -1  # the end and class of the last mark, to merge the next into it
-        last_css = ""
+        error_open = self.openers[self.error_class]
         stack = ["root"]
         state = root
         pos = 0
@@ -167,10 +191,16 @@ class Compiled:
                     elif char not in mid_line_ok:
                         break
                     pos = eol + 1
-            m = state.match(text, pos)
+            rules = state
+            if state is root and pos < end_of_text:
+                if pos == 0 or text[pos - 1] == "\n":
+                    rules = line_start_rules.get(text[pos], root)
+                else:
+                    rules = mid_line_rules.get(text[pos], root)
+            m = rules.match(text, pos)
             if m is None:
                 if pos >= end_of_text:
-                    return marks
+                    return cuts, opens
                 if state is root:
                     # The newline rule, or the plain-text rule: to the line's end or a stop.
                     if text[pos] == "\n":
@@ -185,28 +215,48 @@ class Compiled:
                 if text[pos] == "\n":
                     stack = ["root"]
                     state = root
-                elif last_end == pos and last_css == error_class:
-                    marks[-1] = (marks[-1][0], pos + 1, error_class)
-                    last_end = pos + 1
+                elif pos == cuts[-1] and last_open is error_open:
+                    cuts[-1] = pos + 1
                 else:
-                    append((pos, pos + 1, error_class))
-                    last_end, last_css = pos + 1, error_class
+                    cuts += (pos, pos + 1)
+                    opens.append(error_open)
+                    last_open = error_open
                 pos += 1
                 continue
-            rule = state.rules[m.lastindex]  # type: ignore[index]
-            for group, css in rule.marks:
+            rule = rules.rules[m.lastindex]  # type: ignore[index]
+            for group, opener, multiline in rule.marks:
                 start, end = m.span(group)
-                if start < end:
-                    if start == last_end and css == last_css:
-                        # One class on: the formatter writes one span.
-                        marks[-1] = (marks[-1][0], end, css)
-                    else:
-                        append((start, end, css))
-                    last_end, last_css = end, css
+                if start >= end:
+                    continue
+                if multiline and find("\n", start, end) >= 0:
+                    last_open = _add_lines(text, start, end, opener, cuts, opens, last_open)
+                elif start == cuts[-1] and opener is last_open:
+                    cuts[-1] = end  # one class on: the formatter writes one span
+                else:
+                    cuts += (start, end)
+                    opens.append(opener)
+                    last_open = opener
             pos = m.end()
             if rule.new_state is not None:
                 _transition(stack, rule.new_state)
                 state = states[stack[-1]]
+
+
+def _add_lines(
+    text: str, start: int, end: int, opener: str, cuts: list[int], opens: list[str], last: str
+) -> str:
+    """Add a run that holds newlines, line by line (none for an empty line); its last tag."""
+    offset = start
+    for part in text[start:end].split("\n"):
+        if part:
+            if offset == cuts[-1] and opener is last:
+                cuts[-1] = offset + len(part)
+            else:
+                cuts += (offset, offset + len(part))
+                opens.append(opener)
+                last = opener
+        offset += len(part) + 1
+    return last
 
 
 def _stops(text: str) -> list[int]:
@@ -249,33 +299,19 @@ def _escape(text: str) -> str:
     )
 
 
-def _render(text: str, marks: list[Mark], openers: dict[str, str]) -> str:
-    """The text with a span around each classed run within a line, escaped."""
-    cuts = [0]  # text[cuts[i]:cuts[i + 1]] is plain for even i, classed for odd i
-    tags: list[str] = []
-    find = text.find
-    for start, end, css in marks:
-        if find("\n", start, end) < 0:
-            cuts += (start, end)
-            tags += (openers[css], "</span>")
-        else:
-            # Spans stop at the end of a line and start again on the next; none for "".
-            offset = start
-            for part in text[start:end].split("\n"):
-                if part:
-                    cuts += (offset, offset + len(part))
-                    tags += (openers[css], "</span>")
-                offset += len(part) + 1
+def _render(text: str, cuts: list[int], opens: list[str]) -> str:
+    """The text with a span around each classed run, escaped."""
     cuts.append(len(text))
-    raw = [text[a:b] for a, b in pairwise(cuts)]
+    raw = [text[a:b] for a, b in pairwise(cuts)]  # plain, classed, plain, ..., plain
     if _SEP in text:
         escaped = [_escape(piece) for piece in raw]
     else:
         # One escape over the whole text instead of one per piece.
         escaped = _escape(_SEP.join(raw)).split(_SEP)
-    out: list[str] = [""] * (len(raw) + len(tags))
+    out: list[str] = [""] * (2 * len(raw) - 1)
     out[0::2] = escaped
-    out[1::2] = tags
+    out[1::4] = opens
+    out[3::4] = ["</span>"] * len(opens)
     return "".join(out)
 
 
@@ -298,10 +334,55 @@ def compile_lexer(lexer_class: type[RegexLexer], formatter: HtmlFormatter) -> Co
         if state is None:
             return None
         states[name] = state
-    used = {c for s in states.values() for r in s.rules.values() for _, c in r.marks}
+    root = tokendefs["root"][: plain.before]
+    firsts = [_rule_first_chars(rexmatch.__self__) for rexmatch, _, _ in root]
+    everywhere = [True] * len(root)
+    unanchored = [not _anchored(rexmatch.__self__) for rexmatch, _, _ in root]
+    line_start_rules = _by_first_char(root, firsts, everywhere, flags, css)
+    mid_line_rules = _by_first_char(root, firsts, unanchored, flags, css)
+    if line_start_rules is None or mid_line_rules is None:
+        return None
     error_class = css(Error)
-    openers = {c: f'<span class="{c}">' for c in used | {error_class}}
-    return Compiled(states, plain, error_class, openers)
+    return Compiled(
+        states,
+        plain,
+        line_start_rules,
+        mid_line_rules,
+        error_class,
+        {error_class: _opener(error_class)},
+    )
+
+
+def _by_first_char(
+    rules: list[Any],
+    firsts: list[set[str] | None],
+    where: list[bool],
+    flags: int,
+    css: Callable[[_TokenType], str],
+) -> dict[str, _State] | None:
+    """Per ASCII character, a regex of the rules (in order) that may match starting with it."""
+    by_rules: dict[tuple[int, ...], _State] = {}
+    by_char: dict[str, _State] = {}
+    for char in sorted(_ASCII):
+        chosen = tuple(
+            i
+            for i, (first, there) in enumerate(zip(firsts, where, strict=True))
+            if there and (first is None or char in first)
+        )
+        if chosen not in by_rules:
+            state = _compile_state([rules[i] for i in chosen], flags, css) if chosen else _NONE
+            if state is None:
+                return None
+            by_rules[chosen] = state
+        by_char[char] = by_rules[chosen]
+    return by_char
+
+
+def _no_match(text: str, pos: int) -> None:
+    return None
+
+
+_NONE = _State(_no_match, {})
 
 
 def _plain_formatter(formatter: HtmlFormatter) -> bool:
@@ -336,7 +417,11 @@ def _compile_state(rules: list[Any], flags: int, css: Callable[[_TokenType], str
         classes = _group_classes(regex, action)
         if classes is None:
             return None
-        marks = tuple((group + offset, css(t)) for offset, t in classes if css(t))
+        marks = tuple(
+            (group + offset, _opener(css(token)), _may_hold_newline(items))
+            for offset, token, items in classes
+            if css(token) and not _just_a_newline(items)
+        )
         table[group] = _Rule(marks, new_state)
         patterns.append(f"({regex.pattern})")
         group += 1 + regex.groups
@@ -349,14 +434,14 @@ def _compile_state(rules: list[Any], flags: int, css: Callable[[_TokenType], str
     return _State(compiled.match, table)
 
 
-def _group_classes(regex: re.Pattern[str], action: Any) -> list[tuple[int, _TokenType]] | None:
-    """(group offset from the rule's own group, token type) of each token the action yields.
+def _group_classes(regex: re.Pattern[str], action: Any) -> list[tuple[int, _TokenType, Any]] | None:
+    """(group offset from the rule's own group, token type, parsed pattern) of each token.
 
     None when the action's tokens may not cover the match in order (its text
     would be dropped or repeated by Pygments): then the fast path is not exact.
     """
     if type(action) is _TokenType:
-        return [(0, action)]
+        return [(0, action, _sre_parse.parse(regex.pattern, regex.flags))]
     code = getattr(action, "__code__", None)
     if code is not _BYGROUPS:
         return None
@@ -364,24 +449,87 @@ def _group_classes(regex: re.Pattern[str], action: Any) -> list[tuple[int, _Toke
     args = cells.get("args")
     if not isinstance(args, tuple) or not all(type(a) is _TokenType for a in args):
         return None
-    if regex.groups != len(args) or not _groups_cover(regex):
+    groups = _groups_covering(regex)
+    if groups is None or len(groups) != len(args):
         return None
-    return [(i + 1, token) for i, token in enumerate(args)]
+    return [
+        (i + 1, token, items) for i, (token, items) in enumerate(zip(args, groups, strict=True))
+    ]
 
 
-def _groups_cover(regex: re.Pattern[str]) -> bool:
-    """True when the pattern is its groups 1, 2, ... in order, each at most once, and assertions."""
+def _groups_covering(regex: re.Pattern[str]) -> list[Any] | None:
+    """The parsed groups 1, 2, ... when the pattern is them in order, each at most once,
+    and assertions; else None."""
     c = _sre_constants
-    expected = 1
+    groups = []
     for op, av in _sre_parse.parse(regex.pattern, regex.flags):
         if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
             continue
         if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] == 0 and av[1] == 1 and len(av[2]) == 1:
             op, av = av[2][0]
-        if op is not c.SUBPATTERN or av[0] != expected:
-            return False
-        expected += 1
-    return expected == regex.groups + 1
+        if op is not c.SUBPATTERN or av[0] != len(groups) + 1 or av[1] & re.DOTALL:
+            return None
+        groups.append(av[3])
+    return groups if len(groups) == regex.groups else None
+
+
+@cache
+def _opener(css: str) -> str:
+    # One string per class: runs are merged when their tags are the same object.
+    return f'<span class="{css}">'
+
+
+def _just_a_newline(items: Any) -> bool:
+    """True for a pattern that matches a newline alone: its class never shows."""
+    c = _sre_constants
+    consuming = [(op, av) for op, av in items if op not in (c.AT, c.ASSERT, c.ASSERT_NOT)]
+    return consuming == [(c.LITERAL, 10)]
+
+
+def _may_hold_newline(items: Any) -> bool:
+    """False when a parsed pattern cannot match a newline (more True is safe, never less)."""
+    c = _sre_constants
+    for op, av in items:
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT, c.ANY):
+            continue  # zero-width, or "." without DOTALL (a flag Pygments does not set)
+        if op is c.LITERAL:
+            found = av == 10
+        elif op is c.NOT_LITERAL:
+            found = av != 10
+        elif op is c.IN:
+            found = _in_class_newline(av)
+        elif op is c.SUBPATTERN:
+            found = bool(av[1] & re.DOTALL) or _may_hold_newline(av[3])
+        elif op is c.BRANCH:
+            found = any(_may_hold_newline(branch) for branch in av[1])
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            found = _may_hold_newline(av[2])
+        elif op is c.ATOMIC_GROUP:
+            found = _may_hold_newline(av)
+        else:
+            found = True
+        if found:
+            return True
+    return False
+
+
+def _in_class_newline(items: Any) -> bool:
+    """Whether a parsed character class matches a newline."""
+    c = _sre_constants
+    negated = False
+    found = False
+    for op, av in items:
+        if op is c.NEGATE:
+            negated = True
+        elif op is c.LITERAL:
+            found = found or av == 10
+        elif op is c.RANGE:
+            found = found or av[0] <= 10 <= av[1]
+        elif op is c.CATEGORY and av in _NEWLINE_CATEGORIES:
+            found = found or _NEWLINE_CATEGORIES[av]
+        else:
+            return True
+    return found != negated
 
 
 def _has_backreference(pattern: str) -> bool:
@@ -417,7 +565,7 @@ def _plain_plan(root: list[Any]) -> _Plain | None:
         regex = rexmatch.__self__
         if regex.pattern == _HEADING:
             continue  # the caller looks at the next line instead
-        first = _first_chars(_sre_parse.parse(regex.pattern, regex.flags))
+        first = _rule_first_chars(regex)
         if first is None:
             return None
         line_start |= first
@@ -426,14 +574,19 @@ def _plain_plan(root: list[Any]) -> _Plain | None:
     return _Plain(_ASCII - line_start - {"\n"}, _ASCII - mid_line - {"\n"}, plain)
 
 
-def _first_chars(items: Any) -> set[str] | None:
+def _rule_first_chars(regex: re.Pattern[str]) -> set[str] | None:
+    parsed = _sre_parse.parse(regex.pattern, regex.flags)
+    return _first_chars(parsed, bool(regex.flags & re.IGNORECASE))
+
+
+def _first_chars(items: Any, ignorecase: bool) -> set[str] | None:
     """The ASCII characters a match of this parsed pattern may start with.
 
     None when it may start with any character, or be empty; a pattern that
     may start with a non-ASCII character needs no mark of it, because the
     shortcut takes no line that starts with one.
     """
-    first, nullable = _first_of_sequence(items, False)
+    first, nullable = _first_of_sequence(items, ignorecase)
     return None if first is None or nullable else first
 
 
