@@ -39,7 +39,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from itertools import pairwise
 from typing import Any
 
 from pygments.formatters import HtmlFormatter
@@ -104,17 +103,17 @@ _SEP = "\x00"
 Marks = tuple[list[int], list[str]]  # see Compiled._marks
 
 
-@dataclass(frozen=True)
-class _Rule:
-    # (group in the state's regex, its span's opening tag, may hold a newline), classed only
-    marks: tuple[tuple[int, str, bool], ...]
-    new_state: Any  # as in Pygments: None, a state name tuple, an int or "#push"
+# A rule: ((group in the state's regex, its span's opening tag, may hold a newline) for
+# each classed token, new state as in Pygments: None, a tuple of names, an int, "#push").
+_Rule = tuple[tuple[tuple[int, str, bool], ...], Any]
 
 
 @dataclass(frozen=True)
 class _State:
     match: Callable[..., re.Match[str] | None]
     rules: dict[int, _Rule]  # by the index of the group that wraps the rule
+    # Successive matches from a position, each where the last ended (as Pygments goes on).
+    scanner: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -191,17 +190,16 @@ class Compiled:
                     elif char not in mid_line_ok:
                         break
                     pos = eol + 1
-            rules = state
-            if state is root and pos < end_of_text:
-                if pos == 0 or text[pos - 1] == "\n":
-                    rules = line_start_rules.get(text[pos], root)
-                else:
-                    rules = mid_line_rules.get(text[pos], root)
-            m = rules.match(text, pos)
-            if m is None:
-                if pos >= end_of_text:
-                    return cuts, opens
-                if state is root:
+                rules = root
+                if pos < end_of_text:
+                    if pos == 0 or text[pos - 1] == "\n":
+                        rules = line_start_rules.get(text[pos], root)
+                    else:
+                        rules = mid_line_rules.get(text[pos], root)
+                m = rules.match(text, pos)
+                if m is None:
+                    if pos >= end_of_text:
+                        return cuts, opens
                     # The newline rule, or the plain-text rule: to the line's end or a stop.
                     if text[pos] == "\n":
                         pos += 1
@@ -211,35 +209,53 @@ class Compiled:
                         eol = find("\n", pos)
                         pos = next_stop if -1 < next_stop < eol else eol
                     continue
-                # No rule matches: what Pygments does.
-                if text[pos] == "\n":
-                    stack = ["root"]
-                    state = root
-                elif pos == cuts[-1] and last_open is error_open:
-                    cuts[-1] = pos + 1
+                matches: Any = (m,)
+            else:
+                rules = state
+                # Each match where the last ended, as Pygments goes on, until one changes state.
+                matches = iter(state.scanner(text, pos).match, None)  # type: ignore[misc]
+            table = rules.rules
+            new_state = None
+            for m in matches:
+                marks, new_state = table[m.lastindex]  # type: ignore[index]
+                for group, opener, multiline in marks:
+                    start, end = m.span(group)
+                    if start >= end:
+                        continue
+                    if multiline and find("\n", start, end) >= 0:
+                        last_open = _add_lines(text, start, end, opener, cuts, opens, last_open)
+                    elif start == cuts[-1] and opener is last_open:
+                        cuts[-1] = end  # one class on: the formatter writes one span
+                    else:
+                        cuts += (start, end)
+                        opens.append(opener)
+                        last_open = opener
+                pos = m.end()
+                if new_state is not None:
+                    break
+            if new_state is not None:
+                if new_state == -1:  # "#pop", the usual change
+                    if len(stack) > 1:
+                        stack.pop()
                 else:
-                    cuts += (pos, pos + 1)
-                    opens.append(error_open)
-                    last_open = error_open
-                pos += 1
-                continue
-            rule = rules.rules[m.lastindex]  # type: ignore[index]
-            for group, opener, multiline in rule.marks:
-                start, end = m.span(group)
-                if start >= end:
-                    continue
-                if multiline and find("\n", start, end) >= 0:
-                    last_open = _add_lines(text, start, end, opener, cuts, opens, last_open)
-                elif start == cuts[-1] and opener is last_open:
-                    cuts[-1] = end  # one class on: the formatter writes one span
-                else:
-                    cuts += (start, end)
-                    opens.append(opener)
-                    last_open = opener
-            pos = m.end()
-            if rule.new_state is not None:
-                _transition(stack, rule.new_state)
+                    _transition(stack, new_state)
                 state = states[stack[-1]]
+                continue
+            if state is root:
+                continue
+            # The scanner stopped: no rule matches at pos. What Pygments does:
+            if pos >= end_of_text:
+                return cuts, opens
+            if text[pos] == "\n":
+                stack = ["root"]
+                state = root
+            elif pos == cuts[-1] and last_open is error_open:
+                cuts[-1] = pos + 1
+            else:
+                cuts += (pos, pos + 1)
+                opens.append(error_open)
+                last_open = error_open
+            pos += 1
 
 
 def _add_lines(
@@ -289,26 +305,38 @@ def _preprocessed(text: str) -> str:
 
 
 def _escape(text: str) -> str:
-    # pygments.formatters.html.escape_html, with str.replace: 5 C loops beat translate's dict.
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&#39;")
-    )
+    """pygments.formatters.html.escape_html, with str methods: quicker than translate's dict."""
+    # A character that is absent costs a memchr, not a copy of the text.
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "'" in text:
+        text = text.replace("'", "&#39;")
+    return text
+
+
+def _needs_escaping(text: str) -> bool:
+    return "&" in text or "<" in text or ">" in text or '"' in text or "'" in text
 
 
 def _render(text: str, cuts: list[int], opens: list[str]) -> str:
     """The text with a span around each classed run, escaped."""
     cuts.append(len(text))
-    raw = [text[a:b] for a, b in pairwise(cuts)]  # plain, classed, plain, ..., plain
-    if _SEP in text:
-        escaped = [_escape(piece) for piece in raw]
+    # Plain, classed, plain, ..., plain (zip of two lists: quicker than pairwise or map).
+    pieces = [text[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]  # noqa: RUF007
+    if not _needs_escaping(text):
+        escaped = pieces
+    elif _SEP in text:
+        escaped = [_escape(piece) for piece in pieces]
     else:
         # One escape over the whole text instead of one per piece.
-        escaped = _escape(_SEP.join(raw)).split(_SEP)
-    out: list[str] = [""] * (2 * len(raw) - 1)
+        escaped = _escape(_SEP.join(pieces)).split(_SEP)
+    out: list[str] = [""] * (2 * len(escaped) - 1)
     out[0::2] = escaped
     out[1::4] = opens
     out[3::4] = ["</span>"] * len(opens)
@@ -422,7 +450,7 @@ def _compile_state(rules: list[Any], flags: int, css: Callable[[_TokenType], str
             for offset, token, items in classes
             if css(token) and not _just_a_newline(items)
         )
-        table[group] = _Rule(marks, new_state)
+        table[group] = (marks, new_state)
         patterns.append(f"({regex.pattern})")
         group += 1 + regex.groups
     try:
@@ -431,7 +459,7 @@ def _compile_state(rules: list[Any], flags: int, css: Callable[[_TokenType], str
         return None
     if compiled.groups != group - 1:
         return None
-    return _State(compiled.match, table)
+    return _State(compiled.match, table, compiled.scanner)
 
 
 def _group_classes(regex: re.Pattern[str], action: Any) -> list[tuple[int, _TokenType, Any]] | None:
