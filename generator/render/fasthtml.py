@@ -104,8 +104,9 @@ Marks = tuple[list[int], list[str]]  # see Compiled._marks
 
 
 # A rule: ((group in the state's regex, its span's opening tag, may hold a newline) for
-# each classed token, new state as in Pygments: None, a tuple of names, an int, "#push").
-_Rule = tuple[tuple[tuple[int, str, bool], ...], Any]
+# each classed token; new state as in Pygments: None, a tuple of names, an int, "#push";
+# the tag when the rule is one token, the whole match, that holds no newline, else None).
+_Rule = tuple[tuple[tuple[int, str, bool], ...], Any, str | None]
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,21 @@ class Compiled:
             table = rules.rules
             new_state = None
             for m in matches:
-                marks, new_state = table[m.lastindex]  # type: ignore[index]
+                marks, new_state, whole = table[m.lastindex]  # type: ignore[index]
+                if whole is not None:
+                    # The common case in short, the same as the loop below.
+                    start, end = m.span()
+                    if start < end:
+                        if start == cuts[-1] and whole is last_open:
+                            cuts[-1] = end
+                        else:
+                            cuts += (start, end)
+                            opens.append(whole)
+                            last_open = whole
+                    pos = end
+                    if new_state is not None:
+                        break
+                    continue
                 for group, opener, multiline in marks:
                     start, end = m.span(group)
                     if start >= end:
@@ -450,7 +465,10 @@ def _compile_state(rules: list[Any], flags: int, css: Callable[[_TokenType], str
             for offset, token, items in classes
             if css(token) and not _just_a_newline(items)
         )
-        table[group] = (marks, new_state)
+        whole = (
+            marks[0][1] if len(marks) == 1 and marks[0][0] == group and not marks[0][2] else None
+        )
+        table[group] = (marks, new_state, whole)
         patterns.append(f"({regex.pattern})")
         group += 1 + regex.groups
     try:
