@@ -13,6 +13,11 @@ compares the two on real and random text).
 (Joining a state's rules into one alternation was tried: the regex engine
 then saves and restores every rule's groups at every position, which made
 it slower than the calls it saved.)
+
+The cable pages no longer go through it: ``render/fasthtml.py`` writes the
+same HTML without a token stream. It remains the fallback of
+``highlight_cable`` and the lexer that ``pygments_cable``, the reference the
+fast path is tested against, runs.
 """
 
 from __future__ import annotations
