@@ -141,8 +141,8 @@ class Compiled:
     plain: _Plain
     # The root rules before the plain-text rule that may match at a line's start (or
     # mid-line) on an ASCII character: fewer alternatives to try.
-    line_start_rules: dict[str, _State]
-    mid_line_rules: dict[str, _State]
+    line_start_rules: _ByFirstChar
+    mid_line_rules: _ByFirstChar
     error_class: str
     openers: dict[str, str]
 
@@ -201,9 +201,9 @@ class Compiled:
                 rules = root
                 if pos < end_of_text:
                     if pos == 0 or text[pos - 1] == "\n":
-                        rules = line_start_rules.get(text[pos], root)
+                        rules = line_start_rules[text[pos]]
                     else:
-                        rules = mid_line_rules.get(text[pos], root)
+                        rules = mid_line_rules[text[pos]]
                 m = rules.match(text, pos)
                 if m is None:
                     if pos >= end_of_text:
@@ -388,10 +388,8 @@ def compile_lexer(lexer_class: type[RegexLexer], formatter: HtmlFormatter) -> Co
     firsts = [_rule_first_chars(rexmatch.__self__) for rexmatch, _, _ in root]
     everywhere = [True] * len(root)
     unanchored = [not _anchored(rexmatch.__self__) for rexmatch, _, _ in root]
-    line_start_rules = _by_first_char(root, firsts, everywhere, flags, css)
-    mid_line_rules = _by_first_char(root, firsts, unanchored, flags, css)
-    if line_start_rules is None or mid_line_rules is None:
-        return None
+    line_start_rules = _ByFirstChar(root, firsts, everywhere, flags, css, states["root"])
+    mid_line_rules = _ByFirstChar(root, firsts, unanchored, flags, css, states["root"])
     error_class = css(Error)
     return Compiled(
         states,
@@ -403,29 +401,50 @@ def compile_lexer(lexer_class: type[RegexLexer], formatter: HtmlFormatter) -> Co
     )
 
 
-def _by_first_char(
-    rules: list[Any],
-    firsts: list[set[str] | None],
-    where: list[bool],
-    flags: int,
-    css: Callable[[_TokenType], str],
-) -> dict[str, _State] | None:
-    """Per ASCII character, a regex of the rules (in order) that may match starting with it."""
-    by_rules: dict[tuple[int, ...], _State] = {}
-    by_char: dict[str, _State] = {}
-    for char in sorted(_ASCII):
-        chosen = tuple(
-            i
-            for i, (first, there) in enumerate(zip(firsts, where, strict=True))
-            if there and (first is None or char in first)
-        )
-        if chosen not in by_rules:
-            state = _compile_state([rules[i] for i in chosen], flags, css) if chosen else _NONE
-            if state is None:
-                return None
-            by_rules[chosen] = state
-        by_char[char] = by_rules[chosen]
-    return by_char
+class _ByFirstChar(dict[str, _State]):
+    """Per character, a regex of the rules (in order) that may match starting with it.
+
+    Made on first use (most characters never start a line that is not plain):
+    making them all cost 40 ms, in every process that highlights.
+    """
+
+    def __init__(
+        self,
+        rules: list[Any],
+        firsts: list[set[str] | None],
+        where: list[bool],
+        flags: int,
+        css: Callable[[_TokenType], str],
+        every_rule: _State,
+    ) -> None:
+        super().__init__()
+        self._rules = rules
+        self._firsts = firsts
+        self._where = where
+        self._flags = flags
+        self._css = css
+        self._every_rule = every_rule  # for a character the first characters do not know
+        self._by_rules: dict[tuple[int, ...], _State] = {}
+
+    def __missing__(self, char: str) -> _State:
+        if char not in _ASCII:
+            state = self._every_rule
+        else:
+            chosen = tuple(
+                i
+                for i, (first, there) in enumerate(zip(self._firsts, self._where, strict=True))
+                if there and (first is None or char in first)
+            )
+            state = self._by_rules.get(chosen) or self._compiled(chosen)
+            self._by_rules[chosen] = state
+        self[char] = state
+        return state
+
+    def _compiled(self, chosen: tuple[int, ...]) -> _State:
+        if not chosen:
+            return _NONE
+        rules = [self._rules[i] for i in chosen]
+        return _compile_state(rules, self._flags, self._css) or self._every_rule
 
 
 def _no_match(text: str, pos: int) -> None:
@@ -487,6 +506,7 @@ def _compile_state(rules: list[Any], flags: int, css: Callable[[_TokenType], str
     return _State(compiled.match, table, compiled.scanner)
 
 
+@cache
 def _group_classes(regex: re.Pattern[str], action: Any) -> list[tuple[int, _TokenType, Any]] | None:
     """(group offset from the rule's own group, token type, parsed pattern) of each token.
 
@@ -702,9 +722,10 @@ def _charset(items: Any, ignorecase: bool) -> set[str]:
     return chars
 
 
-def _cased(char: str, ignorecase: bool) -> set[str]:
+@cache
+def _cased(char: str, ignorecase: bool) -> frozenset[str]:
     """The ASCII characters a literal matches (the regex engine's own answer, case ignored)."""
     if not ignorecase:
-        return {char} & _ASCII
+        return frozenset({char}) & _ASCII
     literal = re.compile(re.escape(char), re.IGNORECASE)
-    return {other for other in _ASCII if literal.fullmatch(other)}
+    return frozenset(other for other in _ASCII if literal.fullmatch(other))
