@@ -195,3 +195,20 @@ def test_the_formatter_s_class_names() -> None:
     text = "\n".join(LINES)
     assert fast.spans(text) == highlight(text, PLAIN_PYGMENTS, formatter)
     assert 'class="x-nt"' in fast.spans(text)
+
+
+def test_first_characters_are_all_there() -> None:
+    # A rule left out of the regex for a character must never match starting with it.
+    from generator.render.fasthtml import _rule_first_chars
+
+    texts = [line + end for line in LINES for end in ("\n-----\n", "\n", " x\n")]
+    for rexmatch, _, _ in CableLexer()._tokens["root"]:  # type: ignore[attr-defined]
+        regex = rexmatch.__self__
+        first = _rule_first_chars(regex)
+        if first is None:
+            continue
+        for char in map(chr, range(128)):
+            for text in texts:
+                for candidate in (char + text, char + text[1:]):
+                    if regex.match(candidate):
+                        assert char in first, (regex.pattern, candidate)
