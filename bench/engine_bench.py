@@ -14,7 +14,7 @@ by ../shared/bench/make_corpus.py --format cable (made once, kept in WORK):
   sets would count it three times;
 * a no-op ``cablesite build``;
 * one cable's SUBJECT edited, ``cablesite build`` (a new process: the state
-  comes from disk);
+  and the last full pass's snapshot come from disk; a quick rebuild);
 * the preview's rebuilds: a ``Builder(keep=True)`` (as ``cablesite serve``
   runs it) makes its full pass, then the same cable is saved four times and
   rebuilt with the watcher's list of changed files; the median is shown.
@@ -58,7 +58,9 @@ def main() -> int:
         "CPU",
         "peak PSS",
         "no-op",
+        "no-op CPU",
         "one edit",
+        "one edit CPU",
         "written",
         "preview edit",
         "preview CPU",
@@ -101,7 +103,9 @@ def measure(size: int, work: Path, extra: list[str]) -> tuple[str, ...]:
         f"{clean.cpu:.0f} s",
         f"{clean.pss / 1024:.0f} MB",
         f"{noop.wall:.2f} s",
+        f"{noop.cpu:.2f} s",
         f"{edit.wall:.2f} s",
+        f"{edit.cpu:.2f} s",
         str(edit.written),
         f"{preview:.3f} s",
         f"{preview_cpu:.3f} s",

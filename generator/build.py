@@ -20,7 +20,10 @@ is no state to start from (see ``docs/engine.md``):
 
 Before any of that, a build compares the identity (size, modification time)
 of every input file with the state: when nothing changed it stops there,
-having read nothing but directory entries.
+having read nothing but directory entries. When only a few cable files
+changed, it restores the archive and the plan the last full pass saved and
+tries a quick rebuild (:mod:`generator.quick`), which applies when the
+edits moved nothing (a text, a subject, a template).
 """
 
 from __future__ import annotations
@@ -159,7 +162,9 @@ class Builder:
     ``cablesite serve`` do not load it from disk each time. With `keep`, it
     also keeps the archive and the plan, for quick rebuilds
     (:mod:`generator.quick`); those do not save the whole state, the other
-    builds do.
+    builds do. A full pass also saves the archive and the plan
+    (:mod:`generator.snapshot`), so that a build in a new process can make a
+    quick rebuild too, from them, and save only a delta of the state.
     """
 
     def __init__(
