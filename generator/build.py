@@ -388,7 +388,9 @@ class Builder:
             return None
         if stats.keys() != state.identities.keys():
             return None  # files came or went: the full pass
-        changed = [s for s in inputs.sources if stats[s.display] != state.identities[s.display]]
+        # (Comparing the items in C, then picking the few sources that differ.)
+        differ = {display for display, _ in stats.items() - state.identities.items()}
+        changed = [s for s in inputs.sources if s.display in differ] if differ else []
         if len(changed) > QUICK_FILES:
             return None
         usable = _usable_output(state, output)

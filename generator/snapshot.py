@@ -47,12 +47,16 @@ _FACETS = ("tags", "origins", "months", "classifications")
 
 
 def inputs_digest(inputs: Inputs) -> str:
-    """The list of source files (and ignored files): a snapshot is for one list only."""
-    digest = hashlib.blake2b(digest_size=16)
-    for source in inputs.sources:
-        digest.update(f"{source.location}\0{source.display}\0".encode("utf-8", "surrogatepass"))
-    digest.update("\1".join(inputs.ignored).encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+    """The list of source files (and ignored files): a snapshot is for one list only.
+
+    Display paths only: what the snapshot holds is keyed by them, and the
+    build takes the locations from its own scan. One join and one hash
+    (hashing each path apart cost a quarter of a second at 250,000 files).
+    """
+    names = "\0".join(source.display for source in inputs.sources)
+    names += "\1" + "\0".join(inputs.ignored)
+    data = names.encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def save_snapshot(folder: Path, memory: Memory, generation: str) -> None:
