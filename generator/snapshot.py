@@ -99,7 +99,9 @@ def save_snapshot(folder: Path, memory: Memory, generation: str) -> None:
     }
     path = folder / SNAPSHOT_FILE
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    temporary.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    # Streamed to the file (and from it, in restore): never the whole pickle in memory.
+    with open(temporary, "wb") as handle:
+        pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(temporary, path)
 
 
@@ -116,7 +118,8 @@ def restore(
     None when there is no snapshot of that state for these inputs.
     """
     try:
-        data = pickle.loads((folder / SNAPSHOT_FILE).read_bytes())
+        with open(folder / SNAPSHOT_FILE, "rb") as handle:
+            data = pickle.load(handle)
         if data.get("format") != SNAPSHOT_FORMAT or data.get("generation") != state.generation:
             return None
         if data["inputs"] != inputs_digest(inputs):
