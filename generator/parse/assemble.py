@@ -20,15 +20,14 @@ from generator.parse.classification import classification_from, normalise_classi
 from generator.parse.dates import infer_created, parse_datetime
 from generator.parse.ids import canonical_id, canonical_station, full_year, make_id, split_id
 from generator.parse.patterns import (
-    BANNER_LEAD,
-    BANNER_LINE,
+    BANNER_LINES,
     DTG,
     MONTHS,
-    PARAGRAPH_LEAD,
+    PARAGRAPH_LINES,
     PARAGRAPH_START,
 )
 from generator.parse.references import parse_reference_items
-from generator.parse.scan import line_finditer, line_search
+from generator.parse.scan import LinePattern, line_start
 from generator.parse.source import Source, path_stem
 from generator.parse.text import remove_furniture
 from generator.stations import is_station, origin_name
@@ -122,17 +121,17 @@ def _split_header(header: str, body: str) -> tuple[str, str]:
     if header.strip():
         return header, body
     banner = _find_banner(body)
-    if banner is None or banner.start() == 0:
+    if banner is None or line_start(banner) == 0:
         return "", body
     # The banner starts a line: what is above it is the header, if it looks like one.
-    above = body[: banner.start() - 1]
+    above = body[: line_start(banner) - 1]
     top = [ln for ln in above.split("\n") if ln.strip()]
     if (
         top
         and all(_ROUTING_LINE.match(ln) or ln.strip().isupper() for ln in top)
         and any(DTG.search(ln) or ln.lstrip().startswith(("FM ", "VZCZC", "TO ")) for ln in top)
     ):
-        return above, body[banner.start() :]
+        return above, body[line_start(banner) :]
     return "", body
 
 
@@ -143,7 +142,7 @@ def _find_banner(body: str) -> re.Match[str] | None:
     Cached: the header split, the banner and the paragraphs all ask for it.
     """
     head = body[:4000]
-    for m in line_finditer(BANNER_LINE, BANNER_LEAD, head):
+    for m in BANNER_LINES.finditer(head):
         rest = m.group("rest")
         # "CONFIDENTIAL" alone, or followed by section/station/serial; not prose.
         if not rest.strip() or _BANNER_REST.match(rest) or _CAPTION_START.match(rest):
@@ -372,7 +371,7 @@ _PREAMBLE_FIELD = re.compile(
     r"^[ \t]*(?:E\.?[ \t]?O\.?[ \t]*\d{5}|TAGS?\b|SUBJ(?:ECT)?[ \t]*:|REF(?:ERENCE)?S?\b|REFTELS?\b|CLASSIFIED[ \t]+BY)",
     re.IGNORECASE | re.MULTILINE,
 )
-_PREAMBLE_LEAD = re.compile(r"\n[ \t]*[ETSRC]", re.IGNORECASE)
+_PREAMBLE_FIELDS = LinePattern(_PREAMBLE_FIELD, first="[ETSRC]")
 _CONTINUATION = re.compile(
     r"^[ \t]*(?:[a-z]|--|-[ \t]|\*|o[ \t]|\([a-z0-9]{1,3}\)|[a-z0-9][.)][ \t])"
 )
@@ -384,10 +383,10 @@ _MARKING_START = re.compile(r"^[ \t]*\((U|C|S|SBU|S//NF|C//NF|S/NF|C/NF|LOU)\)[ 
 
 def _preamble_end(body: str) -> int:
     """Where the message proper begins: after the last header field's block."""
-    first_para = line_search(PARAGRAPH_START, PARAGRAPH_LEAD, body)
-    limit = first_para.start() if first_para else min(len(body), 6000)
+    first_para = PARAGRAPH_LINES.search(body)
+    limit = line_start(first_para) if first_para else min(len(body), 6000)
     last = None
-    for m in line_finditer(_PREAMBLE_FIELD, _PREAMBLE_LEAD, body, 0, limit):
+    for m in _PREAMBLE_FIELDS.finditer(body, 0, limit):
         last = m
     if last is None:
         banner = _find_banner(body)
@@ -463,13 +462,7 @@ def parse_paragraphs(body: str) -> list[Paragraph]:
 
 def _split_numbered(block: str) -> list[str]:
     """A block may hold several numbered paragraphs with no blank line between them."""
-    # Paragraphs start lines: the block's first, and those the lead finds after a newline.
-    starts = [0] if PARAGRAPH_START.match(block) else []
-    starts += [
-        hit.start() + 1
-        for hit in PARAGRAPH_LEAD.finditer(block)
-        if PARAGRAPH_START.match(block, hit.start() + 1)
-    ]
+    starts = [line_start(m) for m in PARAGRAPH_LINES.finditer(block)]
     if not starts or starts == [0]:
         return [block]
     bounds = ([0] if starts[0] != 0 else []) + starts + [len(block)]

@@ -13,14 +13,13 @@ from collections.abc import Iterator
 from datetime import date
 
 from generator.parse import references as _references
-from generator.parse.patterns import PARAGRAPH_LEAD, PARAGRAPH_START
+from generator.parse.patterns import PARAGRAPH_LINES, PARAGRAPH_START
 from generator.parse.scan import (
+    LinePattern,
     foldable,
     is_word_char,
-    line_finditer,
-    line_search,
+    line_start,
     lowered,
-    search_line,
     search_word,
 )
 from generator.parse.tags import parse_tags
@@ -75,6 +74,7 @@ _SUBJECT = re.compile(
 )
 
 
+_SUBJECT_LINES = LinePattern(_SUBJECT, first="S")
 _SUBJECT_END = re.compile(r"\s(?:REF|REFS|REFTEL)\s*:|\sCLASSIFIED BY\s*:", re.I)
 
 
@@ -89,7 +89,7 @@ def _may_hold(text: str, words: tuple[str, ...]) -> bool:
 def parse_subject(text: str) -> str:
     """The SUBJECT line joined across its wrapped lines, without its marking."""
     text = remove_furniture(text or "")
-    m = search_line(_SUBJECT, text, "subj", HEAD)
+    m = _SUBJECT_LINES.search(text, 0, HEAD)
     if not m:
         return ""
     # The lines the field may wrap onto, within the head the field is looked for in.
@@ -369,8 +369,8 @@ def _strip_paragraph_number(text: str) -> str:
 
 def _paragraph_from(body: str, pos: int) -> str:
     """From pos to the start of the next numbered paragraph (or a blank line)."""
-    nxt = line_search(PARAGRAPH_START, PARAGRAPH_LEAD, body, pos)
-    stop = nxt.start() if nxt else len(body)
+    nxt = PARAGRAPH_LINES.search(body, pos)
+    stop = line_start(nxt) if nxt else len(body)
     blank = body.find("\n\n", pos + 1)
     if blank != -1 and body[pos:blank].strip():
         stop = min(stop, blank)
@@ -379,7 +379,7 @@ def _paragraph_from(body: str, pos: int) -> str:
 
 def _paragraph_start_before(body: str, pos: int) -> int:
     """Where the paragraph containing pos starts: its number, or the blank line before it."""
-    starts = [m.start() for m in line_finditer(PARAGRAPH_START, PARAGRAPH_LEAD, body, 0, pos)]
+    starts = [line_start(m) for m in PARAGRAPH_LINES.finditer(body, 0, pos)]
     blank = body.rfind("\n\n", 0, pos)
     candidates = [s for s in starts if s > blank] or ([blank + 2] if blank != -1 else [0])
     return candidates[-1]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from generator.parse.scan import LinePattern
+
 
 def _spaced(word: str) -> str:
     """Match a word written plain or letter-spaced: "SECRET" or "S E C R E T"."""
@@ -28,8 +30,7 @@ BANNER_CLASSIFICATION = (
 )
 
 BANNER_LINE = re.compile(rf"^[ \t]*(?P<cls>{BANNER_CLASSIFICATION})(?P<rest>[^\n]*)$", re.MULTILINE)
-# What a line that holds a banner starts with, after its newline (see scan.line_finditer).
-BANNER_LEAD = re.compile(r"\n[ \t]*[CSTLU]")
+BANNER_LINES = LinePattern(BANNER_LINE, first="[CSTLU]")
 
 # A paragraph start: "1. (C)", "¶2. (S//NF)", "12) (SBU)", "3.  Text".
 PARAGRAPH_START = re.compile(
@@ -37,8 +38,7 @@ PARAGRAPH_START = re.compile(
     r"(?:\((?P<mark>[A-Z]{1,4}(?:[ ]?//?[ ]?[A-Z]{1,8})*)\)[ \t]*)?",
     re.MULTILINE,
 )
-# What a line that starts a paragraph starts with, after its newline (see scan.line_finditer).
-PARAGRAPH_LEAD = re.compile(r"\n[ \t]*[\d¶?]")
+PARAGRAPH_LINES = LinePattern(PARAGRAPH_START, first="[\\d¶?]")
 
 MONTHS = {
     m: i

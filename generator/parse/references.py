@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 
 from generator.model import Reference
 from generator.parse.ids import canonical_station
-from generator.parse.scan import foldable, search_line
+from generator.parse.scan import LinePattern, foldable
 from generator.parse.text import HEAD, remove_furniture
 from generator.stations import station_spellings
 
@@ -25,6 +25,7 @@ _REF_START = re.compile(
     r"^[ \t]*(?:REF(?:ERENCE)?S?|REFTELS?|REFAIR)(?![A-Z])[ \t]*(?:[A-Z]?[ \t]*[:.\-]|(?=[ \t(]))",
     re.IGNORECASE | re.MULTILINE,
 )
+_REF_LINES = LinePattern(_REF_START, first="R")
 # Lines that end the REF block.
 _BLOCK_END = re.compile(
     r"^[ \t]*(?:CLASSIFIED[ \t]+BY|DERIVED[ \t]+FROM|E\.?[ \t]?O\.?[ \t]*\d{5}|TAGS?\b|SUBJ(?:ECT)?[ \t]*:"
@@ -116,7 +117,7 @@ def _cites_at_start(text: str) -> bool:
 def ref_block(text: str) -> str:
     """The text of the REF block, without its "REF:" keyword ("" when there is none)."""
     text = remove_furniture(text or "")
-    start = search_line(_REF_START, text, "ref", HEAD)
+    start = _REF_LINES.search(text, 0, HEAD)
     if not start:
         return ""
     lines = text[start.end() : start.end() + _MAX_BLOCK].split("\n")

@@ -57,69 +57,49 @@ def search_word(
     return None
 
 
-def search_line(
-    pattern: re.Pattern[str], text: str, word: str, endpos: int = sys.maxsize
-) -> re.Match[str] | None:
-    """`pattern.search(text, 0, endpos)` for a pattern that matches only at the
-    start of a line (`^`, MULTILINE) whose first line holds `word` in any case."""
-    low = folded(text)
-    if low is None:
-        return pattern.search(text, 0, endpos)
-    tried = -1
-    i = low.find(word, 0, endpos)
-    while i != -1:
-        start = text.rfind("\n", 0, i) + 1
-        if start != tried:
-            m = pattern.match(text, start, endpos)
+class LinePattern:
+    """A pattern that matches only at the start of a line, found fast.
+
+    `pattern` begins with `^` (MULTILINE) and has no other anchor; `first`
+    is a character class that holds whatever the line's first non-blank
+    character must be for it to match.  Behind a newline and that class,
+    the pattern begins with a literal: the engine scans for it fast and
+    tries the pattern at the few lines that start right.
+
+    A match has the end and the groups the pattern's own would have; it
+    may begin at the newline before the line: `line_start(m)` is where the
+    pattern's own match starts.
+    """
+
+    __slots__ = ("after_newline", "at_line")
+
+    def __init__(self, pattern: re.Pattern[str], first: str) -> None:
+        assert pattern.pattern.startswith("^") and pattern.flags & re.MULTILINE, pattern.pattern
+        body = pattern.pattern[1:]
+        self.at_line = re.compile(f"^(?P<_line>{body})", pattern.flags)
+        self.after_newline = re.compile(f"\n(?=[ \t]*{first})(?P<_line>{body})", pattern.flags)
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        """The match `pattern.search(text, pos, endpos)` finds."""
+        if pos == 0 or (0 < pos <= len(text) and text[pos - 1] == "\n"):
+            m = self.at_line.match(text, pos, endpos)
             if m:
                 return m
-            tried = start
-        i = low.find(word, i + 1, endpos)
-    return None
+        return self.after_newline.search(text, pos, endpos)
 
-
-def line_finditer(
-    pattern: re.Pattern[str],
-    lead: re.Pattern[str],
-    text: str,
-    pos: int = 0,
-    endpos: int = sys.maxsize,
-) -> Iterator[re.Match[str]]:
-    """`pattern.finditer(text, pos, endpos)` for a pattern that matches only at
-    the start of a line (`^`, MULTILINE).
-
-    `lead` is "\\n" followed by what every match begins with (say
-    `\\n[ \\t]*\\d`): a pattern with a literal first character, which the
-    engine finds fast; the lines it points at are the only ones tried.
-    """
-    endpos = min(endpos, len(text))
-    if pos > endpos:
-        return
-    done = pos
-    if pos == 0 or text[pos - 1] == "\n":
-        m = pattern.match(text, pos, endpos)
-        if m:
+    def finditer(
+        self, text: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[str]]:
+        """The matches `pattern.finditer(text, pos, endpos)` finds (none is empty)."""
+        m = self.search(text, pos, endpos)
+        while m:
             yield m
-            done = m.end()
-    for hit in lead.finditer(text, pos, endpos):
-        start = hit.start() + 1
-        if start < done:
-            continue
-        m = pattern.match(text, start, endpos)
-        if m:
-            yield m
-            done = m.end()
+            m = self.search(text, m.end(), endpos)
 
 
-def line_search(
-    pattern: re.Pattern[str],
-    lead: re.Pattern[str],
-    text: str,
-    pos: int = 0,
-    endpos: int = sys.maxsize,
-) -> re.Match[str] | None:
-    """`pattern.search(text, pos, endpos)` for a line-start pattern (see `line_finditer`)."""
-    return next(line_finditer(pattern, lead, text, pos, endpos), None)
+def line_start(m: re.Match[str]) -> int:
+    """Where the line of a `LinePattern` match starts."""
+    return m.start("_line")
 
 
 def sub_lines(
