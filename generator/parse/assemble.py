@@ -180,7 +180,7 @@ def _caption_text(body: str, banner_end: int, rest: str) -> str:
     """The banner's own words and the handling captions under it, up to the fields."""
     below = []
     for line in _lines_below(body, banner_end, 11):
-        if _FIELD_BELOW_BANNER.match(line):
+        if line and _FIELD_BELOW_BANNER.match(line):  # a blank line is never a field
             break
         below.append(line)
     return rest + "\n" + "\n".join(below)

@@ -40,10 +40,21 @@ def canonical_station(raw: str) -> str:
 
     Cached: a few hundred spellings make up nearly every banner and citation.
     """
-    joined = _NOT_ID_CHARS.sub("", raw.upper())
-    for pattern in (_SECTION, _CAPTION, _POST_PREFIX):
-        joined = pattern.sub("", joined)
+    joined = _without_prefixes(_NOT_ID_CHARS.sub("", raw.upper()))
     return _joined_aliases().get(joined, joined)
+
+
+# Each prefix pattern, with the letters it can start with: most ids start with
+# none of them, and a test of the first letter is cheaper than a regex call.
+_PREFIXES = ((_SECTION, "S"), (_CAPTION, "ENSL"), (_POST_PREFIX, "AEU"))
+
+
+def _without_prefixes(joined: str) -> str:
+    """A joined station (or station and serial) without section, caption and post prefixes."""
+    for pattern, initials in _PREFIXES:
+        if joined and joined[:1] in initials:
+            joined = pattern.sub("", joined)
+    return joined
 
 
 def _two_digit_year(digits: str) -> str:
@@ -61,14 +72,15 @@ def canonical_id(raw: str) -> str:
     """
     upper = str(raw).strip().upper()
     # PlusD suffixes duplicates "_a", "_b"; the cable is the same id.
-    upper = _PLUSD_SUFFIX.sub("", upper)
-    text = _NOT_ID_CHARS.sub("", upper)
+    if "_" in upper:
+        upper = _PLUSD_SUFFIX.sub("", upper)
+    # Most ids are letters and digits already (upper case, so no a-z is left).
+    text = upper if upper.isascii() and upper.isalnum() else _NOT_ID_CHARS.sub("", upper)
     m = _YEAR_AND_REST.match(text)
     if not m:
         return text
     year, rest = m.groups()
-    for pattern in (_SECTION, _CAPTION, _POST_PREFIX):
-        rest = pattern.sub("", rest)
+    rest = _without_prefixes(rest)
     parts = _STATION_SERIAL.match(rest)
     if not parts:
         return text

@@ -25,7 +25,7 @@ def is_scoop(text: str) -> bool:
     return bool(
         _TITLE.match(text)
         or ("Scoop Media" in text and _FOOTER.search(text))
-        or ("partial extract" in text[:2000] and _PARTIAL.search(text[:2000]))
+        or (text.find("partial extract", 0, 2000) != -1 and _PARTIAL.search(text[:2000]))
     )
 
 
