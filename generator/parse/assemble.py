@@ -436,7 +436,7 @@ def parse_paragraphs(body: str) -> list[Paragraph]:
     text = _without_trailer(body[_preamble_end(body) :])
     paragraphs: list[Paragraph] = []
     for block in _BLANK_LINE.split(text):
-        if not block.strip():
+        if not block or block.isspace():  # as `not block.strip()`, without the copy
             continue
         # A block of one line holds one paragraph at most.
         for piece in _split_numbered(block) if "\n" in block else (block,):
