@@ -8,6 +8,7 @@ starts tricky.
 
 from __future__ import annotations
 
+import html
 import importlib
 import re
 from pathlib import PurePosixPath
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.parse import fields, references, tags, text
+from generator.parse.formats import wikileaks_html as viewer
 from generator.parse.patterns import BANNER_LINE, BANNER_LINES, PARAGRAPH_LINES, PARAGRAPH_START
 from generator.parse.scan import line_start, search_word
 from generator.parse.source import path_name, path_stem, path_suffix
@@ -180,3 +182,51 @@ def test_years_stand_alone_as_with_one_scan() -> None:
     dates = importlib.import_module("generator.parse.dates")
     two_scans = sorted(m.span() for p in dates._YEARS for m in p.finditer(sample))
     assert one_scan == [s for s in two_scans if dates._is_whole_year(sample, *s)]
+
+
+page_pieces = st.sampled_from(
+    [
+        "<table class='cable'>",
+        '<TABLE class="Cable" id=x>',
+        "<table>",
+        "</table>",
+        "</TABLE>",
+        "<th>Reference ID</th>",
+        "<td>03OTTAWA49</td>",
+        "<h3>Viewing cable 03OTTAWA49, A TITLE</h3>",
+        "<H3>",
+        "<pre>",
+        "<PRE class=x>",
+        "</pre>",
+        "</Pre>",
+        "<pre",
+        ">",
+        "&#x000A;",
+        "&amp;",
+        "&amp;#x000A;",
+        "&#x000A",
+        "&#10;",
+        "&notit;",
+        "&",
+        "#",
+        "x",
+        "\n",
+        "TEXT ",
+        "<a id='par1'>¶</a>",
+        "<a href='x'>PREL</a>",
+    ]
+)
+viewer_page = st.lists(page_pieces, max_size=30).map("".join)
+
+
+@examples
+@given(viewer_page)
+def test_viewer_pages_are_read_as_by_the_plain_patterns(page: str) -> None:
+    table, heading = viewer._table_and_heading(page)
+    assert same(table, viewer._TABLE.search(page))
+    assert same(heading, viewer._HEADING.search(page))
+    if table:
+        plain = [m.group("pre") for m in viewer._PRE.finditer(page, table.end())][:2]
+        assert viewer._pres(page, table.end(), 2) == plain
+    stripped = viewer._TAG.sub("", viewer._PARAGRAPH_ANCHOR.sub("", page))
+    assert viewer._text_of(page) == html.unescape(stripped)
