@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-import re
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -29,7 +28,6 @@ from generator.model import Cable
 from generator.stations import origin_name
 from generator.urls import slugify
 
-_WHITESPACE = re.compile(r"\s+")
 # One pickle protocol for digests and the parse cache alike, so that a digest
 # does not change with the default protocol of a new Python.
 PICKLE_PROTOCOL = 5
@@ -82,7 +80,9 @@ def record_of(
 
 def text_digest(cable: Cable) -> str:
     """A fingerprint of the cable's text that ignores layout (whitespace, case)."""
-    text = _WHITESPACE.sub("", cable.body or cable.header).casefold()
+    # str.split() drops exactly the characters `\s` matches (both are
+    # str.isspace), in one C pass instead of a regex substitution.
+    text = "".join((cable.body or cable.header).split()).casefold()
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
