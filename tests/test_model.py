@@ -1,0 +1,39 @@
+"""The model's objects survive the parse cache: pickled and back, equal, every field."""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import fields
+from datetime import date, datetime
+
+from generator.model import Cable, Paragraph, Problem, Reference
+from generator.records import PICKLE_PROTOCOL
+
+
+def test_cable_pickles_by_its_fields() -> None:
+    cable = Cable(
+        id="09OTTAWA100",
+        created=datetime(2009, 1, 2, 3, 4),
+        released=date(2011, 8, 30),
+        origin="Embassy Ottawa",
+        tags=("PREL", "CA"),
+        subject="A subject",
+        references=(Reference("A", "08 OTTAWA 1", "08OTTAWA1"), Reference("", "a memo", None)),
+        paragraphs=(Paragraph(1, "C", "Text."), Paragraph(None, None, "More.")),
+        partial=True,
+        created_inferred=True,
+    )
+    back = pickle.loads(pickle.dumps(cable, protocol=PICKLE_PROTOCOL))
+    assert back == cable
+    assert [getattr(back, f.name) for f in fields(Cable)] == [
+        getattr(cable, f.name) for f in fields(Cable)
+    ]
+    assert type(back.references[0]) is Reference and type(back.paragraphs[0]) is Paragraph
+
+
+def test_every_field_is_in_the_pickle() -> None:
+    # __reduce__ walks __slots__: a field added to the class must be one of them.
+    for cls in (Cable, Paragraph, Reference):
+        assert cls.__slots__ == tuple(f.name for f in fields(cls))
+    problem = Problem("a.txt", 3, "bad")
+    assert pickle.loads(pickle.dumps(problem)) == problem
