@@ -143,7 +143,10 @@ def test_multiword_station_aliases() -> None:
         # four letters are a tag, not two countries (09BRASILIA1038, 09BRASILIA1100)
         ("TAGS: KNUP PARM MASC", ["KNUP", "PARM", "MASC"]),
         # words that are not tags stay words unless they name a person (02ROME1196)
-        ("TAGS PHUM, OPRC, OPRC, IT, ITPHUM, HUMAN RIGHTS", ["PHUM", "OPRC", "IT", "HUMAN", "RIGHTS"]),
+        (
+            "TAGS PHUM, OPRC, OPRC, IT, ITPHUM, HUMAN RIGHTS",
+            ["PHUM", "OPRC", "IT", "HUMAN", "RIGHTS"],
+        ),
         ("TAGS: PGOV ITALIAN POLITICS", ["PGOV", "ITALIAN", "POLITICS"]),
         ("TAGS: PREL KPAO OVIP (CLINTON, HILLARY)", ["PREL", "KPAO", "OVIP", "CLINTON, HILLARY"]),
     ],
