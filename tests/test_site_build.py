@@ -285,7 +285,9 @@ def test_hostile_cable_is_escaped_everywhere(tmp_path: Path) -> None:
         text = data.decode("utf-8")
         assert "<script>" not in text.lower(), path
         # in a real tag's attribute; escaped text showing such a link is fine
-        assert not re.search(r"""<[a-z][^<>]*\shref\s*=\s*["']?\s*javascript:""", text.lower()), path
+        assert not re.search(r"""<[a-z][^<>]*\shref\s*=\s*["']?\s*javascript:""", text.lower()), (
+            path
+        )
         # A raw quote may stand in text (Pygments 2.21 no longer escapes it
         # there); what matters is that no tag or attribute comes from input.
         if path.endswith(".xml"):
