@@ -648,7 +648,7 @@ def serve(
     preview = Preview(root, rebuilder, host=host, port=port, log=log)
     debouncer = Debouncer()
     watcher = SiteWatcher(preview.layout(), debouncer.add)
-    with _interrupt_on_sigterm():
+    with _interrupt_on_signals():
         try:
             preview.start()
             # Watch before the first build, so that edits made during it are not missed.
@@ -674,8 +674,13 @@ def serve(
 
 
 @contextmanager
-def _interrupt_on_sigterm() -> Iterator[None]:
-    """Stop as cleanly on SIGTERM (a process manager, a test) as on Ctrl-C."""
+def _interrupt_on_signals() -> Iterator[None]:
+    """Stop as cleanly on SIGTERM (a process manager, a test) as on Ctrl-C.
+
+    SIGINT too is made to interrupt: a shell starts a script's background
+    jobs with SIGINT ignored, and Python then leaves it ignored, so `kill
+    -INT` (or a bench's Ctrl-C) would not stop a server started that way.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -683,8 +688,12 @@ def _interrupt_on_sigterm() -> Iterator[None]:
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = {number: signal.signal(number, interrupt) for number in _STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)

@@ -79,7 +79,7 @@ def test_full_rebuilder_keeps_the_site_on_error(tmp_path: Path) -> None:
 class ServeProcess:
     """`cablesite serve --port 0` on a site; the URL is read from its output."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, ignore_sigint: bool = False) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "generator", "serve", "--port", "0", "-C", str(root)],
             stdout=subprocess.PIPE,
@@ -87,6 +87,8 @@ class ServeProcess:
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
             cwd=REPO,
+            # As a shell starts a script's background job: SIGINT ignored.
+            preexec_fn=_ignore_sigint if ignore_sigint else None,
         )
         self.lines: list[str] = []
         self.errors: list[str] = []
@@ -141,6 +143,10 @@ class ServeProcess:
         return self.process.returncode, "".join(self.errors)
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Path, ServeProcess]]:
     root = copy_demo_site(tmp_path / "demo")
@@ -175,6 +181,15 @@ def test_serve_rebuilds_on_save_and_stops_cleanly(served: tuple[Path, ServeProce
     status, err = server.stop()
     assert status == 0
     assert "Traceback" not in err
+    assert any(line.startswith("stopped") for line in server.lines)
+
+
+def test_serve_stops_on_sigint_when_started_ignoring_it(tmp_path: Path) -> None:
+    server = ServeProcess(copy_demo_site(tmp_path / "demo"), ignore_sigint=True)
+    started = time.monotonic()
+    status, err = server.stop()
+    assert time.monotonic() - started < 15, "SIGINT did not stop the server"
+    assert status == 0 and "Traceback" not in err
     assert any(line.startswith("stopped") for line in server.lines)
 
 
