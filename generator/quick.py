@@ -96,6 +96,17 @@ class Memory:
     by_input: Mapping[str, Sequence[int]]
     by_template: Mapping[str, Sequence[int]]  # page template → its pages
     changes: Changes = field(default_factory=Changes)
+    # The sources by display path, made on first use: the files are the same
+    # for as long as the memory lives (a file that comes or goes means the
+    # full pass, and a new memory), and remaking it at every save cost 60 ms
+    # at 50,000 files.
+    by_display: dict[str, Source] = field(default_factory=dict)
+
+
+def sources_by_display(m: Memory) -> dict[str, Source]:
+    if not m.by_display:
+        m.by_display.update((source.display, source) for source in m.inputs.sources)
+    return m.by_display
 
 
 def remember(
@@ -277,7 +288,7 @@ def quick_rebuild(
                 pages=m.pages,
                 archive=archive,
                 states=states,
-                sources={s.display: s for s in m.inputs.sources},
+                sources=sources_by_display(m),
                 reader=reader,
                 packs=packs,
                 output=out,
@@ -327,7 +338,7 @@ def _changed_sources(
     m: Memory, config: SiteConfig, hint: frozenset[Path] | None
 ) -> list[Source] | None:
     """The cable files to read again; None when files appeared or went."""
-    known = {source.display: source for source in m.inputs.sources}
+    known = sources_by_display(m)
     identities = m.state.identities
     if hint is None:
         inputs, stats = scan_folder(config.cables_dir, config.root)

@@ -6,9 +6,9 @@ next, and rebuilds an edit that moves nothing in a fraction of a second. A
 new process has none of it: remaking the archive, the plan and every
 signature from the records is a Python loop over every cable (about 20 s at
 250,000 cables). So a full pass saves its memory next to the state
-(``memory.pickle``), as plain tuples in one pickle (a few seconds to load
-at 250,000 cables rather than twenty to remake), named after the state's
-generation; a build in a new process that finds only moved-nothing edits
+(``memory.pickle``), as plain tuples, one pickle per section (seconds to
+load at 250,000 cables rather than twenty to remake), named after the
+state's generation; a build in a new process that finds only moved-nothing edits
 restores it, rebuilds like ``serve`` does, and saves a small delta instead
 of the whole state (:func:`generator.state.save_delta`).
 
@@ -26,9 +26,9 @@ import hashlib
 import marshal
 import os
 import pickle
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
-from typing import Any, cast, overload
+from typing import Any, BinaryIO, cast, overload
 
 from generator.archive import Archive, Copy, Entry, Facet, Variants
 from generator.config import SiteConfig
@@ -40,7 +40,7 @@ from generator.state import BuildState
 
 SNAPSHOT_FILE = "memory.pickle"
 # Bumped whenever what is saved changes.
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3
 _PAGE_FIELDS = Page.__slots__
 _ENTRY_FIELDS = Entry.__slots__
 _FACETS = ("tags", "origins", "months", "classifications")
@@ -60,49 +60,74 @@ def inputs_digest(inputs: Inputs) -> str:
 
 
 def save_snapshot(folder: Path, memory: Memory, generation: str) -> None:
-    """Save `memory` (just after a full pass saved the state of `generation`)."""
+    """Save `memory` (just after a full pass saved the state of `generation`).
+
+    Section by section, each made just before it is written and let go just
+    after: at 250,000 cables the packed entries, pages and index rows are
+    each tens of megabytes, and holding all of them (and one pickler's memo
+    of all of them) at once made this the peak of a clean build's memory.
+    """
+    path = folder / SNAPSHOT_FILE
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    with open(temporary, "wb") as handle:
+        for name, make in _sections(memory, generation):
+            pickle.dump((name, make()), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, path)
+
+
+def _sections(memory: Memory, generation: str) -> Iterator[tuple[str, Callable[[], Any]]]:
+    """The snapshot's sections, in the order they are written; the head first, so
+    that a snapshot of another state is known before the rest is read."""
     m = memory
     archive = m.archive
-    data = {
-        "format": SNAPSHOT_FORMAT,
-        "generation": generation,
-        "inputs": inputs_digest(m.inputs),
-        "others": m.state.inputs,  # as recorded: a racy identity never compares equal
-        "docs": m.docs,
-        "doc_problems": [_plain_problem(p) for p in m.doc_problems],
-        "spans": m.spans,
-        # Each entry, page and index row packed apart, unpacked when first used:
-        # a quick rebuild uses a few of them, and unpacking millions of
-        # objects would cost more than the rest of it.
-        "entries": {k: _pack_entry(e) for k, e in archive.entries.items()},
-        "variants": {k: tuple(v) for k, v in archive.variants.items()},
-        "copies": [tuple(c) for c in archive.copies],
-        "cited_by": archive.cited_by,
-        "missing": archive.missing,
-        "facets": {
+    yield "head", lambda: (SNAPSHOT_FORMAT, generation, inputs_digest(m.inputs))
+    yield "others", lambda: m.state.inputs  # as recorded: a racy identity never compares equal
+    yield "docs", lambda: m.docs
+    yield "doc_problems", lambda: [_plain_problem(p) for p in m.doc_problems]
+    yield "spans", lambda: m.spans
+    # Each entry, page and index row packed apart, unpacked when first used:
+    # a quick rebuild uses a few of them, and unpacking millions of objects
+    # would cost more than the rest of it.
+    yield "entries", lambda: {k: _pack_entry(e) for k, e in archive.entries.items()}
+    yield "variants", lambda: {k: tuple(v) for k, v in archive.variants.items()}
+    yield "copies", lambda: [tuple(c) for c in archive.copies]
+    yield "cited_by", lambda: archive.cited_by
+    yield "missing", lambda: archive.missing
+    yield (
+        "facets",
+        lambda: {
             name: [(k, f.slug, f.name, f.keys) for k, f in getattr(archive, name).items()]
             for name in _FACETS
         },
-        "redirects": archive.redirects,
-        "neighbours": archive.neighbours,
-        "copied": archive.copied,
-        "pages": [marshal.dumps(tuple(getattr(p, f) for f in _PAGE_FIELDS)) for p in m.pages],
-        "files": m.files,
-        "extra": m.extra,
-        "digests": m.digests,
-        "located": m.located,
-        "templates": m.templates,
-        "by_entry": _packed_index(m.by_entry),
-        "by_cable": _packed_index(m.by_cable),
-        "by_input": _packed_index(m.by_input),
-        "by_template": _packed_index(m.by_template),
-    }
-    path = folder / SNAPSHOT_FILE
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    # Streamed to the file (and from it, in restore): never the whole pickle in memory.
-    with open(temporary, "wb") as handle:
-        pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temporary, path)
+    )
+    yield "redirects", lambda: archive.redirects
+    yield "neighbours", lambda: archive.neighbours
+    yield "copied", lambda: archive.copied
+    yield (
+        "pages",
+        lambda: [marshal.dumps(tuple(getattr(p, f) for f in _PAGE_FIELDS)) for p in m.pages],
+    )
+    yield "files", lambda: m.files
+    yield "extra", lambda: m.extra
+    yield "digests", lambda: m.digests
+    yield "located", lambda: m.located
+    yield "templates", lambda: m.templates
+    for index in ("by_entry", "by_cable", "by_input", "by_template"):
+        yield index, lambda index=index: _packed_index(getattr(m, index))
+
+
+def _read_sections(handle: BinaryIO, generation: str, inputs: Inputs) -> dict[str, Any] | None:
+    """The sections of a snapshot file, or None when it is not of this state and inputs."""
+    name, head = pickle.load(handle)
+    if name != "head" or head != (SNAPSHOT_FORMAT, generation, inputs_digest(inputs)):
+        return None
+    data: dict[str, Any] = {}
+    while True:
+        try:
+            name, value = pickle.load(handle)
+        except EOFError:
+            return data
+        data[name] = value
 
 
 def has_snapshot(folder: Path) -> bool:
@@ -119,10 +144,8 @@ def restore(
     """
     try:
         with open(folder / SNAPSHOT_FILE, "rb") as handle:
-            data = pickle.load(handle)
-        if data.get("format") != SNAPSHOT_FORMAT or data.get("generation") != state.generation:
-            return None
-        if data["inputs"] != inputs_digest(inputs):
+            data = _read_sections(handle, state.generation, inputs)
+        if data is None:
             return None
         memory = _memory(data, config=config, output=output, state=state, inputs=inputs)
         if state.overlay:

@@ -15,9 +15,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.errors import UserError
 from generator.livereload import EVENTS_PATH, LiveReload, inject
@@ -27,6 +29,7 @@ from generator.serve import (
     Preview,
     RebuildOutcome,
     Target,
+    _named_or_inside,
     content_type,
     route,
     serve,
@@ -534,3 +537,22 @@ def test_bad_port_is_a_user_error(tmp_path: Path) -> None:
 def test_a_missing_site_folder_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="missing: no such folder"):
         serve(tmp_path / "missing", port=0)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    absolute=st.booleans(),
+    parts=st.lists(st.sampled_from(["a", "b", "content", "cables", ".", "", "x.txt"]), max_size=5),
+    names=st.sets(
+        st.sampled_from([".", "/", "a", "a/b", "/a", "content", "content/cables", "a/x.txt", "b"])
+    ),
+)
+def test_problems_of_changed_files_are_found_as_pathlib_would(
+    absolute: bool, parts: list[str], names: set[str]
+) -> None:
+    """The string walk up a problem's folders agrees with PurePosixPath's parents."""
+    path = ("/" if absolute else "") + "/".join(parts)
+    if path:
+        named = PurePosixPath(path)
+        expected = any(p.as_posix() in names for p in (named, *named.parents))
+        assert _named_or_inside(path, names) == expected
