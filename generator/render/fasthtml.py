@@ -42,6 +42,7 @@ random text.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -328,24 +329,40 @@ def _preprocessed(text: str) -> str:
     return text
 
 
+def _formatter_escapes() -> tuple[tuple[str, str], ...]:
+    """How the installed Pygments escapes each character HTML may need escaped.
+
+    Asked of HtmlFormatter itself, once: versions differ (2.20 escapes
+    quotes in token text, 2.21 only ``&``, ``<`` and ``>``), and the output
+    must be the one Pygments would write.
+    """
+    formatter = HtmlFormatter(nowrap=True)
+    pairs = []
+    for char in "&<>\"'":
+        out = io.StringIO()
+        formatter.format(iter([(Text, char + "\n")]), out)
+        escaped = out.getvalue().removesuffix("\n")
+        if escaped != char:
+            pairs.append((char, escaped))
+    # "&" first, so that the entities written for the others stay as they are.
+    return tuple(sorted(pairs, key=lambda pair: pair[0] != "&"))
+
+
+_ESCAPES = _formatter_escapes()
+_SPECIAL = tuple(char for char, _ in _ESCAPES)
+
+
 def _escape(text: str) -> str:
-    """pygments.formatters.html.escape_html, with str methods: quicker than translate's dict."""
+    """The text as HtmlFormatter escapes it, with str methods: quicker than translate's dict."""
     # A character that is absent costs a memchr, not a copy of the text.
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if '"' in text:
-        text = text.replace('"', "&quot;")
-    if "'" in text:
-        text = text.replace("'", "&#39;")
+    for char, entity in _ESCAPES:
+        if char in text:
+            text = text.replace(char, entity)
     return text
 
 
 def _needs_escaping(text: str) -> bool:
-    return "&" in text or "<" in text or ">" in text or '"' in text or "'" in text
+    return any(char in text for char in _SPECIAL)
 
 
 def _render(text: str, cuts: list[int], opens: list[str]) -> str:
