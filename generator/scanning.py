@@ -188,9 +188,23 @@ def _pickled(cable: Cable) -> bytes:
     return pickle.dumps(cable, protocol=PICKLE_PROTOCOL)
 
 
+# Files up to this size are hashed from one read; larger ones (a whole
+# cables.csv dump) are streamed.
+_READ_WHOLE = 4 << 20
+
+
 def _content_hash(path: str) -> str:
     try:
-        with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+        with open(path, "rb", buffering=0) as handle:
+            if os.fstat(handle.fileno()).st_size > _READ_WHOLE:
+                return hashlib.file_digest(handle, _hasher).hexdigest()
+            # One sized read: hashlib.file_digest allocates (and zeroes) a
+            # 256 KB buffer for every file, which cost more than the parse
+            # of a typical 6 KB cable.
+            return _hasher(handle.readall()).hexdigest()
     except OSError:
         return ""
+
+
+def _hasher(data: bytes = b"") -> hashlib.blake2b:
+    return hashlib.blake2b(data, digest_size=16)
