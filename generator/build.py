@@ -705,9 +705,11 @@ def assemble(
     return archive, problems, digests, spans
 
 
-def scan(inputs: Inputs, reader: Reader = parse_reader) -> tuple[Archive, list[Problem]]:
+def scan(
+    inputs: Inputs, reader: Reader = parse_reader, *, jobs: int = 1
+) -> tuple[Archive, list[Problem]]:
     """Every cable's metadata and every problem, read afresh (for ``cablesite check``)."""
-    states = scan_sources(inputs, {}, {}, reader=reader).sources
+    states = scan_sources(inputs, {}, {}, reader=reader, jobs=jobs).sources
     archive, problems, _, _ = assemble(inputs, states)
     return archive, problems
 

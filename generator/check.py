@@ -27,12 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from generator.build import assemble
+from generator.build import scan
 from generator.config import load_config
 from generator.errors import UserError
 from generator.htmlscan import scan_html
 from generator.model import Problem
-from generator.scanning import scan_sources
 from generator.sources import find_sources
 from generator.urls import Urls, output_file
 from generator.workers import default_jobs, run_tasks
@@ -231,9 +230,7 @@ def _read(path: Path) -> str:
 def check_cable_pages(root: Path, folder: Path, *, jobs: int = 1) -> list[Problem]:
     """Every cable the content holds has its page in the built site."""
     config = load_config(root)
-    inputs = find_sources(config.cables_dir, root)
-    states = scan_sources(inputs, {}, {}, jobs=jobs).sources
-    archive = assemble(inputs, states)[0]
+    archive, _ = scan(find_sources(config.cables_dir, root), jobs=jobs)
     problems = []
     for key, entry in archive.entries.items():
         path = Urls.entry(entry)
