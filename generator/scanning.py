@@ -20,12 +20,12 @@ import os
 import pickle
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.model import Cable, Problem
 from generator.packs import BlobRef, PackWriter, encode
-from generator.parse import title_case
+from generator.parse import read_cables, title_case
 from generator.records import PICKLE_PROTOCOL, record_of, record_to_plain
 from generator.render.pages import raw_html
 from generator.sources import Inputs, Reader, Source, parse_reader, read_source
@@ -149,14 +149,15 @@ def _scan_file(
 ) -> SourceState | None:
     assert _JOB is not None
     content = ""
+    data = None
     if _JOB.cacheable:
-        content = _content_hash(source.location)
+        content, data = _content_hash(source.location)
         if old_content is not None and content == old_content:
             return None
     problems: list[Problem] = []
     records: list[tuple] = []  # type: ignore[type-arg]
     blobs: list[BlobRef | None] = []
-    for cable in read_normalised(source, problems.append, _JOB.reader):
+    for cable in read_normalised(source, problems.append, _JOB.reader, data):
         pickled = _pickled(cable)
         record = record_of(cable, title_case, pickled)
         records.append(record_to_plain(record))
@@ -169,19 +170,49 @@ def _scan_file(
 
 
 def read_normalised(
-    source: Source, on_problem: Callable[[Problem], None], reader: Reader
+    source: Source,
+    on_problem: Callable[[Problem], None],
+    reader: Reader,
+    data: bytes | None = None,
 ) -> Iterator[Cable]:
     """The cables of a source, with `source_path` as the site names the file.
 
     The parser records the path it was given, which depends on the folder
-    the build was started from; what a page is made of must not.
+    the build was started from; what a page is made of must not. `data`,
+    the file's bytes as just hashed, is parsed instead of reading the file
+    again (7 µs a file) when the reader is the parser.
     """
     prefix = str(source.path)
-    for cable in read_source(source, on_problem, reader):
+    if data is not None and reader is parse_reader:
+        cables = _parse_read(source, on_problem, data)
+    else:
+        cables = read_source(source, on_problem, reader)
+    for cable in cables:
         where = cable.source_path
         if where is not None and where.startswith(prefix):
-            cable = replace(cable, source_path=source.display + where[len(prefix) :])
+            cable = _with_source_path(cable, source.display + where[len(prefix) :])
         yield cable
+
+
+def _parse_read(
+    source: Source, on_problem: Callable[[Problem], None], data: bytes
+) -> Iterator[Cable]:
+    """`read_source(source, on_problem, parse_reader)` on bytes already read."""
+
+    def relabel(problem: Problem) -> None:
+        on_problem(Problem(source.display, problem.line, problem.message))
+
+    return read_cables(source.path, on_problem=relabel, data=data)
+
+
+_SOURCE_PATH = Cable.__slots__.index("source_path")
+
+
+def _with_source_path(cable: Cable, path: str) -> Cable:
+    """`dataclasses.replace(cable, source_path=path)`, without its checks (7 -> 3 µs)."""
+    values = list(cable.__reduce__()[1])
+    values[_SOURCE_PATH] = path
+    return Cable(*values)
 
 
 def _pickled(cable: Cable) -> bytes:
@@ -193,17 +224,19 @@ def _pickled(cable: Cable) -> bytes:
 _READ_WHOLE = 4 << 20
 
 
-def _content_hash(path: str) -> str:
+def _content_hash(path: str) -> tuple[str, bytes | None]:
+    """The file's content hash, and its bytes when it was read whole ("" and None: unreadable)."""
     try:
         with open(path, "rb", buffering=0) as handle:
             if os.fstat(handle.fileno()).st_size > _READ_WHOLE:
-                return hashlib.file_digest(handle, _hasher).hexdigest()
+                return hashlib.file_digest(handle, _hasher).hexdigest(), None
             # One sized read: hashlib.file_digest allocates (and zeroes) a
             # 256 KB buffer for every file, which cost more than the parse
             # of a typical 6 KB cable.
-            return _hasher(handle.readall()).hexdigest()
+            data = handle.readall()
+            return _hasher(data).hexdigest(), data
     except OSError:
-        return ""
+        return "", None
 
 
 def _hasher(data: bytes = b"") -> hashlib.blake2b:

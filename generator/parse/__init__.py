@@ -87,8 +87,15 @@ def parse_cable(text: str, *, filename: str | None = None) -> Cable:
     return assemble(_source_of(str(text or ""), filename))
 
 
-def read_cables(path: str | Path, *, on_problem: ProblemHandler | None = None) -> Iterator[Cable]:
-    """Every cable in a file: one for a cable file, many for a dump or an export."""
+def read_cables(
+    path: str | Path, *, on_problem: ProblemHandler | None = None, data: bytes | None = None
+) -> Iterator[Cable]:
+    """Every cable in a file: one for a cable file, many for a dump or an export.
+
+    `data` is the file's bytes when the caller has read them already (the
+    build hashes each file before parsing it); a dump or an export is read
+    from the file all the same.
+    """
     report = on_problem or _warn
     if not isinstance(path, Path):
         path = Path(path)
@@ -98,7 +105,8 @@ def read_cables(path: str | Path, *, on_problem: ProblemHandler | None = None) -
         yield from _read_container(path, suffix, report)
         return
     try:
-        data = _read_file(name)
+        if data is None:
+            data = _read_file(name)
     except OSError as err:
         report(Problem(name, None, f"cannot read: {err.strerror or err}"))
         return

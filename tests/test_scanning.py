@@ -1,0 +1,48 @@
+"""Pass 1's shortcuts give what the plain calls give."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from generator.model import Cable, Paragraph, Problem
+from generator.parse import read_cables
+from generator.scanning import _content_hash, _with_source_path, read_normalised
+from generator.sources import Source, parse_reader
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "dev"
+
+
+def cable_files() -> list[Path]:
+    found = sorted(p for p in FIXTURES.rglob("*") if p.is_file())
+    if DEV.is_dir():
+        found += sorted(p for p in DEV.rglob("*") if p.is_file())[:150]
+    return found
+
+
+def test_with_source_path_is_replace() -> None:
+    cable = Cable(id="09PARIS1", paragraphs=(Paragraph(1, "C", "text"),), source_path="/a/b")
+    assert _with_source_path(cable, "x/y.txt") == dataclasses.replace(cable, source_path="x/y.txt")
+
+
+@pytest.mark.parametrize("path", cable_files(), ids=lambda p: p.name)
+def test_bytes_read_once_give_the_same_cables_and_problems(path: Path) -> None:
+    source = Source(str(path), "content/" + path.name)
+    content, data = _content_hash(source.location)
+    assert content
+    got: list[Problem] = []
+    want: list[Problem] = []
+    cables = list(read_normalised(source, got.append, parse_reader, data))
+    assert cables == list(read_normalised(source, want.append, parse_reader))
+    assert got == want
+    plain: list[Problem] = []
+    assert [c.id for c in read_cables(path, on_problem=plain.append, data=data)] == [
+        c.id for c in cables
+    ]
+
+
+def test_unreadable_file_has_no_bytes(tmp_path: Path) -> None:
+    assert _content_hash(str(tmp_path / "missing.txt")) == ("", None)
