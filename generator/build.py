@@ -394,7 +394,7 @@ class Builder:
         if len(changed) > QUICK_FILES:
             return None
         usable = _usable_output(state, output)
-        if usable is None or not load_body(folder, state):
+        if usable is None or not load_body(folder, state, lazy=True):
             return None
         state.output = usable
         memory = restore(folder, config=config, output=output, state=state, inputs=inputs)
@@ -448,24 +448,28 @@ class Builder:
         renderer = Renderer(
             env, config, archive, docs, Diagnostics(result.problems, result.sources)
         )
-        signer = Signer(
-            archive,
-            site=new_state.site,
-            template=fingerprint,
-            cables=cable_digests(archive, digests),
-            docs=docs,
-            problems=result.problems,
-            sources=result.sources,
-        )
-        signatures = [signer.sign(page) for page in pages]
+        # Each template's fingerprint is computed here, once: the signer asks again per page.
         templates = {name: fingerprint(name) for name in {page.template for page in pages}}
         _compile(env, templates)
-        del signer  # its cache of facts is as large as the archive; the workers need neither
+        signing = _Signing(
+            Signer(
+                archive,
+                site=new_state.site,
+                template=fingerprint,
+                cables=cable_digests(archive, digests),
+                docs=docs,
+                problems=result.problems,
+                sources=result.sources,
+            ),
+            pages,
+        )
+        old = new_state.output
+        if old is not None:
+            # An incremental build renders the pages whose signature changed: sign first.
+            signing.finish()
         extra = static_files(config)
         extra_signatures = {path: bytes_digest(data) for path, data in extra.items()}
-        recorded = dict(zip(files, signatures, strict=True)) | extra_signatures
         result.pages = len(pages)
-        old = new_state.output
         # Rendering makes cyclic garbage (Jinja does): collect it, but never
         # walk the archive and the plan, which live to the end of the build.
         gc.freeze()
@@ -481,16 +485,30 @@ class Builder:
                 reader=self.reader,
                 packs=packs,
                 output=_NoWriter(),
+                files=files,
             )
             if old is None:
-                self._full(job, files, extra, output, result, jobs)
+                # A full build renders every page whatever its signature: this
+                # process signs them while the workers render.
+                self._full(job, files, extra, output, result, jobs, idle=signing.step)
             else:
                 self._incremental(
-                    job, files, signatures, extra, extra_signatures, old, output, result, jobs
+                    job,
+                    files,
+                    signing.signatures,
+                    extra,
+                    extra_signatures,
+                    old,
+                    output,
+                    result,
+                    jobs,
                 )
         finally:
             packs.close()
             gc.disable()
+        recorded = dict(zip(files, signing.finish(), strict=True)) | extra_signatures
+        # The signer's cache of facts is as large as the archive.
+        del signing
         device, inode = _identity_of(output)
         new_state.output = OutputState(str(output.resolve()), device, inode, recorded)
         new_state.summary["pages"] = len(pages)
@@ -505,8 +523,9 @@ class Builder:
         output: Path,
         result: BuildResult,
         jobs: int,
+        idle: Callable[[], bool] | None = None,
     ) -> None:
-        """Every page into a new tree, swapped in at the end."""
+        """Every page into a new tree, swapped in at the end; `idle`: work to do meanwhile."""
         before = _files_under(output)
         self.say(f"rendering {len(files)} page(s) for {len(job.archive)} cable(s)")
         # Unchanged files are linked from the old tree even in a clean build: a
@@ -514,7 +533,7 @@ class Builder:
         # on file systems that discard freed blocks) and its modification time.
         with StagedOutput(output, reuse=True) as staged:
             job.output = staged
-            done = self._render(job, range(len(files)), jobs)
+            done = self._render(job, range(len(files)), jobs, idle)
             for path, data in extra.items():
                 done.append((path, staged.put(path, data)))
             staged.commit()
@@ -566,10 +585,16 @@ class Builder:
         result.removed = len(removed)
         result.changed = frozenset([*staged, *removed])
 
-    def _render(self, job: RenderJob, indices: Sequence[int], jobs: int) -> list[tuple[str, bool]]:
+    def _render(
+        self,
+        job: RenderJob,
+        indices: Sequence[int],
+        jobs: int,
+        idle: Callable[[], bool] | None = None,
+    ) -> list[tuple[str, bool]]:
         bars = self.bars and bool(indices)
         with Progress(len(indices), "rendering", unit="pages", enabled=bars) as bar:
-            return list(render_pages(job, indices, jobs=jobs, advance=bar.advance))
+            return list(render_pages(job, indices, jobs=jobs, advance=bar.advance, idle=idle))
 
     def _save(
         self, folder: Path, state: BuildState, *, applied: bool, memory: Memory | None
@@ -617,6 +642,29 @@ class Builder:
             copies=summary.get("copies", 0),
             kind="none",
         )
+
+
+class _Signing:
+    """Every page's signature, in page order, made a few pages per :meth:`step`."""
+
+    STEP = 128
+
+    def __init__(self, signer: Signer, pages: Sequence[Page]) -> None:
+        self.signer = signer
+        self.pages = pages
+        self.signatures: list[bytes] = []
+
+    def step(self) -> bool:
+        """Sign the next few pages; False once every page is signed."""
+        done = len(self.signatures)
+        sign = self.signer.sign
+        self.signatures.extend(sign(page) for page in self.pages[done : done + self.STEP])
+        return len(self.signatures) < len(self.pages)
+
+    def finish(self) -> list[bytes]:
+        while self.step():
+            pass
+        return self.signatures
 
 
 class _NoWriter:

@@ -5,8 +5,9 @@ page's cable (and the feed's summaries): those come from the parse cache,
 or, when a cable is not there, from parsing its source again, one read
 per source file whatever the number of its cables. Tasks are chunks of
 source files (for cable pages) or of pages (for the rest); a worker writes
-each page through the build's output writer and sends back only the path
-and whether the file changed, so page bytes never cross processes.
+each page through the build's output writer and sends back only whether
+the file changed (a byte per page, in the task's order: the build knows
+the paths), so page bytes never cross processes.
 """
 
 from __future__ import annotations
@@ -58,13 +59,16 @@ class RenderJob:
     reader: Reader
     packs: PackReader | None
     output: Writer
+    # Each page's output file, by page index, when the caller has them (else made here).
+    files: Sequence[str] | None = None
 
 
 _JOB: RenderJob | None = None
 
 # A task: ("cables", ((source, ((ordinal, page index), ...)), ...)) or ("pages", (index, ...))
 Task = tuple[str, tuple]  # type: ignore[type-arg]
-Done = list[tuple[str, bool]]
+# Whether each page of a task changed its file, in the task's order.
+Done = bytes
 
 
 def render_pages(
@@ -73,16 +77,28 @@ def render_pages(
     *,
     jobs: int = 1,
     advance: Callable[[int], None] | None = None,
+    idle: Callable[[], bool] | None = None,
 ) -> Iterator[tuple[str, bool]]:
-    """Render the pages at `indices`; yields (output file, whether its bytes changed)."""
+    """Render the pages at `indices`; yields (output file, whether its bytes changed).
+
+    `idle`: work for this process while the workers render (see run_tasks).
+    """
     global _JOB
     _JOB = job
     try:
         tasks = list(_tasks(job, indices))
         if len(indices) < SERIAL_BELOW:
             jobs = 1
-        for done in run_tasks(_render_task, tasks, jobs, recycle=RECYCLE):
-            yield from done
+        files = job.files
+        for task, done in zip(
+            tasks, run_tasks(_render_task, tasks, jobs, recycle=RECYCLE, idle=idle), strict=True
+        ):
+            indices = _task_pages(task)
+            if files is None:
+                paths = [output_file(job.pages[index].path) for index in indices]
+            else:
+                paths = [files[index] for index in indices]
+            yield from zip(paths, map(bool, done), strict=True)
             if advance is not None:
                 advance(len(done))
     finally:
@@ -116,15 +132,23 @@ def _tasks(job: RenderJob, indices: Sequence[int]) -> Iterator[Task]:
         yield ("pages", tuple(others[start : start + PAGE_CHUNK]))
 
 
+def _task_pages(task: Task) -> list[int]:
+    """The page indices of a task, in the order it renders them."""
+    kind, items = task
+    if kind == "cables":
+        return [index for _, wanted in items for _, index in wanted]
+    return list(items)
+
+
 def _render_task(task: Task) -> Done:
     assert _JOB is not None
     kind, items = task
     if kind == "cables":
-        return [done for source, wanted in items for done in _render_source(source, wanted)]
-    return [_render_page(index) for index in items]
+        return bytes(wrote for source, wanted in items for wrote in _render_source(source, wanted))
+    return bytes(_render_page(index) for index in items)
 
 
-def _render_source(source: str, wanted: tuple[tuple[int, int], ...]) -> Done:
+def _render_source(source: str, wanted: tuple[tuple[int, int], ...]) -> list[bool]:
     assert _JOB is not None
     cables = cables_of(_JOB, source, [ordinal for ordinal, _ in wanted])
     done = []
@@ -133,16 +157,16 @@ def _render_source(source: str, wanted: tuple[tuple[int, int], ...]) -> Done:
         cable = cables[ordinal]
         _check_same(page, cable, _JOB.archive, source)
         path = output_file(page.path)
-        done.append((path, _JOB.output.put(path, _JOB.renderer.render(page, cable))))
+        done.append(_JOB.output.put(path, _JOB.renderer.render(page, cable)))
     return done
 
 
-def _render_page(index: int) -> tuple[str, bool]:
+def _render_page(index: int) -> bool:
     assert _JOB is not None
     page = _JOB.pages[index]
     extra = feed_cables(_JOB, page.members) if page.kind == "feed" else None
     path = output_file(page.path)
-    return (path, _JOB.output.put(path, _JOB.renderer.render(page, extra)))
+    return _JOB.output.put(path, _JOB.renderer.render(page, extra))
 
 
 def feed_cables(job: RenderJob, keys: Sequence[str]) -> dict[str, Cable]:

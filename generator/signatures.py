@@ -43,6 +43,8 @@ from generator.render.pages import date_span, totals
 
 _ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
 _FACET_KINDS = ("tag", "origin", "classification", "month")
+# Inputs that (nearly) one page names: their facts are not kept.
+_ONCE = ("links:", "cable:")
 
 
 def digest_text(text: str) -> str:
@@ -111,7 +113,9 @@ class Signer:
     def input(self, name: str) -> str:
         fact = self._facts.get(name)
         if fact is None:
-            fact = self._facts[name] = self._input(name)
+            fact = self._input(name)
+            if not name.startswith(_ONCE):
+                self._facts[name] = fact
         return fact
 
     def _input(self, name: str) -> str:
