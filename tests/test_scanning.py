@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from pathlib import Path
 
 import pytest
 
 from generator.model import Cable, Paragraph, Problem
 from generator.parse import read_cables
-from generator.scanning import _content_hash, _with_source_path, read_normalised
+from generator.scanning import _READ_WHOLE, _content_hash, _with_source_path, read_normalised
 from generator.sources import Source, parse_reader
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -46,3 +47,14 @@ def test_bytes_read_once_give_the_same_cables_and_problems(path: Path) -> None:
 
 def test_unreadable_file_has_no_bytes(tmp_path: Path) -> None:
     assert _content_hash(str(tmp_path / "missing.txt")) == ("", None)
+
+
+def test_content_hash_reads_small_files_whole_and_streams_large_ones(tmp_path: Path) -> None:
+    small, large = tmp_path / "small.txt", tmp_path / "large.csv"
+    small.write_bytes(b"UNCLAS ANKARA 8112\n" * 300)
+    large.write_bytes(b"x" * (_READ_WHOLE + 1))
+    for path, whole in ((small, True), (large, False)):
+        content, data = _content_hash(str(path))
+        assert content == hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+        assert data == (path.read_bytes() if whole else None)
+    assert _content_hash(str(tmp_path)) == ("", None)  # a folder cannot be read
