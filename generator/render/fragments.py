@@ -30,6 +30,13 @@ except ImportError:  # pragma: no cover - MarkupSafe 2, whose escape() is C alre
 
 
 _UNDATED = Markup('<span class="undated">undated</span>')
+
+
+# ``_markup(Markup, html)`` is ``Markup(html)`` for a str, without Markup.__new__'s
+# Python frame (which asks a str for ``__html__`` and then makes this call):
+# 0.3 µs less for every date and cable link on a page.
+_markup = str.__new__
+
 # Distinct classification strings are few; a hostile corpus could make many.
 _BADGE_CACHE_LIMIT = 4096
 _badges: dict[str, Markup] = {}
@@ -69,7 +76,7 @@ def when(moment: datetime | None) -> Markup:
         day = stamp[:10]
     else:
         stamp, day = moment.strftime("%Y-%m-%dT%H:%M"), moment.strftime("%Y-%m-%d")
-    return Markup(f'<time datetime="{stamp}">{day}</time>')
+    return _markup(Markup, f'<time datetime="{stamp}">{day}</time>')
 
 
 def badge(text: str) -> Markup:
@@ -131,7 +138,7 @@ class Links:
     def cable_link(self, entry: Any) -> Markup:
         """``<a href="…">title</a>``, as the ``cable_link`` macro wrote it."""
         href = html_text(self._base + Urls.entry(entry))
-        return Markup(f'<a href="{href}">{html_text(entry.title)}</a>')
+        return _markup(Markup, f'<a href="{href}">{html_text(entry.title)}</a>')
 
     def tag_href(self, tag: str) -> str:
         found = self._tags.get(tag)
