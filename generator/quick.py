@@ -27,9 +27,10 @@ render them again, and the next full pass saves the state.
 
 from __future__ import annotations
 
+import bisect
 import marshal
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections import ChainMap, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -55,7 +56,7 @@ from generator.siteinputs import (
     trusted,
 )
 from generator.sources import Identity, Inputs, Reader, Source, display_path, scan_folder
-from generator.state import PACKS, BuildState, mark_pending
+from generator.state import PACKS, BuildState, StoreDamaged, mark_pending, plain_dict
 from generator.write import ChangedOutput
 
 
@@ -82,13 +83,14 @@ class Memory:
     archive: Archive
     docs: dict[str, Document]
     doc_problems: list[Problem]
-    problems: list[Problem]
-    spans: dict[str, tuple[int, int]]  # a source's problems: problems[start:end]
+    problems: Sequence[Problem]
+    spans: Mapping[str, tuple[int, int]]  # a source's problems: problems[start:end]
     pages: Sequence[Page]
-    files: list[str]
+    files: Sequence[str]
     extra: list[str]  # static files, .nojekyll
-    digests: dict[str, tuple[str, ...]]
-    located: dict[str, tuple[str | None, ...]]  # the page key of each record (None: a copy)
+    # (From a snapshot, the mappings and sequences are read in parts, when used.)
+    digests: MutableMapping[str, tuple[str, ...]]
+    located: Mapping[str, tuple[str | None, ...]]  # the page key of each record (None: a copy)
     templates: dict[str, str]  # page template → fingerprint of everything it pulls in
     # (Mappings: restored from a snapshot, their rows are unpacked when asked for.)
     by_entry: Mapping[str, Sequence[int]]
@@ -100,13 +102,44 @@ class Memory:
     # for as long as the memory lives (a file that comes or goes means the
     # full pass, and a new memory), and remaking it at every save cost 60 ms
     # at 50,000 files.
-    by_display: dict[str, Source] = field(default_factory=dict)
+    by_display: Mapping[str, Source] | None = None
 
 
-def sources_by_display(m: Memory) -> dict[str, Source]:
-    if not m.by_display:
-        m.by_display.update((source.display, source) for source in m.inputs.sources)
+def sources_by_display(m: Memory) -> Mapping[str, Source]:
+    if m.by_display is None:
+        m.by_display = _Sorted(m.inputs.sources)
     return m.by_display
+
+
+class _Sorted(Mapping[str, Source]):
+    """Sources by display path, found by bisection (a build's are sorted; others
+    are searched): a dict of 250,000 of them cost a quick rebuild in a new
+    process more than the rest of it."""
+
+    def __init__(self, sources: Sequence[Source]) -> None:
+        self._sources = sources
+
+    def __getitem__(self, display: str) -> Source:
+        i = bisect.bisect_left(self._sources, display, key=_display)
+        if i < len(self._sources) and self._sources[i].display == display:
+            return self._sources[i]
+        for source in self._sources:
+            if source.display == display:
+                return source
+        raise KeyError(display)
+
+    def __contains__(self, display: object) -> bool:
+        return isinstance(display, str) and self.get(display) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return map(_display, self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+
+def _display(source: Source) -> str:
+    return source.display
 
 
 def remember(
@@ -199,7 +232,40 @@ def quick_rebuild(
     watcher's events), or None to compare every file's identity; `changed`,
     when given, is the list of the cable files to read again (the caller
     compared the identities already).
+
+    The memory restored from a snapshot, and the state's body, are read a
+    part at a time as they are used: a part that cannot be read means the
+    full pass (None), never a failure. Whatever it has replaced by then is
+    in the pending journal.
     """
+    try:
+        return _quick_rebuild(
+            memory,
+            config=config,
+            site=site,
+            output=output,
+            reader=reader,
+            folder=folder,
+            hint=hint,
+            jobs=jobs,
+            changed=changed,
+        )
+    except StoreDamaged:
+        return None
+
+
+def _quick_rebuild(
+    memory: Memory,
+    *,
+    config: SiteConfig,
+    site: str,
+    output: Path,
+    reader: Reader,
+    folder: Path,
+    hint: frozenset[Path] | None,
+    jobs: int,
+    changed: Sequence[Source] | None,
+) -> QuickResult | None:
     m = memory
     if output != m.output or site != m.site or m.state.output is None:
         return None
@@ -237,11 +303,13 @@ def quick_rebuild(
     # From here on the edit is known to move nothing: update, sign, render.
     archive = m.archive
     touched: set[int] = set()
-    digests = dict(m.digests)
+    new_digests: dict[str, tuple[str, ...]] = {}
     replaced: set[str] = set()
     for display, records in updates.items():
         touched |= _update_entries(m, archive, display, records, replaced)
-        digests[display] = tuple(r.cable_digest for r in records)
+        new_digests[display] = tuple(r.cable_digest for r in records)
+    # (Chained, not copied: the memory's mappings may be read from a snapshot.)
+    digests = ChainMap(new_digests, m.digests)
     problems, spans = m.problems, m.spans
     problem_bytes = {d: scan.sources[d].problems for d in updates}
     if any(problem_bytes[d] != m.state.sources[d].problems for d in updates):
@@ -263,6 +331,8 @@ def quick_rebuild(
     extra_signatures = {path: bytes_digest(data) for path, data in extra.items()}
     dirty_extra = [p for p, s in extra_signatures.items() if recorded.get(p) != s]
     removed = [p for p in m.extra if p not in extra]
+    for path in removed:
+        recorded.get(path)  # read now: nothing is read once files are replaced
 
     sources = len(m.inputs.sources)
     signer = Signer(
@@ -277,8 +347,8 @@ def quick_rebuild(
     signatures = {index: signer.sign(m.pages[index]) for index in sorted(touched)}
     dirty = [i for i, sig in signatures.items() if recorded.get(m.files[i]) != sig]
 
-    states = dict(m.state.sources)
-    states.update({d: scan.sources[d] for d in updates})
+    new_states = {d: scan.sources[d] for d in updates}
+    states = ChainMap(new_states, m.state.sources)
     renderer = Renderer(env, config, archive, docs, Diagnostics(problems, sources))
     packs = PackReader(folder / PACKS)
     try:
@@ -315,13 +385,14 @@ def quick_rebuild(
     noted.files.update(removed)
     noted.files.update(extra_signatures)
     noted.spans |= problems is not m.problems
-    m.state.sources = states
+    m.state.sources.update(new_states)
     m.state.identities.update({d: scan.identities[d] for d in scan.identities})
     m.state.inputs = trusted(others)
     if problems is not m.problems:
         m.state.problems = marshal.dumps(tuple((p.path, p.line, p.message) for p in problems))
     m.others, m.docs, m.problems, m.spans = others, docs, problems, spans
-    m.digests, m.templates, m.extra = digests, templates, sorted(extra)
+    m.digests.update(new_digests)
+    m.templates, m.extra = templates, sorted(extra)
     return QuickResult(
         parsed=scan.parsed,
         rendered=len(dirty),
@@ -440,7 +511,7 @@ def _spliced(
 ) -> tuple[list[Problem], dict[str, tuple[int, int]]]:
     """The problem list with some sources' problems replaced, and where each source's are."""
     problems = list(m.problems)
-    spans = dict(m.spans)
+    spans = plain_dict(m.spans)
     for display in sorted(replaced, key=lambda d: spans[d][0], reverse=True):
         start, end = spans[display]
         problems[start:end] = replaced[display]

@@ -23,12 +23,11 @@ pass, which saves a new one.
 from __future__ import annotations
 
 import hashlib
-import marshal
-import os
 import pickle
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
-from typing import Any, BinaryIO, cast, overload
+from typing import Any
 
 from generator.archive import Archive, Copy, Entry, Facet, Variants
 from generator.config import SiteConfig
@@ -36,14 +35,27 @@ from generator.model import Problem
 from generator.plan import Page
 from generator.quick import Changes, Memory
 from generator.sources import Inputs
-from generator.state import BuildState
+from generator.state import BuildState, Store, plain_dict, write_store
 
-SNAPSHOT_FILE = "memory.pickle"
+SNAPSHOT_FILE = "memory.store"
+OLD_SNAPSHOT_FILE = "memory.pickle"  # format 3
 # Bumped whenever what is saved changes.
-SNAPSHOT_FORMAT = 3
+SNAPSHOT_FORMAT = 4
 _PAGE_FIELDS = Page.__slots__
 _ENTRY_FIELDS = Entry.__slots__
 _FACETS = ("tags", "origins", "months", "classifications")
+# The mappings of the archive, and how each value is remade (None: as saved).
+_ARCHIVE_MAPS: dict[str, Callable[[Any], Any] | None] = {
+    "entries": lambda values: Entry(*values),
+    "variants": lambda values: Variants(*values),
+    "cited_by": None,
+    "missing": None,
+    "redirects": None,
+    "neighbours": None,
+    "copied": None,
+    **{name: lambda values: Facet(*values) for name in _FACETS},
+}
+_MEMORY_MAPS = ("spans", "digests", "located", "by_entry", "by_cable", "by_input", "by_template")
 
 
 def inputs_digest(inputs: Inputs) -> str:
@@ -62,72 +74,55 @@ def inputs_digest(inputs: Inputs) -> str:
 def save_snapshot(folder: Path, memory: Memory, generation: str) -> None:
     """Save `memory` (just after a full pass saved the state of `generation`).
 
-    Section by section, each made just before it is written and let go just
-    after: at 250,000 cables the packed entries, pages and index rows are
-    each tens of megabytes, and holding all of them (and one pickler's memo
-    of all of them) at once made this the peak of a clean build's memory.
+    As a store (:func:`generator.state.write_store`): every mapping of 250,000
+    keys (the entries, the links, the digests, the index of which pages
+    depend on what) split in parts by a hash of the key, the plan in chunks,
+    each part read when first used. A quick rebuild reads a few dozen parts;
+    reading all of it (a pickle per section) took 1.7 s at 251,052 cables.
+    Each section is made just before it is written and let go just after.
     """
-    path = folder / SNAPSHOT_FILE
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    with open(temporary, "wb") as handle:
-        for name, make in _sections(memory, generation):
-            pickle.dump((name, make()), handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temporary, path)
-
-
-def _sections(memory: Memory, generation: str) -> Iterator[tuple[str, Callable[[], Any]]]:
-    """The snapshot's sections, in the order they are written; the head first, so
-    that a snapshot of another state is known before the rest is read."""
     m = memory
     archive = m.archive
-    yield "head", lambda: (SNAPSHOT_FORMAT, generation, inputs_digest(m.inputs))
-    yield "others", lambda: m.state.inputs  # as recorded: a racy identity never compares equal
-    yield "docs", lambda: m.docs
-    yield "doc_problems", lambda: [_plain_problem(p) for p in m.doc_problems]
-    yield "spans", lambda: m.spans
-    # Each entry, page and index row packed apart, unpacked when first used:
-    # a quick rebuild uses a few of them, and unpacking millions of objects
-    # would cost more than the rest of it.
-    yield "entries", lambda: {k: _pack_entry(e) for k, e in archive.entries.items()}
-    yield "variants", lambda: {k: tuple(v) for k, v in archive.variants.items()}
-    yield "copies", lambda: [tuple(c) for c in archive.copies]
-    yield "cited_by", lambda: archive.cited_by
-    yield "missing", lambda: archive.missing
-    yield (
-        "facets",
-        lambda: {
-            name: [(k, f.slug, f.name, f.keys) for k, f in getattr(archive, name).items()]
-            for name in _FACETS
-        },
-    )
-    yield "redirects", lambda: archive.redirects
-    yield "neighbours", lambda: archive.neighbours
-    yield "copied", lambda: archive.copied
-    yield (
-        "pages",
-        lambda: [marshal.dumps(tuple(getattr(p, f) for f in _PAGE_FIELDS)) for p in m.pages],
-    )
-    yield "files", lambda: m.files
-    yield "extra", lambda: m.extra
-    yield "digests", lambda: m.digests
-    yield "located", lambda: m.located
-    yield "templates", lambda: m.templates
-    for index in ("by_entry", "by_cable", "by_input", "by_template"):
-        yield index, lambda index=index: _packed_index(getattr(m, index))
+    sections: list[tuple[str, str, Callable[[], Any]]] = [
+        ("others", "value", lambda: m.state.inputs),  # as recorded: racy never compares equal
+        ("docs", "value", lambda: m.docs),
+        ("doc_problems", "value", lambda: [_plain_problem(p) for p in m.doc_problems]),
+        ("copies", "value", lambda: [tuple(c) for c in archive.copies]),
+        ("extra", "value", lambda: m.extra),
+        ("templates", "value", lambda: m.templates),
+        (
+            "pages",
+            "list",
+            lambda: [tuple(getattr(p, f) for f in _PAGE_FIELDS) for p in m.pages],
+        ),
+        ("files", "list", lambda: m.files),
+    ]
+    for name in _ARCHIVE_MAPS:
+        sections.append((f"archive.{name}", "map", lambda name=name: _archive_map(archive, name)))
+    for name in _MEMORY_MAPS:
+        sections.append((name, "map", lambda name=name: _memory_map(m, name)))
+    meta = (SNAPSHOT_FORMAT, generation, inputs_digest(m.inputs))
+    write_store(folder / SNAPSHOT_FILE, meta, sections)
+    with suppress(OSError):
+        (folder / OLD_SNAPSHOT_FILE).unlink()
 
 
-def _read_sections(handle: BinaryIO, generation: str, inputs: Inputs) -> dict[str, Any] | None:
-    """The sections of a snapshot file, or None when it is not of this state and inputs."""
-    name, head = pickle.load(handle)
-    if name != "head" or head != (SNAPSHOT_FORMAT, generation, inputs_digest(inputs)):
-        return None
-    data: dict[str, Any] = {}
-    while True:
-        try:
-            name, value = pickle.load(handle)
-        except EOFError:
-            return data
-        data[name] = value
+def _archive_map(archive: Archive, name: str) -> dict[Any, Any]:
+    value = getattr(archive, name)
+    if name == "entries":
+        return {key: _entry_tuple(entry) for key, entry in value.items()}
+    if name == "variants":
+        return {key: tuple(v) for key, v in value.items()}
+    if name in _FACETS:
+        return {key: (f.slug, f.name, f.keys) for key, f in value.items()}
+    return plain_dict(value)
+
+
+def _memory_map(m: Memory, name: str) -> dict[Any, Any]:
+    value = getattr(m, name)
+    if name.startswith("by_"):
+        return {key: tuple(rows) for key, rows in value.items()}
+    return plain_dict(value)
 
 
 def has_snapshot(folder: Path) -> bool:
@@ -140,14 +135,16 @@ def restore(
     """The memory of the full pass that saved `state`, with the delta's overlay replayed.
 
     `state` must have its body loaded (and its output checked to be `output`).
-    None when there is no snapshot of that state for these inputs.
+    None when there is no snapshot of that state for these inputs. The parts
+    are read as they are used: one that turns out damaged raises
+    :class:`generator.state.StoreDamaged` then (see :func:`generator.quick.quick_rebuild`).
     """
     try:
-        with open(folder / SNAPSHOT_FILE, "rb") as handle:
-            data = _read_sections(handle, state.generation, inputs)
-        if data is None:
+        store = Store(folder / SNAPSHOT_FILE)
+        if store.meta != (SNAPSHOT_FORMAT, state.generation, inputs_digest(inputs)):
+            store.close()
             return None
-        memory = _memory(data, config=config, output=output, state=state, inputs=inputs)
+        memory = _memory(store, config=config, output=output, state=state, inputs=inputs)
         if state.overlay:
             _replay(memory, pickle.loads(state.overlay))
     except Exception:
@@ -163,7 +160,7 @@ def overlay(memory: Memory) -> bytes:
         "entries": [_entry_tuple(m.archive.entries[key]) for key in sorted(noted.entries)],
         "digests": {name: m.digests[name] for name in noted.sources},
         "files": sorted(noted.files),
-        "spans": m.spans if noted.spans else None,
+        "spans": plain_dict(m.spans) if noted.spans else None,
         "others": m.state.inputs,
         "docs": m.docs,
         "doc_problems": [_plain_problem(p) for p in m.doc_problems],
@@ -177,46 +174,32 @@ def overlay(memory: Memory) -> bytes:
 
 
 def _memory(
-    data: dict[str, Any], *, config: SiteConfig, output: Path, state: BuildState, inputs: Inputs
+    store: Store, *, config: SiteConfig, output: Path, state: BuildState, inputs: Inputs
 ) -> Memory:
-    entries = cast(dict[str, Entry], LazyEntries(data["entries"]))
-    facets = {
-        name: {key: Facet(slug, title, keys) for key, slug, title, keys in data["facets"][name]}
-        for name in _FACETS
-    }
-    archive = Archive(
-        entries=entries,
-        variants={k: Variants(*v) for k, v in data["variants"].items()},
-        copies=[Copy(*c) for c in data["copies"]],
-        cited_by=data["cited_by"],
-        missing=data["missing"],
-        redirects=data["redirects"],
-        neighbours=data["neighbours"],
-        copied=data["copied"],
-        **facets,
-    )
+    maps = {name: store.map(f"archive.{name}", make) for name, make in _ARCHIVE_MAPS.items()}
+    archive = Archive(copies=[Copy(*c) for c in store.value("copies")], **maps)
     return Memory(
         config=config,
         output=output,
         site=state.site,
         state=state,
-        others=data["others"],
+        others=store.value("others"),
         inputs=inputs,
         archive=archive,
-        docs=data["docs"],
-        doc_problems=[Problem(*p) for p in data["doc_problems"]],
+        docs=store.value("docs"),
+        doc_problems=[Problem(*p) for p in store.value("doc_problems")],
         problems=state.problem_list(),
-        spans=data["spans"],
-        pages=LazyPages(data["pages"]),
-        files=data["files"],
-        extra=data["extra"],
-        digests=data["digests"],
-        located=data["located"],
-        templates=data["templates"],
-        by_entry=PackedIndex(data["by_entry"]),
-        by_cable=PackedIndex(data["by_cable"]),
-        by_input=PackedIndex(data["by_input"]),
-        by_template=PackedIndex(data["by_template"]),
+        spans=store.map("spans"),
+        pages=store.list("pages", lambda values: Page(*values)),
+        files=store.list("files"),
+        extra=store.value("extra"),
+        digests=store.map("digests"),
+        located=store.map("located"),
+        templates=store.value("templates"),
+        by_entry=store.map("by_entry"),
+        by_cable=store.map("by_cable"),
+        by_input=store.map("by_input"),
+        by_template=store.map("by_template"),
     )
 
 
@@ -240,93 +223,6 @@ def _replay(m: Memory, data: dict[str, Any]) -> None:
         files=set(data["files"]),
         spans=data["spans"] is not None,
     )
-
-
-class LazyEntries(MutableMapping[str, Entry]):
-    """The archive's entries, each unpacked when first asked for (keys in the saved order)."""
-
-    def __init__(self, packed: dict[str, bytes]) -> None:
-        self._packed = packed
-        self._entries: dict[str, Entry] = {}
-
-    def __getitem__(self, key: str) -> Entry:
-        entry = self._entries.get(key)
-        if entry is None:
-            entry = self._entries[key] = Entry(*pickle.loads(self._packed[key]))
-        return entry
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self[key] if key in self._packed else default
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._packed
-
-    def __setitem__(self, key: str, entry: Entry) -> None:
-        # Quick rebuilds replace entries, never add any: the order stays the saved one.
-        if key not in self._packed:
-            raise KeyError(key)
-        self._entries[key] = entry
-
-    def __delitem__(self, key: str) -> None:
-        raise TypeError("the entries of a restored archive are not removed")
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._packed)
-
-    def __len__(self) -> int:
-        return len(self._packed)
-
-
-class LazyPages(Sequence[Page]):
-    """The plan, each page unpacked when first asked for."""
-
-    def __init__(self, packed: list[bytes]) -> None:
-        self._packed = packed
-        self._pages: dict[int, Page] = {}
-
-    @overload
-    def __getitem__(self, index: int) -> Page: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Page]: ...
-
-    def __getitem__(self, index: int | slice) -> Page | Sequence[Page]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        page = self._pages.get(index)
-        if page is None:
-            page = self._pages[index] = Page(*marshal.loads(self._packed[index]))
-        return page
-
-    def __len__(self) -> int:
-        return len(self._packed)
-
-
-class PackedIndex(Mapping[str, tuple[int, ...]]):
-    """Which pages depend on an input: each row unpacked when asked for."""
-
-    def __init__(self, packed: dict[str, bytes]) -> None:
-        self._packed = packed
-
-    def __getitem__(self, key: str) -> tuple[int, ...]:
-        return marshal.loads(self._packed[key])
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._packed
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._packed)
-
-    def __len__(self) -> int:
-        return len(self._packed)
-
-
-def _packed_index(index: Mapping[str, Sequence[int]]) -> dict[str, bytes]:
-    return {key: marshal.dumps(tuple(rows)) for key, rows in index.items()}
-
-
-def _pack_entry(entry: Entry) -> bytes:
-    return pickle.dumps(_entry_tuple(entry), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _entry_tuple(entry: Entry) -> tuple[Any, ...]:

@@ -29,28 +29,34 @@ import hashlib
 import importlib.metadata
 import marshal
 import os
+import pickle
 import secrets
 import sys
-from collections.abc import Iterable, Iterator
+import zlib
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any, overload
 
 from generator.model import Problem
 from generator.packs import BlobRef
 from generator.records import CableRecord, record_from_plain
+from generator.sources import Identities
 
 CACHE_NAME = ".cablesite-cache"
 HEAD_FILE = "state.marshal"
-BODY_FILE = "state-body.marshal"
+BODY_FILE = "state-body.store"
+OLD_BODY_FILE = "state-body.marshal"  # format 3
 DELTA_FILE = "state-delta.marshal"
 STATE_FILE = HEAD_FILE
 PENDING_FILE = "pending.marshal"
 LOCK_FILE = "lock"
 PACKS = "packs"
 # Bumped whenever the layout of the state changes.
-STATE_FORMAT = 3
+STATE_FORMAT = 4
 # An identity whose modification time is this close to the scan may hide an
 # edit made in the same clock tick after it; such files are hashed next time.
 RACY_NS = 2_000_000_000
@@ -91,6 +97,59 @@ class SourceState:
         return marshal.loads(self.blobs)
 
 
+class ProblemList(Sequence[Problem]):
+    """The problems of a state, made into objects only when one is asked for.
+
+    A build with nothing to do reports how many there are: at 250,000
+    cables with a warning each, making them cost a quarter of a second.
+    """
+
+    def __init__(self, packed: bytes) -> None:
+        self._packed = packed
+        self._length = _marshalled_length(packed)
+        self._items: list[Problem] | None = None
+
+    def _list(self) -> list[Problem]:
+        if self._items is None:
+            self._items = [Problem(*p) for p in marshal.loads(self._packed)]
+        return self._items
+
+    @overload
+    def __getitem__(self, index: int) -> Problem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Problem]: ...
+
+    def __getitem__(self, index: int | slice) -> Problem | list[Problem]:
+        return self._list()[index]
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self._list())
+
+    def __len__(self) -> int:
+        return self._length if self._items is None else len(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return self._list() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._list())
+
+
+def _marshalled_length(packed: bytes) -> int:
+    """How many items a marshalled tuple holds, from its first bytes."""
+    code = packed[0] & 0x7F if packed else 0
+    if code == ord("(") and len(packed) >= 5:
+        return int.from_bytes(packed[1:5], "little")
+    if code == ord(")") and len(packed) >= 2:
+        return packed[1]
+    return len(marshal.loads(packed))
+
+
 @dataclass(slots=True)
 class OutputState:
     """The output folder as the last build left it."""
@@ -98,15 +157,16 @@ class OutputState:
     path: str
     device: int
     inode: int
-    pages: dict[str, bytes] = field(default_factory=dict)
+    pages: MutableMapping[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
 class BuildState:
     code: str
     reader: str  # "parse" when the sources were read by the parser itself
-    identities: dict[str, Identity] = field(default_factory=dict)
-    sources: dict[str, SourceState] = field(default_factory=dict)
+    identities: MutableMapping[str, Identity] = field(default_factory=dict)
+    # (LazyMaps when the body was loaded lazily: see load_body.)
+    sources: MutableMapping[str, SourceState] = field(default_factory=dict)
     output: OutputState | None = None
     # The fingerprint of everything else a build reads (config, templates,
     # static files, pages) and the identities of those files.
@@ -117,8 +177,10 @@ class BuildState:
     # False when a build was stopped while replacing output files: the
     # output is then not known to match the state (never saved as False).
     complete: bool = True
-    # Whether `sources` and the output's pages are loaded (see load_body).
+    # Whether `sources` and the output's pages are loaded (see load_body), and
+    # whether they are read from the body's file as they are asked for.
     loaded: bool = True
+    lazy: bool = False
     generation: str = ""
     # Output files a stopped (or not saved) build was replacing.
     pending: list[str] = field(default_factory=list)
@@ -128,8 +190,8 @@ class BuildState:
     delta: str = ""
     overlay: bytes = b""
 
-    def problem_list(self) -> list[Problem]:
-        return [Problem(*p) for p in marshal.loads(self.problems)]
+    def problem_list(self) -> ProblemList:
+        return ProblemList(self.problems)
 
 
 def cache_folder(root: Path) -> Path:
@@ -208,27 +270,44 @@ def load_state(folder: Path, reader: str) -> BuildState | None:
     return state
 
 
-def load_body(folder: Path, state: BuildState) -> bool:
-    """Read the records and signatures of `state`; False when they cannot be had."""
-    if state.loaded:
+def load_body(folder: Path, state: BuildState, *, lazy: bool = False) -> bool:
+    """Read the records and signatures of `state`; False when they cannot be had.
+
+    With `lazy`, each part of the body (a 256th of the sources or of the
+    signatures) is read when one of its keys is first asked for: a quick
+    rebuild asks for a few. Without, every part is read (a lazily loaded
+    state is read whole then); a damaged part then means False.
+    """
+    if state.loaded and (lazy or not state.lazy):
         return True
     try:
-        data = marshal.loads((folder / BODY_FILE).read_bytes())
-        if data.get("generation") != state.generation:
-            return False
-        state.sources = {name: SourceState(*fields) for name, fields in data["sources"].items()}
-        if state.output is not None:
-            state.output.pages = dict(data["pages"])
-        if state.delta and not _apply_delta(folder, state):
-            return False
-        if state.output is not None:
-            # A build stopped while it was replacing these files: what they hold is unknown.
-            for path in state.pending:
-                state.output.pages.pop(path, None)
+        if not state.loaded:
+            store = Store(folder / BODY_FILE)
+            if not isinstance(store.meta, dict) or store.meta.get("generation") != state.generation:
+                store.close()
+                return False
+            state.sources = store.map("sources", _source_state)
+            if state.output is not None:
+                state.output.pages = store.map("pages")
+            if state.delta and not _apply_delta(folder, state):
+                return False
+            if state.output is not None:
+                # A build stopped while it was replacing these files: what they hold is unknown.
+                for path in state.pending:
+                    state.output.pages.pop(path, None)
+            state.loaded, state.lazy = True, True
+        if not lazy and state.lazy:
+            state.sources = plain_dict(state.sources)
+            if state.output is not None:
+                state.output.pages = plain_dict(state.output.pages)
+            state.lazy = False
     except Exception:
         return False
-    state.loaded = True
     return True
+
+
+def _source_state(fields: tuple[str, bytes, bytes, bytes]) -> SourceState:
+    return SourceState(*fields)
 
 
 def save_state(folder: Path, state: BuildState) -> None:
@@ -236,14 +315,20 @@ def save_state(folder: Path, state: BuildState) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     _ignore_in_git(folder)
     state.generation = secrets.token_hex(8)
-    sources = {name: _plain_source(s) for name, s in state.sources.items()}
-    pages = state.output.pages if state.output is not None else {}
-    body = {"generation": state.generation, "sources": sources, "pages": pages}
-    _write_atomically(folder / BODY_FILE, marshal.dumps(body))
+    sources, pages = state.sources, state.output.pages if state.output is not None else {}
+    write_store(
+        folder / BODY_FILE,
+        {"generation": state.generation},
+        [
+            ("sources", "map", lambda: {name: _plain_source(s) for name, s in sources.items()}),
+            ("pages", "map", lambda: pages),
+        ],
+    )
     state.delta, state.overlay = "", b""
     _write_atomically(folder / HEAD_FILE, marshal.dumps(_head_to_plain(state)))
-    with suppress(OSError):
-        (folder / DELTA_FILE).unlink()
+    for name in (DELTA_FILE, OLD_BODY_FILE):
+        with suppress(OSError):
+            (folder / name).unlink()
 
 
 def save_delta(
@@ -376,7 +461,7 @@ def _head_to_plain(state: BuildState) -> dict:  # type: ignore[type-arg]
         "generation": state.generation,
         "code": state.code,
         "reader": state.reader,
-        "identities": state.identities,
+        "identities": Identities.of(state.identities).pack(),
         "output": output,
         "site": state.site,
         "inputs": state.inputs,
@@ -394,7 +479,7 @@ def _head_from_plain(data: dict) -> BuildState:  # type: ignore[type-arg]
     return BuildState(
         code=data["code"],
         reader=data["reader"],
-        identities=data["identities"],
+        identities=Identities.unpack(data["identities"]),
         output=output,
         site=data["site"],
         inputs=data["inputs"],
@@ -403,3 +488,307 @@ def _head_from_plain(data: dict) -> BuildState:  # type: ignore[type-arg]
         generation=data["generation"],
         delta=data.get("delta", ""),
     )
+
+
+# --- files read in parts ------------------------------------------------------------
+#
+# The body of the state and the snapshot hold mappings of 250,000 keys. A
+# build that changes one cable needs a handful of them: so they are written
+# as a *store*, one file of many small parts (the mappings split by a hash
+# of the key, the lists by position), each read when first asked for. A
+# part that cannot be read raises StoreDamaged: whoever reads a store
+# lazily must treat that as "no state" (a full build), never as a failure.
+
+STORE_MAGIC = b"CSSTORE1"
+# Keys per part of a mapping, items per part of a list. A quick rebuild asks
+# for a few hundred keys scattered over the mapping (an index page's 50
+# members): parts must be small for it to read little. Reading a part costs
+# about 10 µs, and unpickling 2 µs per item.
+MAP_PART = 32
+LIST_CHUNK = 256
+
+
+class StoreDamaged(Exception):
+    """A part of a store is missing, truncated or not what it should be."""
+
+
+def _key_bytes(key: object) -> bytes:
+    if isinstance(key, str):
+        return key.encode("utf-8", "surrogatepass")
+    return repr(key).encode("utf-8", "surrogatepass")
+
+
+def _shard_of(key: object, shards: int) -> int:
+    return zlib.crc32(_key_bytes(key)) % shards
+
+
+def write_store(
+    path: Path, meta: object, sections: Iterable[tuple[str, str, Callable[[], Any]]]
+) -> None:
+    """Write a store: `sections` are (name, kind, make) with kind "value", "map" or "list";
+    each is made just before it is written. Values are pickled; `meta` is marshalled.
+    Written to a temporary file and renamed into place."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    # Each section's parts as (offset, length, crc32) triples in one array.
+    parts: dict[str, tuple[str, int, bytes]] = {}
+    with open(temporary, "wb") as handle:
+        handle.write(STORE_MAGIC)
+        offset = len(STORE_MAGIC)
+
+        def put(data: bytes) -> tuple[int, int, int]:
+            nonlocal offset
+            handle.write(data)
+            where = (offset, len(data), zlib.crc32(data))
+            offset += len(data)
+            return where
+
+        def table(wheres: list[tuple[int, int, int]]) -> bytes:
+            return array("q", [n for where in wheres for n in where]).tobytes()
+
+        for name, kind, make in sections:
+            value = make()
+            if kind == "value":
+                parts[name] = (kind, 0, table([put(pickle.dumps(value, _PICKLE))]))
+            elif kind == "map":
+                shards = max(1, len(value) // MAP_PART)
+                split: list[dict[object, Any]] = [{} for _ in range(shards)]
+                for key, item in value.items():
+                    split[_shard_of(key, shards)][key] = item
+                order = put(pickle.dumps(list(value), _PICKLE))
+                blobs = [put(pickle.dumps(part, _PICKLE)) for part in split]
+                parts[name] = (kind, len(value), table([order, *blobs]))
+            elif kind == "list":
+                chunks = [
+                    put(pickle.dumps(list(value[i : i + LIST_CHUNK]), _PICKLE))
+                    for i in range(0, len(value), LIST_CHUNK)
+                ]
+                parts[name] = (kind, len(value), table(chunks))
+            else:
+                raise ValueError(kind)
+            del value
+        header = marshal.dumps({"meta": meta, "parts": parts})
+        handle.write(header)
+        handle.write(len(header).to_bytes(8, "little"))
+    os.replace(temporary, path)
+
+
+_PICKLE = pickle.HIGHEST_PROTOCOL
+
+
+class Store:
+    """A store opened for reading; the file stays open, so that a store written
+    over it later (by this process) does not change what this one reads."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = open(path, "rb")  # noqa: SIM115 (kept open for the parts read later)
+        try:
+            size = os.fstat(self._file.fileno()).st_size
+            if os.pread(self._file.fileno(), len(STORE_MAGIC), 0) != STORE_MAGIC:
+                raise StoreDamaged(str(path))
+            length = int.from_bytes(os.pread(self._file.fileno(), 8, size - 8), "little")
+            header = marshal.loads(os.pread(self._file.fileno(), length, size - 8 - length))
+            self.meta = header["meta"]
+            self._parts: dict[str, tuple[str, int, bytes]] = header["parts"]
+        except StoreDamaged:
+            self._file.close()
+            raise
+        except Exception as error:
+            self._file.close()
+            raise StoreDamaged(str(path)) from error
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._parts
+
+    def read(self, where: tuple[int, int, int]) -> Any:
+        offset, length, crc = where
+        data = os.pread(self._file.fileno(), length, offset)
+        if len(data) != length or zlib.crc32(data) != crc:
+            raise StoreDamaged(self._file.name)
+        try:
+            return pickle.loads(data)
+        except Exception as error:
+            raise StoreDamaged(self._file.name) from error
+
+    def _part(self, name: str, kind: str) -> tuple[int, _Table]:
+        part = self._parts.get(name)
+        if part is None or part[0] != kind:
+            raise StoreDamaged(f"{self._file.name}: no {kind} {name}")
+        try:
+            return part[1], _Table(part[2])
+        except ValueError as error:
+            raise StoreDamaged(f"{self._file.name}: {name}") from error
+
+    def value(self, name: str) -> Any:
+        return self.read(self._part(name, "value")[1][0])
+
+    def map(self, name: str, make: Callable[[Any], Any] | None = None) -> LazyMap:
+        length, table = self._part(name, "map")
+        return LazyMap(self, table, length, make)
+
+    def list(self, name: str, make: Callable[[Any], Any] | None = None) -> LazyList:
+        length, table = self._part(name, "list")
+        if len(table) != -(-length // LIST_CHUNK):
+            raise StoreDamaged(f"{self._file.name}: {name}")
+        return LazyList(self, table, length, make)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class _Table:
+    """Where each part of a section is: (offset, length, crc32) triples, packed."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, packed: bytes) -> None:
+        self._values = array("q")
+        self._values.frombytes(packed)
+        if len(self._values) % 3:
+            raise ValueError("not a table of parts")
+
+    def __getitem__(self, i: int) -> tuple[int, int, int]:
+        v = self._values
+        return (v[3 * i], v[3 * i + 1], v[3 * i + 2])
+
+    def __len__(self) -> int:
+        return len(self._values) // 3
+
+
+class LazyMap(MutableMapping[Any, Any]):
+    """A mapping of a store, each part read when a key in it is first asked for.
+
+    Iterating reads the order of the keys (and nothing else); :meth:`load`
+    reads every part.
+    """
+
+    def __init__(
+        self, store: Store, table: _Table, length: int, make: Callable[[Any], Any] | None
+    ) -> None:
+        if len(table) < 2:
+            raise StoreDamaged("a mapping without parts")
+        self._store = store
+        self._table = table  # the order of the keys, then the parts
+        self._parts = len(table) - 1
+        self._shards: list[dict[Any, Any] | None] = [None] * self._parts
+        self._order: list[Any] | None = None
+        self._length = length
+        self._make = make
+
+    def _shard(self, key: object) -> dict[Any, Any]:
+        i = _shard_of(key, self._parts)
+        shard = self._shards[i]
+        return shard if shard is not None else self._shard_at(i)
+
+    def _keys(self) -> list[Any]:
+        if self._order is None:
+            order = self._store.read(self._table[0])
+            if not isinstance(order, list) or len(order) != self._length:
+                raise StoreDamaged("not a list of keys")
+            self._order = order
+        return self._order
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._shard(key)[key]
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._shard(key).get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._shard(key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        shard = self._shard(key)
+        if key not in shard:
+            self._keys().append(key)
+            self._length += 1
+        shard[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        shard = self._shard(key)
+        del shard[key]
+        self._keys().remove(key)
+        self._length -= 1
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return self._length
+
+    def load(self) -> dict[Any, Any]:
+        """Every item, as a dict in the saved order (reads every part)."""
+        for i in range(self._parts):
+            if self._shards[i] is None:
+                self._shard_at(i)
+        merged: dict[Any, Any] = {}
+        for shard in self._shards:
+            assert shard is not None
+            merged.update(shard)
+        keys = self._keys()
+        if len(merged) != len(keys):
+            raise StoreDamaged("keys and parts differ")
+        return {key: merged[key] for key in keys}
+
+    def _shard_at(self, i: int) -> dict[Any, Any]:
+        shard = self._store.read(self._table[i + 1])
+        if not isinstance(shard, dict):
+            raise StoreDamaged("not a mapping")
+        if self._make is not None:
+            make = self._make
+            shard = {k: make(v) for k, v in shard.items()}
+        self._shards[i] = shard
+        return shard
+
+
+class LazyList(Sequence[Any]):
+    """A list of a store, read a chunk at a time when first asked for."""
+
+    def __init__(
+        self, store: Store, chunks: _Table, length: int, make: Callable[[Any], Any] | None
+    ) -> None:
+        self._store = store
+        self._chunks = chunks
+        self._loaded: list[list[Any] | None] = [None] * len(chunks)
+        self._length = length
+        self._make = make
+
+    def _chunk(self, i: int) -> list[Any]:
+        chunk = self._loaded[i]
+        if chunk is None:
+            chunk = self._store.read(self._chunks[i])
+            expected = min(LIST_CHUNK, self._length - i * LIST_CHUNK)
+            if not isinstance(chunk, list) or len(chunk) != expected:
+                raise StoreDamaged("not a chunk of the list")
+            if self._make is not None:
+                chunk = [self._make(v) for v in chunk]
+            self._loaded[i] = chunk
+        return chunk
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._length))]
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError(index)
+        return self._chunk(index // LIST_CHUNK)[index % LIST_CHUNK]
+
+    def __iter__(self) -> Iterator[Any]:
+        for i in range(len(self._chunks)):
+            yield from self._chunk(i)
+
+    def __len__(self) -> int:
+        return self._length
+
+
+def plain_dict(mapping: Mapping[Any, Any]) -> dict[Any, Any]:
+    """`mapping` as a dict (every part of a lazy one read)."""
+    if isinstance(mapping, LazyMap):
+        return mapping.load()
+    return dict(mapping)
