@@ -306,6 +306,7 @@ def _quick_rebuild(
     new_digests: dict[str, tuple[str, ...]] = {}
     replaced: set[str] = set()
     for display, records in updates.items():
+        m.digests.get(display)  # read now: nothing is read once files are replaced
         touched |= _update_entries(m, archive, display, records, replaced)
         new_digests[display] = tuple(r.cable_digest for r in records)
     # (Chained, not copied: the memory's mappings may be read from a snapshot.)

@@ -6,9 +6,10 @@ next, and rebuilds an edit that moves nothing in a fraction of a second. A
 new process has none of it: remaking the archive, the plan and every
 signature from the records is a Python loop over every cable (about 20 s at
 250,000 cables). So a full pass saves its memory next to the state
-(``memory.pickle``), as plain tuples, one pickle per section (seconds to
-load at 250,000 cables rather than twenty to remake), named after the
-state's generation; a build in a new process that finds only moved-nothing edits
+(``memory.store``, a store of :mod:`generator.state`: plain tuples in small
+parts, each read when first used, so that a quick rebuild reads the few
+dozen parts it needs rather than the whole file), named after the state's
+generation; a build in a new process that finds only moved-nothing edits
 restores it, rebuilds like ``serve`` does, and saves a small delta instead
 of the whole state (:func:`generator.state.save_delta`).
 
@@ -16,8 +17,8 @@ The snapshot describes the state as the full pass saved it; the quick
 rebuilds since then are in the delta's *overlay* (the entries, digests,
 Markdown pages, templates and problems they changed), replayed on top of
 it when it is restored. Any doubt (another generation, another set of
-files, a damaged file) means no snapshot, and the build takes the full
-pass, which saves a new one.
+files, a damaged file or part) means no snapshot, and the build takes the
+full pass, which saves a new one.
 """
 
 from __future__ import annotations

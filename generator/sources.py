@@ -70,7 +70,7 @@ class Identities(MutableMapping[str, Identity]):
     packed forms are.
     """
 
-    __slots__ = ("_index", "_joined", "_mtimes", "_names", "_sizes")
+    __slots__ = ("_index", "_joined", "_lookups", "_mtimes", "_names", "_sizes")
 
     def __init__(self, names: list[str] | str, sizes: array[int], mtimes: array[int]) -> None:
         # `names`: sorted, as a list or joined with NUL (as the state keeps them).
@@ -79,6 +79,7 @@ class Identities(MutableMapping[str, Identity]):
         self._sizes = sizes
         self._mtimes = mtimes
         self._index: dict[str, int] | None = None
+        self._lookups = 0
 
     @classmethod
     def of(cls, found: Mapping[str, Identity]) -> Identities:
@@ -115,17 +116,30 @@ class Identities(MutableMapping[str, Identity]):
             self._names = self._joined.split("\0") if self._joined else []
         return self._names
 
+    def _find(self, name: str) -> int | None:
+        """Where `name` is: by bisection for the first few lookups (a quick
+        rebuild's), then from an index of every name (a full pass's)."""
+        if self._index is None:
+            self._lookups += 1
+            if self._lookups <= _BISECTED:
+                names = self.names()
+                i = bisect.bisect_left(names, name)
+                return i if i < len(names) and names[i] == name else None
+        return self._where().get(name)
+
     def _where(self) -> dict[str, int]:
         if self._index is None:
             self._index = {name: i for i, name in enumerate(self.names())}
         return self._index
 
     def __getitem__(self, name: str) -> Identity:
-        i = self._where()[name]
+        i = self._find(name)
+        if i is None:
+            raise KeyError(name)
         return (self._sizes[i], self._mtimes[i])
 
     def __contains__(self, name: object) -> bool:
-        return name in self._where()
+        return isinstance(name, str) and self._find(name) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
@@ -134,13 +148,7 @@ class Identities(MutableMapping[str, Identity]):
         return len(self._sizes)
 
     def __setitem__(self, name: str, identity: Identity) -> None:
-        if self._index is not None:
-            i = self._index.get(name)
-        else:
-            # A few names set (a quick rebuild's): found by bisection, no index made.
-            names = self.names()
-            i = bisect.bisect_left(names, name)
-            i = i if i < len(names) and names[i] == name else None
+        i = self._find(name)
         if i is None:
             # A new name (rare: builds make new identities, they do not add
             # to old ones): keep the order sorted.
@@ -279,7 +287,7 @@ def scan_folder(
             ignored.append(prefix + name)
     displays = [prefix + name for name in relative]
     locations = [top + name for name in relative]
-    sizes, mtimes = _identities(locations, links and {top + name for name in links})
+    sizes, mtimes = _identities(top, relative, links)
     if _GONE in sizes:
         # Files deleted while the folder was listed are not there.
         kept = [i for i, size in enumerate(sizes) if size != _GONE]
@@ -304,12 +312,15 @@ def _files(folder: str, relative: str, found: list[str], links: set[str]) -> Non
         with os.scandir(folder) as entries:
             for entry in entries:
                 name = entry.name
-                if name.startswith("."):
+                if name[0] == ".":
                     continue
                 try:
-                    if entry.is_dir(follow_symlinks=False):
+                    # A plain file first: nearly every entry, one call.
+                    if entry.is_file(follow_symlinks=False):
+                        found.append(relative + name)
+                    elif entry.is_dir(follow_symlinks=False):
                         folders.append(name)
-                    elif entry.is_file():
+                    elif entry.is_file():  # a link to a file
                         found.append(relative + name)
                     elif entry.is_symlink():
                         found.append(relative + name)
@@ -323,41 +334,53 @@ def _files(folder: str, relative: str, found: list[str], links: set[str]) -> Non
 
 
 _GONE = -2
+# Lookups by bisection before an Identities makes an index of its names.
+_BISECTED = 64
 # Files per thread below which one thread stats them all.
 _THREADED = 2048
 
 
-def _identities(locations: list[str], links: set[str]) -> tuple[array[int], array[int]]:
-    """(sizes, modification times) of the files; (-1, -1) for a link to no file."""
-    count = len(locations)
+def _identities(top: str, names: list[str], links: set[str]) -> tuple[array[int], array[int]]:
+    """(sizes, modification times) of the files below `top` (a folder name ending
+    in "/"); (-1, -1) for a link to no file, _GONE for a file gone since listed."""
+    count = len(names)
     sizes = array("q", bytes(8 * count))
     mtimes = array("q", bytes(8 * count))
+    try:
+        # Each name looked up from the folder rather than from the root (10% less).
+        folder: int | None = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+        paths = names
+    except OSError:
+        folder, paths = None, [top + name for name in names]
 
     def stat(start: int, end: int) -> None:
         status = os.stat
         for i in range(start, end):
-            location = locations[i]
             try:
-                info = status(location)
+                info = status(paths[i], dir_fd=folder)
             except OSError:
                 # A broken link: (-1, -1) never matches a recorded identity,
                 # and reading it reports it. Another file: gone since listed.
-                sizes[i] = mtimes[i] = -1 if location in links else _GONE
+                sizes[i] = mtimes[i] = -1 if names[i] in links else _GONE
                 continue
-            if links and location in links:
+            if links and names[i] in links:
                 sizes[i] = mtimes[i] = -1  # a link (not to a file), as listed
                 continue
             sizes[i] = info.st_size
             mtimes[i] = info.st_mtime_ns
 
-    if count < 2 * _THREADED:
-        stat(0, count)
-    else:
-        half = count // 2
-        other = threading.Thread(target=stat, args=(half, count))
-        other.start()
-        stat(0, half)
-        other.join()
+    try:
+        if count < 2 * _THREADED:
+            stat(0, count)
+        else:
+            half = count // 2
+            other = threading.Thread(target=stat, args=(half, count))
+            other.start()
+            stat(0, half)
+            other.join()
+    finally:
+        if folder is not None:
+            os.close(folder)
     return sizes, mtimes
 
 

@@ -8,14 +8,17 @@
   ``site.toml``), so that a build with nothing changed stops after a stat
   of each file.
 
-It is kept in two ``marshal`` files of plain values: a small head (the
-identities, fingerprints and problems: all a build with nothing to do
-reads) and a body (records and signatures), each written to a temporary
-file and renamed into place, the body first; a generation number in both
-tells a body from another build. A source's records, problems and cache
-references are each one ``bytes`` value (marshalled in turn), not nested
-tuples: loading 251,000 of them then creates a few objects per source
-instead of dozens, and a build decodes only the sources it needs.
+It is kept in two files, each written to a temporary file and renamed
+into place, the body first; a generation number in both tells a body from
+another build. The head (``marshal``: the identities, packed as sorted
+names and two arrays; the fingerprints; the problems, one marshalled
+value) is all a build with nothing to do reads. The body (records and
+signatures) is a *store* (below): a file of small parts, each read when
+first asked for, so that a quick rebuild reads the few it needs. A
+source's records, problems and cache references are each one ``bytes``
+value (marshalled in turn), not nested tuples: loading them creates a few
+objects per source instead of dozens, and a build decodes only the
+sources it needs.
 
 The folder may be deleted at any time: a missing, unreadable or outdated
 state means a full build, never an error. Whatever the state says, a build
