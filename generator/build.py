@@ -327,7 +327,29 @@ class Builder:
         try:
             if options.strict and problems:
                 raise StrictFailure(problems)
-            planned = self._write(
+            remembering: Callable[[Planned], Memory] | None = None
+            if self.keep or self.reader is parse_reader:
+
+                def remembering(planned: Planned) -> Memory:
+                    return remember(
+                        config=config,
+                        output=output,
+                        state=new_state,
+                        others=others,
+                        inputs=inputs,
+                        archive=archive,
+                        docs=docs,
+                        doc_problems=doc_problems,
+                        problems=problems,
+                        spans=spans,
+                        pages=planned.pages,
+                        files=planned.files,
+                        extra=planned.extra,
+                        digests=digests,
+                        templates=planned.templates,
+                    )
+
+            memory = self._write(
                 config,
                 output,
                 archive,
@@ -338,26 +360,9 @@ class Builder:
                 result,
                 new_state,
                 jobs,
+                remembering,
             )
             applied = True
-            if self.keep or self.reader is parse_reader:
-                memory = remember(
-                    config=config,
-                    output=output,
-                    state=new_state,
-                    others=others,
-                    inputs=inputs,
-                    archive=archive,
-                    docs=docs,
-                    doc_problems=doc_problems,
-                    problems=problems,
-                    spans=spans,
-                    pages=planned.pages,
-                    files=planned.files,
-                    extra=planned.extra,
-                    digests=digests,
-                    templates=planned.templates,
-                )
         finally:
             self._save(folder, new_state, applied=applied, memory=memory)
         if self.keep:
@@ -440,7 +445,10 @@ class Builder:
         result: BuildResult,
         new_state: BuildState,
         jobs: int,
-    ) -> Planned:
+        remembering: Callable[[Planned], Memory] | None = None,
+    ) -> Memory | None:
+        """Plan, sign, render and write the pages; with `remembering`, also what it
+        makes of the plan (while the workers render, as the signatures of a full build)."""
         pages = plan_site(archive, config, list(docs.values()))
         files = _output_files(pages)
         env = make_environment(config)
@@ -469,6 +477,17 @@ class Builder:
             signing.finish()
         extra = static_files(config)
         extra_signatures = {path: bytes_digest(data) for path, data in extra.items()}
+        planned = Planned(pages, files, list(extra), templates)
+        remembered: list[Memory] = []
+
+        def remember_planned() -> bool:
+            if remembering is not None and not remembered:
+                remembered.append(remembering(planned))
+            return False
+
+        # A full build renders every page whatever its signature: this process
+        # signs them while the workers render, then remembers the plan.
+        idle = _meanwhile(*([signing.step] if old is None else []), remember_planned)
         result.pages = len(pages)
         # Rendering makes cyclic garbage (Jinja does): collect it, but never
         # walk the archive and the plan, which live to the end of the build.
@@ -488,9 +507,7 @@ class Builder:
                 files=files,
             )
             if old is None:
-                # A full build renders every page whatever its signature: this
-                # process signs them while the workers render.
-                self._full(job, files, extra, output, result, jobs, idle=signing.step)
+                self._full(job, files, extra, output, result, jobs, idle=idle)
             else:
                 self._incremental(
                     job,
@@ -502,18 +519,20 @@ class Builder:
                     output,
                     result,
                     jobs,
+                    idle=idle,
                 )
         finally:
             packs.close()
             gc.disable()
         recorded = dict(zip(files, signing.finish(), strict=True)) | extra_signatures
         # The signer's cache of facts is as large as the archive.
-        del signing
+        del signing, idle
+        remember_planned()
         device, inode = _identity_of(output)
         new_state.output = OutputState(str(output.resolve()), device, inode, recorded)
         new_state.summary["pages"] = len(pages)
         new_state.summary["files"] = len(recorded)
-        return Planned(pages, files, list(extra), templates)
+        return remembered[0] if remembered else None
 
     def _full(
         self,
@@ -557,6 +576,7 @@ class Builder:
         output: Path,
         result: BuildResult,
         jobs: int,
+        idle: Callable[[], bool] | None = None,
     ) -> None:
         """Only the pages whose signature changed; the rest of the output stays as it is."""
         recorded = old.pages
@@ -571,7 +591,7 @@ class Builder:
             self.say(f"rendering {len(dirty)} of {len(files)} page(s)")
         with ChangedOutput(output) as changes:
             job.output = changes
-            done = self._render(job, dirty, jobs)
+            done = self._render(job, dirty, jobs, idle)
             for path in dirty_extra:
                 done.append((path, changes.put(path, extra[path])))
             staged = [path for path, wrote in done if wrote]
@@ -665,6 +685,19 @@ class _Signing:
         while self.step():
             pass
         return self.signatures
+
+
+def _meanwhile(*works: Callable[[], bool]) -> Callable[[], bool]:
+    """One idle step (see run_tasks) made of `works` done in turn, each a step at a
+    time (each returns False once it is done)."""
+    pending = list(works)
+
+    def step() -> bool:
+        if pending and not pending[0]():
+            pending.pop(0)
+        return bool(pending)
+
+    return step
 
 
 class _NoWriter:

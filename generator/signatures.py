@@ -107,7 +107,9 @@ class Signer:
     def entry(self, key: str) -> str:
         fact = self._entries.get(key)
         if fact is None:
-            fact = self._entries[key] = entry_fact(self.archive.entries[key])
+            # Kept as a digest: a page names about ten entries, and the full facts of
+            # 250,000 of them would be 90 MB of text, hashed again for every page.
+            fact = self._entries[key] = digest_text(entry_fact(self.archive.entries[key]))
         return fact
 
     def input(self, name: str) -> str:

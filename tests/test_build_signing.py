@@ -34,21 +34,21 @@ def test_full_build_records_the_serial_signatures(
 
     # Signing while the workers render: count the pages left when rendering is over.
     left: list[int] = []
-    full = Builder._full
+    finish = _Signing.finish
 
-    def watched(self, job, files, extra, output, result, jobs, idle=None):  # type: ignore[no-untyped-def]
-        assert idle is not None
-        full(self, job, files, extra, output, result, jobs, idle)
-        signing = idle.__self__
-        assert isinstance(signing, _Signing)
-        left.append(len(signing.pages) - len(signing.signatures))
+    def watched(self: _Signing) -> list[bytes]:
+        left.append(len(self.pages) - len(self.signatures))
+        return finish(self)
 
-    monkeypatch.setattr(Builder, "_full", watched)
+    monkeypatch.setattr(_Signing, "finish", watched)
     _build(root)
     overlapped = _recorded(root)
     assert left and left[0] < len(overlapped)
+    monkeypatch.setattr(_Signing, "finish", finish)
 
     # Every page signed before rendering, as an incremental build does.
+    full = Builder._full
+
     def signed_first(self, job, files, extra, output, result, jobs, idle=None):  # type: ignore[no-untyped-def]
         assert idle is not None
         while idle():
