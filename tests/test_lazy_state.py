@@ -57,7 +57,7 @@ def test_scan_folder_finds_what_a_build_reads(tmp_path: Path) -> None:
     assert list(identities) == [prefix + name for name in displays]
 
 
-def test_scan_folder_in_two_threads_is_the_same(tmp_path: Path) -> None:
+def test_scan_folder_on_many_files(tmp_path: Path) -> None:
     cables = tmp_path / "cables"
     cables.mkdir()
     for i in range(5000):
