@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +64,10 @@ def main() -> int:
 
     original = build_module.Builder._render
 
-    def measuring(self: Any, job: RenderJob, indices: Sequence[int], jobs: int) -> Any:
+    def measuring(self: Any, job: RenderJob, *rest: Any, **options: Any) -> Any:
         if not results:
             results.update(measure(job, args.cables, args.lists, args.repeat, args.profile))
-        return original(self, job, indices, jobs)
+        return original(self, job, *rest, **options)
 
     build_module.Builder._render = measuring  # type: ignore[method-assign]
     with warnings.catch_warnings():
