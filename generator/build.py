@@ -55,7 +55,7 @@ from generator.render.markdown import Document
 from generator.render.pages import Diagnostics, Renderer
 from generator.rendering import RenderJob, render_pages
 from generator.scanning import scan_sources
-from generator.signatures import Signer
+from generator.signatures import Signer, sign_pages
 from generator.siteinputs import (
     bytes_digest,
     cable_digests,
@@ -448,7 +448,7 @@ class Builder:
         remembering: Callable[[Planned], Memory] | None = None,
     ) -> Memory | None:
         """Plan, sign, render and write the pages; with `remembering`, also what it
-        makes of the plan (while the workers render, as the signatures of a full build)."""
+        makes of the plan, once the pages are applied."""
         pages = plan_site(archive, config, list(docs.values()))
         files = _output_files(pages)
         env = make_environment(config)
@@ -459,35 +459,21 @@ class Builder:
         # Each template's fingerprint is computed here, once: the signer asks again per page.
         templates = {name: fingerprint(name) for name in {page.template for page in pages}}
         _compile(env, templates)
-        signing = _Signing(
-            Signer(
-                archive,
-                site=new_state.site,
-                template=fingerprint,
-                cables=cable_digests(archive, digests),
-                docs=docs,
-                problems=result.problems,
-                sources=result.sources,
-            ),
-            pages,
+        signer = Signer(
+            archive,
+            site=new_state.site,
+            template=fingerprint,
+            cables=cable_digests(archive, digests),
+            docs=docs,
+            problems=result.problems,
+            sources=result.sources,
         )
+        signatures = sign_pages(signer, pages, jobs)
+        del signer  # its cache of facts is as large as the archive; the workers need neither
         old = new_state.output
-        if old is not None:
-            # An incremental build renders the pages whose signature changed: sign first.
-            signing.finish()
         extra = static_files(config)
         extra_signatures = {path: bytes_digest(data) for path, data in extra.items()}
         planned = Planned(pages, files, list(extra), templates)
-        remembered: list[Memory] = []
-
-        def remember_planned() -> bool:
-            if remembering is not None and not remembered:
-                remembered.append(remembering(planned))
-            return False
-
-        # A full build renders every page whatever its signature: this process
-        # signs them while the workers render, then remembers the plan.
-        idle = _meanwhile(*([signing.step] if old is None else []), remember_planned)
         result.pages = len(pages)
         # Rendering makes cyclic garbage (Jinja does): collect it, but never
         # walk the archive and the plan, which live to the end of the build.
@@ -507,32 +493,28 @@ class Builder:
                 files=files,
             )
             if old is None:
-                self._full(job, files, extra, output, result, jobs, idle=idle)
+                self._full(job, files, extra, output, result, jobs)
             else:
                 self._incremental(
                     job,
                     files,
-                    signing.signatures,
+                    signatures,
                     extra,
                     extra_signatures,
                     old,
                     output,
                     result,
                     jobs,
-                    idle=idle,
                 )
         finally:
             packs.close()
             gc.disable()
-        recorded = dict(zip(files, signing.finish(), strict=True)) | extra_signatures
-        # The signer's cache of facts is as large as the archive.
-        del signing, idle
-        remember_planned()
+        recorded = dict(zip(files, signatures, strict=True)) | extra_signatures
         device, inode = _identity_of(output)
         new_state.output = OutputState(str(output.resolve()), device, inode, recorded)
         new_state.summary["pages"] = len(pages)
         new_state.summary["files"] = len(recorded)
-        return remembered[0] if remembered else None
+        return remembering(planned) if remembering is not None else None
 
     def _full(
         self,
@@ -542,9 +524,8 @@ class Builder:
         output: Path,
         result: BuildResult,
         jobs: int,
-        idle: Callable[[], bool] | None = None,
     ) -> None:
-        """Every page into a new tree, swapped in at the end; `idle`: work to do meanwhile."""
+        """Every page into a new tree, swapped in at the end."""
         before = _files_under(output)
         self.say(f"rendering {len(files)} page(s) for {len(job.archive)} cable(s)")
         # Unchanged files are linked from the old tree even in a clean build: a
@@ -552,7 +533,7 @@ class Builder:
         # on file systems that discard freed blocks) and its modification time.
         with StagedOutput(output, reuse=True) as staged:
             job.output = staged
-            done = self._render(job, range(len(files)), jobs, idle)
+            done = self._render(job, range(len(files)), jobs)
             for path, data in extra.items():
                 done.append((path, staged.put(path, data)))
             staged.commit()
@@ -576,7 +557,6 @@ class Builder:
         output: Path,
         result: BuildResult,
         jobs: int,
-        idle: Callable[[], bool] | None = None,
     ) -> None:
         """Only the pages whose signature changed; the rest of the output stays as it is."""
         recorded = old.pages
@@ -591,7 +571,7 @@ class Builder:
             self.say(f"rendering {len(dirty)} of {len(files)} page(s)")
         with ChangedOutput(output) as changes:
             job.output = changes
-            done = self._render(job, dirty, jobs, idle)
+            done = self._render(job, dirty, jobs)
             for path in dirty_extra:
                 done.append((path, changes.put(path, extra[path])))
             staged = [path for path, wrote in done if wrote]
@@ -662,42 +642,6 @@ class Builder:
             copies=summary.get("copies", 0),
             kind="none",
         )
-
-
-class _Signing:
-    """Every page's signature, in page order, made a few pages per :meth:`step`."""
-
-    STEP = 128
-
-    def __init__(self, signer: Signer, pages: Sequence[Page]) -> None:
-        self.signer = signer
-        self.pages = pages
-        self.signatures: list[bytes] = []
-
-    def step(self) -> bool:
-        """Sign the next few pages; False once every page is signed."""
-        done = len(self.signatures)
-        sign = self.signer.sign
-        self.signatures.extend(sign(page) for page in self.pages[done : done + self.STEP])
-        return len(self.signatures) < len(self.pages)
-
-    def finish(self) -> list[bytes]:
-        while self.step():
-            pass
-        return self.signatures
-
-
-def _meanwhile(*works: Callable[[], bool]) -> Callable[[], bool]:
-    """One idle step (see run_tasks) made of `works` done in turn, each a step at a
-    time (each returns False once it is done)."""
-    pending = list(works)
-
-    def step() -> bool:
-        if pending and not pending[0]():
-            pending.pop(0)
-        return bool(pending)
-
-    return step
 
 
 class _NoWriter:

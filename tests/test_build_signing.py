@@ -1,4 +1,4 @@
-"""A full build signs its pages while the workers render: the same signatures as signing first."""
+"""Signing the pages in workers gives the signatures of signing them here."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import Builder, BuildOptions, _Signing
+import generator.signatures
+from generator.build import Builder, BuildOptions
 from generator.state import cache_folder, load_body, load_state
 
 
@@ -18,43 +19,31 @@ def _recorded(root: Path) -> dict[str, bytes]:
     return dict(state.output.pages)
 
 
-def _build(root: Path) -> None:
+def _build(root: Path, jobs: int) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        Builder(root).build(BuildOptions(clean=True, jobs=2))
+        Builder(root).build(BuildOptions(clean=True, jobs=jobs))
 
 
-def test_full_build_records_the_serial_signatures(
+def test_signatures_made_in_workers_are_the_serial_ones(
     dev_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = tmp_path / "site"
     (root / "content").mkdir(parents=True)
     (root / "content" / "cables").symlink_to(dev_corpus, target_is_directory=True)
     (root / "site.toml").write_text('title = "Dev corpus"\nper_page = 40\n', encoding="utf-8")
+    _build(root, jobs=1)
+    serial = _recorded(root)
 
-    # Signing while the workers render: count the pages left when rendering is over.
-    left: list[int] = []
-    finish = _Signing.finish
+    monkeypatch.setattr(generator.signatures, "SIGN_CHUNK", 50)
+    calls: list[int] = []
+    run_tasks = generator.signatures.run_tasks
 
-    def watched(self: _Signing) -> list[bytes]:
-        left.append(len(self.pages) - len(self.signatures))
-        return finish(self)
+    def counted(work, tasks, jobs, **options):  # type: ignore[no-untyped-def]
+        calls.append(len(tasks))
+        return run_tasks(work, tasks, jobs, **options)
 
-    monkeypatch.setattr(_Signing, "finish", watched)
-    _build(root)
-    overlapped = _recorded(root)
-    assert left and left[0] < len(overlapped)
-    monkeypatch.setattr(_Signing, "finish", finish)
-
-    # Every page signed before rendering, as an incremental build does.
-    full = Builder._full
-
-    def signed_first(self, job, files, extra, output, result, jobs, idle=None):  # type: ignore[no-untyped-def]
-        assert idle is not None
-        while idle():
-            pass
-        full(self, job, files, extra, output, result, jobs)
-
-    monkeypatch.setattr(Builder, "_full", signed_first)
-    _build(root)
-    assert _recorded(root) == overlapped
+    monkeypatch.setattr(generator.signatures, "run_tasks", counted)
+    _build(root, jobs=2)
+    assert calls and calls[0] > 2  # the pages were signed in ranges, in workers
+    assert _recorded(root) == serial
