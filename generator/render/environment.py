@@ -115,7 +115,8 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     ``cable_href``, ``cable_link``, ``tag_href``, ``origin_href``,
     ``classification_href`` and ``month_href`` (a cable, tag, origin slug,
     classification slug or creation time to its page), ``when`` and
-    ``badge`` (HTML fragments), ``strftime``, ``isoformat``, ``tag_meaning``,
+    ``badge`` (HTML fragments), ``paragraph`` (a paragraph of a cable's
+    text, as the default cable page shows it), ``strftime``, ``isoformat``, ``tag_meaning``,
     ``tag_kind`` and ``xml``. The renderer's globals (``href(…)``,
     ``cable_href(…)``, ``when(…)``…) do the same as function calls, slower.
     """

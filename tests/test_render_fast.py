@@ -1,0 +1,101 @@
+"""The render shortcuts write what the plain Jinja templates they replace wrote.
+
+The paragraph filter against the loop the default cable page had, the
+strftime filter against ``datetime.strftime``.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import jinja2
+import pytest
+
+from generator.render.fragments import paragraph, strftime
+from generator.render.text import Line, ShownParagraph
+
+# The loop of themes/default/templates/cable.html before the paragraph filter.
+OLD_LOOP = """\
+    {% for p in paragraphs %}
+    {% if p.is_heading %}
+    <h3 id="{{ p.anchor }}" class="para-heading">{{ p.lines[0].text }}</h3>
+    {% else %}
+    <p id="{{ p.anchor }}" class="para"><a class="para-link" href="#{{ p.anchor }}" \
+aria-label="Link to paragraph {{ p.ordinal }}">{{ p.label }}</a> {% if p.marking %}\
+<span class="badge small level-{{ p.level }}" title="Paragraph classification">\
+({{ p.marking }})</span> {% endif %}
+      {% for line in p.lines[:1] %}{% if line.heading %}<strong>{{ line.text }}</strong>\
+{% else %}{{ line.text }}{% endif %}{% endfor %}
+      {%- for line in p.lines[1:] %}<span class="line">{% if line.heading %}\
+<strong>{{ line.text }}</strong>{% else %}{{ line.text }}{% endif %}</span>{% endfor %}</p>
+    {% endif %}
+    {% endfor %}
+"""
+NEW_LOOP = """\
+    {% for p in paragraphs %}
+    {{ p|paragraph }}
+    {% endfor %}
+"""
+
+TEXTS = [
+    "Plain text.",
+    "",
+    "<script>alert('x')</script> & \"quoted\"",
+    "A long line without anything to escape " * 10,
+    "A long line with one ampersand & at the end " * 5,
+    "A long line with a quote ' in the middle " * 5,
+    "A long line with a <tag> " * 10,
+    "Ünïcode — “quotes” ← →",
+]
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True
+    )
+    env.filters["paragraph"] = paragraph
+    return env
+
+
+def _paragraphs(seed: int) -> list[ShownParagraph]:
+    rng = random.Random(seed)
+    shown = []
+    for position in range(1, rng.randint(1, 8)):
+        number = rng.choice([None, position, 10 + position])
+        lines = tuple(
+            Line(rng.choice(TEXTS), rng.random() < 0.3) for _ in range(rng.choice([0, 1, 1, 2, 5]))
+        )
+        marking = rng.choice([None, "", "C", "S//NF", "<U>"])
+        level = rng.choice(["none", "secret", 'x"y'])
+        anchor = rng.choice([f"p{position}", f"b{position}", "p3-2", 'a"<b'])
+        label = rng.choice(["¶", f"{position}.", "<&>"])
+        shown.append(ShownParagraph(anchor, number, marking, level, lines, label, position))
+    return shown
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_paragraph_filter_writes_what_the_loop_wrote(seed: int) -> None:
+    env = _environment()
+    paragraphs = _paragraphs(seed)
+    old = env.from_string(OLD_LOOP).render(paragraphs=paragraphs)
+    new = env.from_string(NEW_LOOP).render(paragraphs=paragraphs)
+    assert new == old
+
+
+def test_a_heading_block_is_an_h3() -> None:
+    shown = ShownParagraph("b1", None, None, "none", (Line("<Title>", True),), "¶", 1)
+    assert paragraph(shown) == '<h3 id="b1" class="para-heading">&lt;Title&gt;</h3>'
+
+
+@pytest.mark.parametrize("fmt", ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y"])
+def test_strftime_is_datetime_strftime(fmt: str) -> None:
+    rng = random.Random(fmt)
+    moments: list[datetime | date] = [datetime(1, 1, 1), datetime(999, 12, 31, 23, 59)]
+    for _ in range(2000):
+        moment = datetime(1000, 1, 1) + timedelta(seconds=rng.randrange(9000 * 365 * 86400))
+        moments.append(moment)
+        moments.append(moment.replace(tzinfo=UTC))
+        moments.append(moment.date())
+    for moment in moments:
+        assert strftime(moment, fmt) == moment.strftime(fmt)  # type: ignore[arg-type]
