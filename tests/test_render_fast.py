@@ -1,7 +1,9 @@
 """The render shortcuts write what the plain Jinja templates they replace wrote.
 
 The paragraph filter against the loop the default cable page had, the
-strftime filter against ``datetime.strftime``.
+strftime filter against ``datetime.strftime``, and templates compiled by
+:class:`SiteCodeGenerator` against the same templates compiled by Jinja's own
+code generator.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 import jinja2
 import pytest
 
+from generator.render.environment import SiteEnvironment
 from generator.render.fragments import paragraph, strftime
 from generator.render.text import Line, ShownParagraph
 
@@ -99,3 +102,47 @@ def test_strftime_is_datetime_strftime(fmt: str) -> None:
         moments.append(moment.date())
     for moment in moments:
         assert strftime(moment, fmt) == moment.strftime(fmt)  # type: ignore[arg-type]
+
+
+TEMPLATES = {
+    "base.html": (
+        "<title>{% block title %}{{ site }} · {{ n }}{% endblock %}</title>\n"
+        "{% block main %}{% endblock %}<footer>{{ site }}{{ n }}{{ site }}</footer>\n"
+    ),
+    "page.html": (
+        '{% extends "base.html" %}{% from "m.html" import item %}'
+        "{% block title %}{{ super() }} · {{ title }} ({{ n }}){% endblock %}"
+        "{% block main %}<h1>{{ title }}</h1>\n"
+        "{% for x in items %}<li>{{ x }}·{{ loop.index }}/{{ loop.length }}</li>{{ item(x) }}"
+        "{% else %}<p>{{ 'none' }}, {{ title }}.</p>{% endfor %}\n"
+        "{% set caption %}{{ title }}: {{ n }} {{ title|upper }}{% endset %}{{ caption }}\n"
+        "{% if n > 1 %}{{ n }} <b>{{ title }}</b> {{ n * 2 }}{% endif %}"
+        "{% endblock %}"
+    ),
+    "m.html": "{% macro item(x) %}<i>{{ x }}</i>{{ x }}<i>{{ x }}</i>{% endmacro %}",
+    "plain.txt": "{{ title }} {{ n }} {{ title }}\n{% for x in items %}{{ x }}-{{ x }}-{{ x }}\n{% endfor %}",
+}
+
+
+@pytest.mark.parametrize("name", ["page.html", "plain.txt"])
+def test_joined_output_renders_what_jinja_renders(name: str) -> None:
+    def make(cls: type[jinja2.Environment]) -> jinja2.Environment:
+        return cls(
+            loader=jinja2.DictLoader(TEMPLATES),
+            autoescape=jinja2.select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    context = {"site": "A & B", "n": 3, "title": "<T>", "items": ["x", "<y>", "'z'"]}
+    for items in (context["items"], []):
+        expected = make(jinja2.Environment).get_template(name).render(context, items=items)
+        got = make(SiteEnvironment).get_template(name).render(context, items=items)
+        assert got == expected
+
+
+def test_joined_output_is_compiled_as_one_yield() -> None:
+    env = SiteEnvironment(autoescape=True)
+    source = env.compile("<p>{{ a }} and {{ b }}</p>", raw=True)
+    assert "yield _joined_output.extend((" in source
+    assert env.compile("{{ a }}{{ b }}", raw=True).count("yield escape(") == 2
