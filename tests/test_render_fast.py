@@ -14,8 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 import jinja2
 import pytest
 
+from generator.plan import Page
 from generator.render.environment import SiteEnvironment
 from generator.render.fragments import paragraph, strftime
+from generator.render.pages import Renderer
 from generator.render.text import Line, ShownParagraph
 
 # The loop of themes/default/templates/cable.html before the paragraph filter.
@@ -146,3 +148,28 @@ def test_joined_output_is_compiled_as_one_yield() -> None:
     source = env.compile("<p>{{ a }} and {{ b }}</p>", raw=True)
     assert "yield _joined_output.extend((" in source
     assert env.compile("{{ a }}{{ b }}", raw=True).count("yield escape(") == 2
+
+
+def test_the_pager_is_a_dict_whose_keys_are_attributes() -> None:
+    page = Page(
+        kind="tag",
+        path="tag/PREL/page/7/",
+        template="list.html",
+        number=7,
+        count=20,
+        first="tag/PREL/",
+    )
+    pager = Renderer._pager(None, page)  # type: ignore[arg-type]
+    assert pager == {
+        "number": 7,
+        "count": 20,
+        "previous": "tag/PREL/page/6/",
+        "next": "tag/PREL/page/8/",
+        "pages": [
+            (n, f"tag/PREL/page/{n}/" if n > 1 else "tag/PREL/") for n in (1, 5, 6, 7, 8, 9, 20)
+        ],
+        "gaps": frozenset({5, 20}),
+    }
+    assert (pager.number, pager.count) == (7, 20)
+    assert (pager.previous, pager.next) == (pager["previous"], pager["next"])
+    assert pager.pages is pager["pages"] and pager.gaps is pager["gaps"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import jinja2
@@ -55,6 +56,24 @@ class Diagnostics:
 
     problems: Sequence[Problem]
     sources: int
+
+
+class Pager(dict[str, Any]):
+    """The links around one page of a paginated index, for the ``pager`` macro.
+
+    A dict (``pager["number"]``, as templates have always had it) whose keys
+    are also attributes: ``p.number`` on a plain dict makes Jinja's getattr
+    raise and catch an AttributeError before it tries the key, about a
+    microsecond each, a dozen times on every list page.
+    """
+
+    __slots__ = ()
+    number = property(itemgetter("number"))
+    count = property(itemgetter("count"))
+    previous = property(itemgetter("previous"))
+    next = property(itemgetter("next"))
+    pages = property(itemgetter("pages"))
+    gaps = property(itemgetter("gaps"))
 
 
 class Renderer:
@@ -277,21 +296,23 @@ class Renderer:
     def _sitemap(self, page: Page, _: Any) -> dict[str, Any]:
         return {"paths": page.members}
 
-    def _pager(self, page: Page) -> dict[str, Any]:
+    def _pager(self, page: Page) -> Pager:
         """Links around the current page of a paginated index.
 
         A window of nearby pages plus first and last, never all of them, so
-        an index page's size does not grow with the archive.
+        an index page's size does not grow with the archive; `gaps`, the
+        numbers shown after a gap (the pager draws "…" before them).
         """
         window = range(max(1, page.number - 2), min(page.count, page.number + 2) + 1)
         numbers = sorted({1, page.count, *window})
-        return {
-            "number": page.number,
-            "count": page.count,
-            "previous": paged(page.first, page.number - 1) if page.number > 1 else None,
-            "next": paged(page.first, page.number + 1) if page.number < page.count else None,
-            "pages": [(n, paged(page.first, n)) for n in numbers],
-        }
+        return Pager(
+            number=page.number,
+            count=page.count,
+            previous=paged(page.first, page.number - 1) if page.number > 1 else None,
+            next=paged(page.first, page.number + 1) if page.number < page.count else None,
+            pages=[(n, paged(page.first, n)) for n in numbers],
+            gaps=frozenset(n for n, m in zip(numbers[1:], numbers[:-1], strict=True) if n - m > 1),
+        )
 
 
 def totals(archive: Archive) -> dict[str, int]:
