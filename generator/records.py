@@ -94,7 +94,9 @@ def text_digest(cable: Cable) -> str:
     else:
         # str.split() drops exactly the characters `\s` matches (both are
         # str.isspace), in one C pass instead of a regex substitution.
-        data = "".join(text.split()).casefold().encode("utf-8")
+        # surrogatepass: a lone surrogate (no parser makes one, a custom
+        # reader might) is digested, not an error in the middle of a build.
+        data = "".join(text.split()).casefold().encode("utf-8", "surrogatepass")
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 

@@ -14,7 +14,7 @@ from generator.records import text_digest
 def reference(text: str) -> str:
     """The definition: every str.isspace() character dropped, then casefolded."""
     folded = "".join(ch for ch in text if not ch.isspace()).casefold()
-    return hashlib.blake2b(folded.encode("utf-8"), digest_size=16).hexdigest()
+    return hashlib.blake2b(folded.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
