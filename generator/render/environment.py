@@ -29,7 +29,7 @@ from jinja2.compiler import CodeGenerator, Frame
 
 from generator.config import SiteConfig
 from generator.errors import UserError
-from generator.glossary import tag_kind, tag_meaning
+from generator.glossary import tag_kind
 from generator.render.fragments import Links, html_text
 from generator.urls import Urls
 
@@ -196,7 +196,6 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
         cache_size=-1,
     )
     env.filters["xml"] = xml_text
-    env.filters["tag_meaning"] = tag_meaning
     env.filters["tag_kind"] = tag_kind
     env.filters["isoformat"] = isoformat
     # Before any template is compiled: a filter it names must exist then, and

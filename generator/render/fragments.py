@@ -18,6 +18,7 @@ from typing import Any
 import markupsafe
 from markupsafe import Markup
 
+from generator.glossary import tag_meaning as glossary_meaning
 from generator.render.text import marking_level
 from generator.urls import CablePage, Urls
 
@@ -181,8 +182,9 @@ _ISO_CUTS: dict[str, Callable[[str], str]] = {
 class Links:
     """Links for one site, as filters; the ones a build repeats are kept.
 
-    Tag, origin and classification links are few and used on many pages:
-    they are kept for the life of the environment (a build). Cable links are
+    Tag, origin and classification links, and what tags mean, are few and
+    used on many pages: they are kept for the life of the environment (a
+    build). Cable links are
     made each time (one per cable in a worker's share of pages would be
     kept for little reuse).
     """
@@ -193,6 +195,7 @@ class Links:
         self._tags: dict[str, str] = {}
         self._origins: dict[str, str] = {}
         self._classifications: dict[str, str] = {}
+        self._meanings: dict[str, str | None] = {}
 
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
@@ -205,6 +208,7 @@ class Links:
             "origin_href": self.origin_href,
             "classification_href": self.classification_href,
             "month_href": self.month_href,
+            "tag_meaning": self.tag_meaning,
             "when": when,
             "badge": badge,
             "paragraph": paragraph,
@@ -224,6 +228,16 @@ class Links:
         if found is None:
             found = self._tags[tag] = self._base + Urls.tag(tag)
         return found
+
+    def tag_meaning(self, tag: str) -> str | None:
+        """:func:`generator.glossary.tag_meaning`, kept per tag (its look-up strips and upper-cases)."""
+        try:
+            return self._meanings[tag]
+        except KeyError:
+            found = self._meanings[tag] = glossary_meaning(tag)
+            return found
+        except TypeError:  # not hashable: the glossary's own error, not kept
+            return glossary_meaning(tag)
 
     def origin_href(self, slug: str) -> str:
         found = self._origins.get(slug)
