@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 from markupsafe import Markup
@@ -30,9 +30,12 @@ from generator.render.text import marking_level, paragraphs_for
 from generator.urls import Urls, paged
 
 
-@dataclass(frozen=True, slots=True)
-class ReferenceView:
-    """One REF item as the cable page shows it."""
+class ReferenceView(NamedTuple):
+    """One REF item as the cable page shows it.
+
+    A named tuple: a frozen dataclass sets each field through
+    ``object.__setattr__``, three times as slow to make.
+    """
 
     label: str
     text: str
