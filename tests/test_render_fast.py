@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import jinja2
 import pytest
+from markupsafe import Markup
 
+from generator.config import SiteConfig
 from generator.plan import Page
-from generator.render.environment import SiteEnvironment
+from generator.render.environment import SiteEnvironment, make_environment
 from generator.render.fragments import paragraph, strftime
 from generator.render.pages import Renderer
 from generator.render.text import Line, ShownParagraph
@@ -173,3 +176,33 @@ def test_the_pager_is_a_dict_whose_keys_are_attributes() -> None:
     assert (pager.number, pager.count) == (7, 20)
     assert (pager.previous, pager.next) == (pager["previous"], pager["next"])
     assert pager.pages is pager["pages"] and pager.gaps is pager["gaps"]
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_join_is_jinjas_join(autoescape: bool) -> None:
+    ours = make_environment(SiteConfig(root=Path("."), title="t"))
+    ours.autoescape = autoescape
+    theirs = jinja2.Environment(autoescape=autoescape)
+    values = [
+        [],
+        ["a"],
+        ["Amb <X>", "O'Neil & co"],
+        ("x", "y"),
+        ["a", Markup("<b>")],
+        [1, "2"],
+        [Markup("<i>"), Markup("&amp;")],
+    ]
+    sources = [
+        "{{ v|join(', ') }}",
+        "{{ v|join }}",
+        "{{ v|join(sep) }}",
+        "{{ (v|join('; '))|length }}",
+        "{{ v|map('string')|join('-') }}",
+        "{{ [{'n': 'a<'}, {'n': 'b'}]|join(', ', attribute='n') }}",
+    ]
+    for source in sources:
+        for value in values:
+            for sep in (", ", Markup("<br>")):
+                context = {"v": value, "sep": sep}
+                expected = theirs.from_string(source).render(context)
+                assert ours.from_string(source).render(context) == expected, (source, value)
