@@ -173,7 +173,8 @@ class Renderer:
     def _cable(self, page: Page, cable: Cable | CableText) -> dict[str, Any]:
         raw = None
         if isinstance(cable, CableText):
-            cable, raw = cable.cable, Markup(cable.raw)
+            # str.__new__: Markup() first asks the str for __html__ (a caught AttributeError).
+            cable, raw = cable.cable, str.__new__(Markup, cable.raw)
         archive = self.archive
         entry = archive.entries[page.subject]
         before, after = archive.neighbours.get(entry.key, (None, None))
