@@ -44,6 +44,7 @@ _markup = str.__new__
 # Distinct classification strings are few; a hostile corpus could make many.
 _BADGE_CACHE_LIMIT = 4096
 _badges: dict[str, Markup] = {}
+_marking_badges: dict[tuple[str, str], str] = {}
 
 
 def html_text(value: object) -> str:
@@ -132,25 +133,45 @@ def paragraph(p: Any) -> Markup:
         )
     ordinal = p.ordinal
     number = str(ordinal) if type(ordinal) is int else html_text(ordinal)
-    parts = [
+    html = (
         f'<p id="{anchor}" class="para"><a class="para-link" href="#{anchor}"'
         f' aria-label="Link to paragraph {number}">{html_text(p.label)}</a> '
-    ]
+    )
     marking = p.marking
     if marking:
-        parts.append(
-            f'<span class="badge small level-{html_text(p.level)}"'
-            f' title="Paragraph classification">({html_text(marking)})</span> '
-        )
+        html += _marking_badge(p.level, marking)
+    if len(lines) == 1:  # most paragraphs: no list to join
+        return _markup(Markup, f"{html}{_line_html(lines[0])}</p>")
+    parts = [html]
     span = False
     for line in lines:
-        text = _prose_html(line.text)
-        if line.heading:
-            text = f"<strong>{text}</strong>"
-        parts.append(f'<span class="line">{text}</span>' if span else text)
+        parts.append(f'<span class="line">{_line_html(line)}</span>' if span else _line_html(line))
         span = True
     parts.append("</p>")
     return _markup(Markup, "".join(parts))
+
+
+def _line_html(line: Any) -> str:
+    text = _prose_html(line.text)
+    return f"<strong>{text}</strong>" if line.heading else text
+
+
+def _marking_badge(level: Any, marking: Any) -> str:
+    """A paragraph's marking as a small badge; the few there are kept, as badges are."""
+    key = (level, marking)
+    try:
+        return _marking_badges[key]
+    except (KeyError, TypeError):
+        pass
+    found = (
+        f'<span class="badge small level-{html_text(level)}"'
+        f' title="Paragraph classification">({html_text(marking)})</span> '
+    )
+    if type(level) is str and type(marking) is str:
+        if len(_marking_badges) >= _BADGE_CACHE_LIMIT:
+            _marking_badges.clear()
+        _marking_badges[key] = found
+    return found
 
 
 def strftime(moment: datetime, fmt: str) -> str:
