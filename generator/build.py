@@ -112,7 +112,8 @@ class BuildResult:
     pages: int = 0
     written: int = 0
     unchanged: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    # Made into objects only when read (a quick rebuild's, from the state: see ProblemList).
+    problems: Sequence[Problem] = field(default_factory=list)
     copies: int = 0
     removed: int = 0
     parsed: int = 0  # source files parsed (the others came from the build state)
@@ -137,7 +138,7 @@ class Planned:
 class StrictFailure(UserError):
     """``--strict`` and the build found problems: nothing was written."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem]) -> None:
         message = f"{len(problems)} warning(s) with --strict; site not written"
         super().__init__("build", None, message)
         self.problems = problems
@@ -248,7 +249,7 @@ class Builder:
             pages=len(memory.pages),
             written=done.written,
             unchanged=len(memory.files) + len(memory.extra) - done.written,
-            problems=list(memory.problems),
+            problems=memory.problems,
             copies=len(archive.copies),
             removed=done.removed,
             parsed=done.parsed,
