@@ -21,7 +21,7 @@ from generator.plan import Page
 from generator.render.environment import SiteEnvironment, make_environment
 from generator.render.fragments import paragraph, strftime
 from generator.render.pages import Renderer
-from generator.render.text import Line, ShownParagraph
+from generator.render.text import Line, ShownParagraph, reflow
 
 # The loop of themes/default/templates/cable.html before the paragraph filter.
 OLD_LOOP = """\
@@ -206,3 +206,14 @@ def test_join_is_jinjas_join(autoescape: bool) -> None:
                 context = {"v": value, "sep": sep}
                 expected = theirs.from_string(source).render(context)
                 assert ours.from_string(source).render(context) == expected, (source, value)
+
+
+def test_a_one_line_paragraph_reflows_as_the_general_loop_does() -> None:
+    # A leading newline adds a blank line, which the loop skips: the same
+    # text through the loop rather than the one-line shortcut.
+    rng = random.Random(5)
+    pieces = ["", " ", "\t", "word", "-- item", "A. b", "----", "---- TITLE ----", "_", "=", "*"]
+    pieces += ["\u2028", "\r", "\x0b", "\x85", "x" * 130, "\n"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 5)))
+        assert reflow(text) == reflow("\n" + text), repr(text)

@@ -110,10 +110,15 @@ def reflow(text: str) -> tuple[Line, ...]:
     separate lines, so structure survives; rules of dashes are dropped and
     the title they frame becomes a heading line.
     """
+    raws = text.splitlines()
+    if len(raws) == 1:  # a paragraph on one line: kept as it is unless it is a rule
+        line = raws[0].strip()
+        if line and line[0] not in _RULE_CHARS:
+            return (_tuple_new(Line, (line, False)),)
     lines: list[Line] = []
     current: list[str] = []
     ruled = False
-    for raw in text.splitlines():
+    for raw in raws:
         line = raw.strip()
         if not line:
             if current:
