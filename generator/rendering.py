@@ -77,12 +77,8 @@ def render_pages(
     *,
     jobs: int = 1,
     advance: Callable[[int], None] | None = None,
-    idle: Callable[[], bool] | None = None,
 ) -> Iterator[tuple[str, bool]]:
-    """Render the pages at `indices`; yields (output file, whether its bytes changed).
-
-    `idle`: work for this process while the workers render (see run_tasks).
-    """
+    """Render the pages at `indices`; yields (output file, whether its bytes changed)."""
     global _JOB
     _JOB = job
     try:
@@ -91,7 +87,7 @@ def render_pages(
             jobs = 1
         files = job.files
         for task, done in zip(
-            tasks, run_tasks(_render_task, tasks, jobs, recycle=RECYCLE, idle=idle), strict=True
+            tasks, run_tasks(_render_task, tasks, jobs, recycle=RECYCLE), strict=True
         ):
             indices = _task_pages(task)
             if files is None:

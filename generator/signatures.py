@@ -40,7 +40,6 @@ from generator.model import Problem
 from generator.plan import Page
 from generator.render.markdown import Document
 from generator.render.pages import date_span, totals
-from generator.workers import run_tasks
 
 _ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
 _FACET_KINDS = ("tag", "origin", "classification", "month")
@@ -172,46 +171,6 @@ class Signer:
             return archive.classifications[value]
         year, month = value.split("-")
         return archive.months[(int(year), int(month))]
-
-
-# Pages per signing task: a contiguous run, so that a worker's cache of entry
-# facts serves the neighbouring pages too.
-SIGN_CHUNK = 8192
-_SIGNING: tuple[Signer, Sequence[Page]] | None = None
-
-
-def sign_pages(signer: Signer, pages: Sequence[Page], jobs: int = 1) -> list[bytes]:
-    """Every page's signature, in page order; in `jobs` forked workers when there are many.
-
-    The workers inherit the signer and the plan, and send back 16 bytes a
-    page. Signing in this process while the render workers run was tried:
-    reading every page and entry writes their reference counts, so each
-    live worker's inherited copy of them became private (the build's peak
-    PSS at 251,052 cables went from 1.86 to 2.08 GB).
-    """
-    global _SIGNING
-    if jobs <= 1 or len(pages) < 2 * SIGN_CHUNK:
-        return [signer.sign(page) for page in pages]
-    _SIGNING = (signer, pages)
-    try:
-        ranges = [
-            (start, min(start + SIGN_CHUNK, len(pages)))
-            for start in range(0, len(pages), SIGN_CHUNK)
-        ]
-        signatures: list[bytes] = []
-        for signed in run_tasks(_sign_range, ranges, jobs):
-            signatures.extend(signed[i : i + 16] for i in range(0, len(signed), 16))
-        return signatures
-    finally:
-        _SIGNING = None
-
-
-def _sign_range(bounds: tuple[int, int]) -> bytes:
-    assert _SIGNING is not None
-    signer, pages = _SIGNING
-    signed = [signer.sign(pages[index]) for index in range(*bounds)]
-    assert all(len(signature) == 16 for signature in signed)
-    return b"".join(signed)
 
 
 def _doc_fact(doc: Document) -> str:

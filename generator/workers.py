@@ -58,7 +58,6 @@ def run_tasks(
     *,
     min_parallel: int = 2,
     recycle: int | None = None,
-    idle: Callable[[], bool] | None = None,
 ) -> Iterator[R]:
     """`work(task)` for every task, results in task order.
 
@@ -69,10 +68,6 @@ def run_tasks(
     all again, which keeps the workers' memory from growing to the parent's.
     A failure re-raises the worker's :class:`UserError` (or a RuntimeError
     with the worker's traceback) once the pool is torn down.
-
-    `idle`: work for this process while it waits for the workers' results,
-    a small step per call; it returns False once there is nothing left to
-    do. (Not called when everything runs here.)
     """
     if jobs <= 1 or len(tasks) < min_parallel:
         for task in tasks:
@@ -86,7 +81,7 @@ def run_tasks(
     pool = context.Pool(min(jobs, len(tasks)), initializer=_worker_init, maxtasksperchild=recycle)
     finished = False
     try:
-        for outcome in _outcomes(pool.imap(_Guarded(work), tasks, chunksize=1), idle):
+        for outcome in pool.imap(_Guarded(work), tasks, chunksize=1):
             if isinstance(outcome, TaskFailure):
                 raise _reraised(outcome)
             yield outcome
@@ -97,21 +92,6 @@ def run_tasks(
         else:
             pool.terminate()
         pool.join()
-
-
-def _outcomes(results: Any, idle: Callable[[], bool] | None) -> Iterator[Any]:
-    """The results of ``Pool.imap``, doing `idle`'s steps while none is ready."""
-    busy = idle is not None
-    while True:
-        try:
-            outcome = results.next(timeout=0) if busy else results.next()
-        except StopIteration:
-            return
-        except multiprocessing.TimeoutError:
-            assert idle is not None
-            busy = idle()
-            continue
-        yield outcome
 
 
 class _Guarded:
