@@ -156,7 +156,7 @@ def _report(result: BuildResult, *, quiet: bool) -> None:
         from generator.report import warning_lines
 
         # Repeated warnings are grouped: the diagnostics page has every one.
-        for line in warning_lines(result.problems, "diagnostics/index.html"):
+        for line in warning_lines(result.problems, "diagnostics/warnings.txt"):
             print(line, file=sys.stderr)
     print(
         f"built {result.output}: {result.cables} cable(s) from {result.sources} file(s), "

@@ -237,6 +237,10 @@ def special_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
         entries=tuple(sorted(linked)),
         inputs=("diagnostics",),
     )
+    # Every warning, one `path:line: message` a line: the diagnostics page
+    # shows each kind of warning with a few examples, so that it does not
+    # grow with the archive (82 MB at 251,052 synthetic cables, a warning each).
+    yield Page(Urls.warnings, "warnings.txt", "warnings", inputs=("diagnostics",))
     yield Page(Urls.not_found, "404.html", "not_found")
     yield Page(
         Urls.feed,

@@ -4,7 +4,8 @@ A synthetic or machine-made archive can give the same warning for every
 cable ("no date in the source" on 10,000 cables); 10,000 lines would bury
 the summary and everything else. Warnings that differ only in the cable id,
 file name or numbers are shown once, with how many more there are. The
-site's diagnostics page keeps every one of them.
+site's diagnostics page groups them the same way (:func:`kind_of`), and its
+``diagnostics/warnings.txt`` lists every one of them.
 """
 
 from __future__ import annotations
@@ -53,5 +54,5 @@ def warning_lines(problems: Sequence[Problem], diagnostics: str) -> list[str]:
     if hidden > 0:
         lines.append(f"... and {hidden:,} more warning(s)")
     if problems and (hidden > 0 or shown > len(lines)):
-        lines.append(f"every warning is on {diagnostics}")
+        lines.append(f"every warning is in {diagnostics}")
     return lines

@@ -211,7 +211,6 @@ NOT_OUTPUT = frozenset(
         "livereload.py",
         "progress.py",
         "rebuild.py",
-        "report.py",
         "scaffold.py",
         "serve.py",
         "watch.py",

@@ -111,6 +111,7 @@ class Urls:
     classifications_index = "classification/"
     missing_index = "missing/"  # the first page of ``missing()``
     diagnostics = "diagnostics/"
+    warnings = "diagnostics/warnings.txt"  # every warning, one a line
 
     @staticmethod
     def cable(cable_id: str, created: datetime | None, variant: str = "") -> str:

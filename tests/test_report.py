@@ -13,11 +13,11 @@ def undated(number: int) -> Problem:
 
 def test_a_warning_repeated_on_many_cables_is_one_line_with_a_count() -> None:
     problems = [undated(n) for n in range(10_000)]
-    lines = warning_lines(problems, "diagnostics/index.html")
+    lines = warning_lines(problems, "diagnostics/warnings.txt")
     assert len(lines) == 2
     assert lines[0].startswith("warning: content/cables/0.txt: 00PARIS0: no date in the source")
     assert lines[0].endswith("[and 9,999 more like it]")
-    assert lines[1] == "every warning is on diagnostics/index.html"
+    assert lines[1] == "every warning is in diagnostics/warnings.txt"
 
 
 def test_different_warnings_are_all_shown_in_order() -> None:
@@ -26,7 +26,7 @@ def test_different_warnings_are_all_shown_in_order() -> None:
         undated(1),
         Problem("b.csv", 12, "malformed row: 3 fields, not 8"),
     ]
-    lines = warning_lines(problems, "diagnostics/index.html")
+    lines = warning_lines(problems, "diagnostics/warnings.txt")
     assert lines == [f"warning: {p}" for p in problems]
 
 
@@ -37,10 +37,10 @@ def test_kinds_ignore_the_cable_id_and_numbers() -> None:
 
 def test_too_many_kinds_are_cut_and_counted() -> None:
     problems = [Problem(f"{n}.txt", None, f"odd thing {'x' * n}") for n in range(MAX_LINES + 20)]
-    lines = warning_lines(problems, "diagnostics/index.html")
+    lines = warning_lines(problems, "diagnostics/warnings.txt")
     assert len(lines) == MAX_LINES + 2
     assert lines[-2] == "... and 20 more warning(s)"
 
 
 def test_no_warnings_no_lines() -> None:
-    assert warning_lines([], "diagnostics/index.html") == []
+    assert warning_lines([], "diagnostics/warnings.txt") == []

@@ -207,6 +207,26 @@ def test_unreadable_files_are_reported_on_the_diagnostics_page(tmp_path: Path) -
     assert "notes.pdf" in diagnostics
 
 
+def test_diagnostics_page_groups_warnings_and_warnings_txt_lists_them_all(tmp_path: Path) -> None:
+    # The page shows each kind of warning with its first examples, so that it
+    # does not grow with the archive; warnings.txt has every one, a line each.
+    files = {
+        f"w{n:02d}.txt": [cable(f"03OTTAWA{n}", JAN, warnings=(f"no DTG in line {n}",))]
+        for n in range(1, 31)
+    }
+    files["odd.txt"] = [cable("03OTTAWA99", JAN, warnings=("subject <b>unclosed",))]
+    make_site(tmp_path, files)
+    result = build(tmp_path, files)
+    listed = read(tmp_path, "diagnostics/warnings.txt").splitlines()
+    assert listed == [str(p) for p in result.problems] and len(listed) == 31
+    page = read(tmp_path, "diagnostics/index.html")
+    shown = re.findall(r"<li><code>content/cables/w\d\d\.txt: 03OTTAWA\d+: no DTG", page)
+    assert len(shown) == 20
+    assert "and 10 more like these" in page and 'href="/diagnostics/warnings.txt"' in page
+    assert "03OTTAWA99: subject &lt;b&gt;unclosed" in page  # escaped on the page
+    assert "(31)" not in page and "(30)" in page and "(1)" in page
+
+
 # --- duplicates and malformed ids ----------------------------------------------
 
 

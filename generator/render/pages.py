@@ -27,6 +27,7 @@ from generator.render.fragments import badge, when
 from generator.render.highlight import highlight_cable
 from generator.render.markdown import Document, render_markdown
 from generator.render.text import marking_level, paragraphs_for
+from generator.report import kind_of
 from generator.urls import Urls, paged
 
 
@@ -51,6 +52,23 @@ class CableText:
 
     cable: Cable
     raw: str
+
+
+# Warnings shown on the diagnostics page for each kind of warning.
+EXAMPLES_PER_KIND = 20
+
+
+@dataclass(slots=True)
+class WarningKind:
+    """The first warnings of one kind, and how many there are.
+
+    `what`: what they say, the cable id left out and numbers as ``#``
+    (:func:`generator.report.kind_of`).
+    """
+
+    what: str
+    examples: list[Problem]
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +129,7 @@ class Renderer:
             "doc": self._doc,
             "home": self._home,
             "diagnostics": self._diagnostics,
+            "warnings": lambda page, _: {"problems": self.diagnostics.problems},
             "feed": self._feed,
             "sitemap": self._sitemap,
             "not_found": lambda page, _: {},
@@ -278,11 +297,21 @@ class Renderer:
         }
 
     def _diagnostics(self, page: Page, _: Any) -> dict[str, Any]:
-        by_file: dict[str, list[Problem]] = {}
+        # Warnings grouped as the terminal groups them (what they say, whatever
+        # cable or number they are about), in order of first occurrence, with
+        # the first few of each: the page stays the same size whatever the
+        # size of the archive; warnings.txt lists them all.
+        kinds: dict[str, WarningKind] = {}
         for problem in self.diagnostics.problems:
-            by_file.setdefault(problem.path, []).append(problem)
+            kind = kinds.get(key := kind_of(problem))
+            if kind is None:
+                kind = kinds[key] = WarningKind(key, [], 0)
+            if len(kind.examples) < EXAMPLES_PER_KIND:
+                kind.examples.append(problem)
+            kind.count += 1
         return {
-            "by_file": sorted(by_file.items()),
+            "kinds": list(kinds.values()),
+            "examples_per_kind": EXAMPLES_PER_KIND,
             "problem_count": len(self.diagnostics.problems),
             "sources": self.diagnostics.sources,
             "copies": self.archive.copies,
