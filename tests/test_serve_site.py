@@ -92,9 +92,11 @@ class ServeProcess:
         )
         self.lines: list[str] = []
         self.errors: list[str] = []
-        threading.Thread(target=self._collect_errors, daemon=True).start()
+        self._readers = [threading.Thread(target=self._collect_errors, daemon=True)]
+        self._readers[0].start()
         self.url = self._wait_for_url(timeout=60)
-        threading.Thread(target=self._collect, daemon=True).start()
+        self._readers.append(threading.Thread(target=self._collect, daemon=True))
+        self._readers[1].start()
 
     def _wait_for_url(self, timeout: float) -> str:
         assert self.process.stdout is not None
@@ -139,7 +141,10 @@ class ServeProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        time.sleep(0.1)  # let the reader threads take the last lines
+        # The readers end at the end of the pipes: wait for them to take the
+        # last lines (a fixed sleep lost "stopped" on a loaded CI machine).
+        for reader in self._readers:
+            reader.join(timeout=10)
         return self.process.returncode, "".join(self.errors)
 
 
