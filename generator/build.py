@@ -328,29 +328,7 @@ class Builder:
         try:
             if options.strict and problems:
                 raise StrictFailure(problems)
-            remembering: Callable[[Planned], Memory] | None = None
-            if self.keep or self.reader is parse_reader:
-
-                def remembering(planned: Planned) -> Memory:
-                    return remember(
-                        config=config,
-                        output=output,
-                        state=new_state,
-                        others=others,
-                        inputs=inputs,
-                        archive=archive,
-                        docs=docs,
-                        doc_problems=doc_problems,
-                        problems=problems,
-                        spans=spans,
-                        pages=planned.pages,
-                        files=planned.files,
-                        extra=planned.extra,
-                        digests=digests,
-                        templates=planned.templates,
-                    )
-
-            memory = self._write(
+            planned = self._write(
                 config,
                 output,
                 archive,
@@ -361,9 +339,26 @@ class Builder:
                 result,
                 new_state,
                 jobs,
-                remembering,
             )
             applied = True
+            if self.keep or self.reader is parse_reader:
+                memory = remember(
+                    config=config,
+                    output=output,
+                    state=new_state,
+                    others=others,
+                    inputs=inputs,
+                    archive=archive,
+                    docs=docs,
+                    doc_problems=doc_problems,
+                    problems=problems,
+                    spans=spans,
+                    pages=planned.pages,
+                    files=planned.files,
+                    extra=planned.extra,
+                    digests=digests,
+                    templates=planned.templates,
+                )
         finally:
             self._save(folder, new_state, applied=applied, memory=memory)
         if self.keep:
@@ -446,10 +441,7 @@ class Builder:
         result: BuildResult,
         new_state: BuildState,
         jobs: int,
-        remembering: Callable[[Planned], Memory] | None = None,
-    ) -> Memory | None:
-        """Plan, sign, render and write the pages; with `remembering`, also what it
-        makes of the plan, once the pages are applied."""
+    ) -> Planned:
         pages = plan_site(archive, config, list(docs.values()))
         files = _output_files(pages)
         env = make_environment(config)
@@ -457,9 +449,6 @@ class Builder:
         renderer = Renderer(
             env, config, archive, docs, Diagnostics(result.problems, result.sources)
         )
-        # Each template's fingerprint is computed here, once: the signer asks again per page.
-        templates = {name: fingerprint(name) for name in {page.template for page in pages}}
-        _compile(env, templates)
         signer = Signer(
             archive,
             site=new_state.site,
@@ -475,12 +464,14 @@ class Builder:
         # workers render it made their inherited pages private (reading an
         # entry writes its reference count): 1.86 -> 2.08 GB of PSS at 251,052.
         signatures = [signer.sign(page) for page in pages]
+        templates = {name: fingerprint(name) for name in {page.template for page in pages}}
+        _compile(env, templates)
         del signer  # its cache of facts is as large as the archive; the workers need neither
-        old = new_state.output
         extra = static_files(config)
         extra_signatures = {path: bytes_digest(data) for path, data in extra.items()}
-        planned = Planned(pages, files, list(extra), templates)
+        recorded = dict(zip(files, signatures, strict=True)) | extra_signatures
         result.pages = len(pages)
+        old = new_state.output
         # Rendering makes cyclic garbage (Jinja does): collect it, but never
         # walk the archive and the plan, which live to the end of the build.
         gc.freeze()
@@ -502,25 +493,16 @@ class Builder:
                 self._full(job, files, extra, output, result, jobs)
             else:
                 self._incremental(
-                    job,
-                    files,
-                    signatures,
-                    extra,
-                    extra_signatures,
-                    old,
-                    output,
-                    result,
-                    jobs,
+                    job, files, signatures, extra, extra_signatures, old, output, result, jobs
                 )
         finally:
             packs.close()
             gc.disable()
-        recorded = dict(zip(files, signatures, strict=True)) | extra_signatures
         device, inode = _identity_of(output)
         new_state.output = OutputState(str(output.resolve()), device, inode, recorded)
         new_state.summary["pages"] = len(pages)
         new_state.summary["files"] = len(recorded)
-        return remembering(planned) if remembering is not None else None
+        return Planned(pages, files, list(extra), templates)
 
     def _full(
         self,
@@ -591,12 +573,7 @@ class Builder:
         result.removed = len(removed)
         result.changed = frozenset([*staged, *removed])
 
-    def _render(
-        self,
-        job: RenderJob,
-        indices: Sequence[int],
-        jobs: int,
-    ) -> list[tuple[str, bool]]:
+    def _render(self, job: RenderJob, indices: Sequence[int], jobs: int) -> list[tuple[str, bool]]:
         bars = self.bars and bool(indices)
         with Progress(len(indices), "rendering", unit="pages", enabled=bars) as bar:
             return list(render_pages(job, indices, jobs=jobs, advance=bar.advance))
