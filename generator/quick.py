@@ -28,11 +28,13 @@ render them again, and the next full pass saves the state.
 from __future__ import annotations
 
 import bisect
+import functools
 import marshal
 from collections import ChainMap, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import ParamSpec
 
 from generator.archive import Archive
 from generator.config import SiteConfig
@@ -214,6 +216,25 @@ class QuickResult:
     changed: frozenset[str]
 
 
+_P = ParamSpec("_P")
+
+
+def _full_pass_if_damaged(
+    rebuild: Callable[_P, QuickResult | None],
+) -> Callable[_P, QuickResult | None]:
+    """A part of the snapshot or the state's body that cannot be read means the full pass."""
+
+    @functools.wraps(rebuild)
+    def guarded(*args: _P.args, **options: _P.kwargs) -> QuickResult | None:
+        try:
+            return rebuild(*args, **options)
+        except StoreDamaged:
+            return None
+
+    return guarded
+
+
+@_full_pass_if_damaged
 def quick_rebuild(
     memory: Memory,
     *,
@@ -238,34 +259,6 @@ def quick_rebuild(
     full pass (None), never a failure. Whatever it has replaced by then is
     in the pending journal.
     """
-    try:
-        return _quick_rebuild(
-            memory,
-            config=config,
-            site=site,
-            output=output,
-            reader=reader,
-            folder=folder,
-            hint=hint,
-            jobs=jobs,
-            changed=changed,
-        )
-    except StoreDamaged:
-        return None
-
-
-def _quick_rebuild(
-    memory: Memory,
-    *,
-    config: SiteConfig,
-    site: str,
-    output: Path,
-    reader: Reader,
-    folder: Path,
-    hint: frozenset[Path] | None,
-    jobs: int,
-    changed: Sequence[Source] | None,
-) -> QuickResult | None:
     m = memory
     if output != m.output or site != m.site or m.state.output is None:
         return None
