@@ -70,16 +70,22 @@ def check_theme(config: SiteConfig) -> None:
         raise UserError("site.toml", None, f"theme {config.theme!r} not found")
 
 
+def _one_piece(piece: str) -> str:
+    return piece
+
+
 class _JoinedOutput:
-    """``_joined_output.extend((a, b, c))`` is ``"".join((a, b, c))``: see :class:`SiteCodeGenerator`."""
+    """``_joined_output.extend((a, b, c))`` is ``"".join((a, b, c))``, and
+    ``_joined_output.append(a)`` is ``a``: see :class:`SiteCodeGenerator`."""
 
     __slots__ = ()
     extend = "".join
+    append = staticmethod(_one_piece)
 
 
 _JOINED_OUTPUT = "_joined_output"
 
-# Below this many pieces, one yield each is as fast as joining them first.
+# Below this many nodes, one yield each is as fast as joining them first.
 _JOIN_FROM = 3
 
 
@@ -96,7 +102,9 @@ class SiteCodeGenerator(CodeGenerator):
     """
 
     def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
-        if frame.buffer is not None or self._pieces(node, frame) < _JOIN_FROM:
+        # Jinja writes a run whose pieces fold into one constant as
+        # ``.append(piece)``, which yields the piece itself here.
+        if frame.buffer is not None or len(node.nodes) < _JOIN_FROM:
             super().visit_Output(node, frame)
             return
         frame.buffer = f"yield {_JOINED_OUTPUT}"
@@ -104,22 +112,6 @@ class SiteCodeGenerator(CodeGenerator):
             super().visit_Output(node, frame)
         finally:
             frame.buffer = None
-
-    def _pieces(self, node: nodes.Output, frame: Frame) -> int:
-        """How many items ``CodeGenerator.visit_Output`` writes: runs of constants count once."""
-        finalize = self._make_finalize()
-        pieces, after_constant = 0, False
-        for child in node.nodes:
-            try:
-                if not (finalize.const or isinstance(child, nodes.TemplateData)):
-                    raise nodes.Impossible()
-                self._output_child_to_const(child, frame, finalize)
-            except Exception:  # Impossible or any other, as in CodeGenerator.visit_Output
-                pieces, after_constant = pieces + 1, False
-                continue
-            if not after_constant:
-                pieces, after_constant = pieces + 1, True
-        return pieces
 
 
 class FastTemplate(jinja2.Template):
