@@ -21,11 +21,12 @@ import pickle
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from generator.model import Cable, Problem
 from generator.packs import BlobRef, PackWriter, encode
-from generator.parse import read_cables, title_case
+from generator.parse import read_cables, read_open_file, title_case
 from generator.records import PICKLE_PROTOCOL, record_of, record_to_plain
 from generator.render.pages import raw_html
 from generator.sources import Inputs, Reader, Source, parse_reader, read_source
@@ -184,9 +185,9 @@ def read_normalised(
     """
     prefix = str(source.path)
     if data is not None and reader is parse_reader:
-        cables = _parse_read(source, on_problem, data)
-    else:
-        cables = read_source(source, on_problem, reader)
+        # The parser, on the bytes the caller has read already.
+        reader = partial(_parse_bytes, data)
+    cables = read_source(source, on_problem, reader)
     for cable in cables:
         where = cable.source_path
         if where is not None and where.startswith(prefix):
@@ -194,15 +195,8 @@ def read_normalised(
         yield cable
 
 
-def _parse_read(
-    source: Source, on_problem: Callable[[Problem], None], data: bytes
-) -> Iterator[Cable]:
-    """`read_source(source, on_problem, parse_reader)` on bytes already read."""
-
-    def relabel(problem: Problem) -> None:
-        on_problem(Problem(source.display, problem.line, problem.message))
-
-    return read_cables(source.path, on_problem=relabel, data=data)
+def _parse_bytes(data: bytes, path: Path, on_problem: Callable[[Problem], None]) -> Iterator[Cable]:
+    return read_cables(path, on_problem=on_problem, data=data)
 
 
 _SOURCE_PATH = Cable.__slots__.index("source_path")
@@ -235,23 +229,16 @@ def _content_hash(path: str) -> tuple[str, bytes | None]:
         if size > _READ_WHOLE:
             with open(fd, "rb", buffering=0, closefd=False) as handle:
                 return hashlib.file_digest(handle, _hasher).hexdigest(), None
-        # One sized read (and one more to see the end), on the descriptor:
-        # hashlib.file_digest allocates (and zeroes) a 256 KB buffer for
-        # every file, which cost more than the parse of a typical 6 KB
-        # cable, and a file object costs 2 µs more than the descriptor.
-        chunks = [os.read(fd, size + 1)]
-        while chunk := os.read(fd, _CHUNK):
-            chunks.append(chunk)
-        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        # One sized read, on the descriptor: hashlib.file_digest allocates
+        # (and zeroes) a 256 KB buffer for every file, which cost more than
+        # the parse of a typical 6 KB cable, and a file object costs 2 µs
+        # more than the descriptor.
+        data = read_open_file(fd, size)
         return _hasher(data).hexdigest(), data
     except OSError:
         return "", None
     finally:
         os.close(fd)
-
-
-# Below malloc's mmap threshold, for a file that grew after its fstat.
-_CHUNK = 1 << 16
 
 
 def _hasher(data: bytes = b"") -> hashlib.blake2b:

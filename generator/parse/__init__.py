@@ -123,18 +123,23 @@ _CHUNK = 1 << 16
 
 
 def _read_file(name: str) -> bytes:
-    """The bytes of a file: `Path.read_bytes` without its buffered file object.
-
-    The first read asks for the size the file has (and one byte more, to see
-    it end); reading on until nothing comes keeps a growing file whole.
-    """
+    """The bytes of a file: `Path.read_bytes` without its buffered file object."""
     fd = os.open(name, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
-        chunks = [os.read(fd, os.fstat(fd).st_size + 1)]
-        while chunk := os.read(fd, _CHUNK):
-            chunks.append(chunk)
+        return read_open_file(fd, os.fstat(fd).st_size)
     finally:
         os.close(fd)
+
+
+def read_open_file(fd: int, size: int) -> bytes:
+    """The rest of an open file of `size` bytes (as fstat saw it).
+
+    The first read asks for that size and one byte more, to see the end;
+    reading on until nothing comes keeps a growing file whole.
+    """
+    chunks = [os.read(fd, size + 1)]
+    while chunk := os.read(fd, _CHUNK):
+        chunks.append(chunk)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
