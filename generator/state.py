@@ -35,6 +35,7 @@ import os
 import pickle
 import secrets
 import sys
+import weakref
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
@@ -531,6 +532,18 @@ def write_store(
     each is made just before it is written. Values are pickled; `meta` is marshalled.
     Written to a temporary file and renamed into place."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        _write_store_to(temporary, meta, sections)
+        os.replace(temporary, path)
+    except BaseException:
+        # A full disk, Ctrl-C or a section that failed to be made: no half file left.
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _write_store_to(
+    temporary: Path, meta: object, sections: Iterable[tuple[str, str, Callable[[], Any]]]
+) -> None:
     # Each section's parts as (offset, length, crc32) triples in one array.
     parts: dict[str, tuple[str, int, bytes]] = {}
     with open(temporary, "wb") as handle:
@@ -571,7 +584,6 @@ def write_store(
         header = marshal.dumps({"meta": meta, "parts": parts})
         handle.write(header)
         handle.write(len(header).to_bytes(8, "little"))
-    os.replace(temporary, path)
 
 
 _PICKLE = pickle.HIGHEST_PROTOCOL
@@ -583,8 +595,10 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self._file = open(path, "rb")  # noqa: SIM115 (kept open for the parts read later)
+        # Closed when the store is dropped (a serve session opens one per full pass).
+        weakref.finalize(self, self._file.close)
         try:
-            size = os.fstat(self._file.fileno()).st_size
+            size = self._size = os.fstat(self._file.fileno()).st_size
             if os.pread(self._file.fileno(), len(STORE_MAGIC), 0) != STORE_MAGIC:
                 raise StoreDamaged(str(path))
             length = int.from_bytes(os.pread(self._file.fileno(), 8, size - 8), "little")
@@ -603,7 +617,13 @@ class Store:
 
     def read(self, where: tuple[int, int, int]) -> Any:
         offset, length, crc = where
-        data = os.pread(self._file.fileno(), length, offset)
+        # The table is not checksummed: a damaged one must not read elsewhere or allocate wildly.
+        if offset < 0 or length < 0 or offset + length > self._size:
+            raise StoreDamaged(self._file.name)
+        try:
+            data = os.pread(self._file.fileno(), length, offset)
+        except OSError as error:
+            raise StoreDamaged(self._file.name) from error
         if len(data) != length or zlib.crc32(data) != crc:
             raise StoreDamaged(self._file.name)
         try:
