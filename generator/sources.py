@@ -25,6 +25,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from generator.errors import UserError
 from generator.model import Cable, Problem
 from generator.parse import SUPPORTED_SUFFIXES, read_cables
 
@@ -327,8 +328,13 @@ def _files(folder: str, relative: str, found: list[str], links: set[str]) -> Non
                         links.add(relative + name)
                 except OSError:
                     continue
-    except OSError:
-        return
+    except FileNotFoundError:
+        return  # removed since its parent was listed: its files are gone
+    except OSError as error:
+        # Building without it would drop its cables' pages from the site.
+        raise UserError(
+            folder, None, f"cannot read this folder: {error.strerror or error}"
+        ) from None
     for name in folders:
         _files(f"{folder}/{name}", f"{relative}{name}/", found, links)
 

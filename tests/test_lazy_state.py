@@ -20,6 +20,7 @@ from test_incremental_corpus import (  # noqa: F401 (fixtures)
     site,
 )
 
+from generator.errors import UserError
 from generator.model import Problem
 from generator.snapshot import SNAPSHOT_FILE
 from generator.sources import Identities, Source, changed_identities, scan_folder
@@ -218,3 +219,24 @@ def test_a_damaged_table_entry_is_damage_not_a_crash(tmp_path: Path) -> None:
     for where in ((-1, 10, 0), (0, -5, 0), (0, 10**12, 0), (size - 4, 10, 0)):
         with pytest.raises(StoreDamaged):
             store.read(where)
+
+
+def test_an_unreadable_folder_is_an_error_not_an_empty_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cables = tmp_path / "content" / "cables"
+    (cables / "locked").mkdir(parents=True)
+    (cables / "locked" / "a.txt").write_text("a", encoding="utf-8")
+    scandir = os.scandir
+
+    def refusing(path: str):  # type: ignore[no-untyped-def]
+        # As chmod 0 would, for a user other than root (which tests may run as).
+        if str(path).endswith("/locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    with pytest.raises(UserError, match="locked: cannot read this folder: Permission denied"):
+        scan_folder(cables, tmp_path)
+    (cables / "locked").rename(cables / "open")
+    assert len(scan_folder(cables, tmp_path)[0].sources) == 1
