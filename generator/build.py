@@ -74,6 +74,7 @@ from generator.state import (
     Identity,
     OutputState,
     SourceState,
+    StoreDamaged,
     build_lock,
     cache_folder,
     clear_pending,
@@ -417,6 +418,14 @@ class Builder:
         except OSError as error:
             # The pending journal still lists what was replaced: the next build redoes it.
             self.say(f"warning: build state not saved ({error.strerror or error})")
+        except StoreDamaged:
+            # A part of the state's body or of the snapshot could not be read back for
+            # the delta: the journal, again, makes the next build redo these files.
+            self.say(
+                "warning: build state not saved (its cache is damaged; the next build reads all)"
+            )
+            self._state = self._memory = None
+            return result
         self._state = state
         if not self.keep:
             self._memory = None

@@ -240,3 +240,23 @@ def test_an_unreadable_folder_is_an_error_not_an_empty_site(
         scan_folder(cables, tmp_path)
     (cables / "locked").rename(cables / "open")
     assert len(scan_folder(cables, tmp_path)[0].sources) == 1
+
+
+def test_damage_met_while_saving_the_delta_means_the_next_build_redoes_it(
+    site: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import generator.build
+
+    def damaged(memory: object) -> bytes:
+        raise StoreDamaged("memory.store")
+
+    first, second = sorted((site / "content" / "cables").glob("*.html"))[:2]
+    monkeypatch.setattr(generator.build, "overlay", damaged)
+    _edit_subject(first, "ONE")
+    assert build(site).kind == "quick"  # its pages written; the state not saved
+    monkeypatch.undo()
+    _edit_subject(second, "TWO")
+    assert build(site).kind != "none"
+    assert_same_as_clean(site, tmp_path / "clean")
