@@ -67,7 +67,14 @@ from generator.siteinputs import (
     trusted,
 )
 from generator.snapshot import has_snapshot, overlay, restore, save_snapshot
-from generator.sources import Inputs, Reader, Source, parse_reader, scan_folder
+from generator.sources import (
+    Inputs,
+    Reader,
+    Source,
+    changed_identities,
+    parse_reader,
+    scan_folder,
+)
 from generator.state import (
     PACKS,
     BuildState,
@@ -388,10 +395,10 @@ class Builder:
             return None
         if not state.complete or state.site != site or not has_snapshot(folder):
             return None
-        if stats.keys() != state.identities.keys():
+        differing = changed_identities(stats, state.identities)
+        if differing is None:
             return None  # files came or went: the full pass
-        # (Comparing the items in C, then picking the few sources that differ.)
-        differ = {display for display, _ in stats.items() - state.identities.items()}
+        differ = set(differing)
         changed = [s for s in inputs.sources if s.display in differ] if differ else []
         if len(changed) > QUICK_FILES:
             return None

@@ -57,7 +57,15 @@ from generator.siteinputs import (
     template_fingerprints,
     trusted,
 )
-from generator.sources import Identity, Inputs, Reader, Source, display_path, scan_folder
+from generator.sources import (
+    Identity,
+    Inputs,
+    Reader,
+    Source,
+    changed_identities,
+    display_path,
+    scan_folder,
+)
 from generator.state import PACKS, BuildState, StoreDamaged, mark_pending, plain_dict
 from generator.write import ChangedOutput
 
@@ -407,9 +415,11 @@ def _changed_sources(
     identities = m.state.identities
     if hint is None:
         inputs, stats = scan_folder(config.cables_dir, config.root)
-        if inputs != m.inputs:
+        differing = changed_identities(stats, identities) if inputs == m.inputs else None
+        if differing is None:
             return None
-        return [s for s in inputs.sources if stats[s.display] != identities.get(s.display)]
+        differ = set(differing)
+        return [s for s in inputs.sources if s.display in differ] if differ else []
     top = config.cables_dir.resolve()
     prefix = display_path(config.cables_dir, config.root) + "/"
     changed: list[Source] = []
