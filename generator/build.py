@@ -40,7 +40,7 @@ import jinja2
 
 from generator.archive import Archive, ArchiveBuilder
 from generator.config import SiteConfig, load_config
-from generator.errors import UserError
+from generator.errors import StrictFailure
 from generator.model import Problem
 from generator.packs import PackReader, delete_packs, live_bytes, packs_to_drop
 from generator.parse import title_case
@@ -141,15 +141,6 @@ class Planned:
     files: list[str]
     extra: list[str]
     templates: dict[str, str]
-
-
-class StrictFailure(UserError):
-    """``--strict`` and the build found problems: nothing was written."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        message = f"{len(problems)} warning(s) with --strict; site not written"
-        super().__init__("build", None, message)
-        self.problems = problems
 
 
 def build_site(

@@ -6,6 +6,12 @@ traceback: it names the file (and line, when known) the user has to fix.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from generator.model import Problem
+
 
 class UserError(Exception):
     """A problem in the user's input: config, content, templates, options."""
@@ -24,3 +30,12 @@ def format_location(path: str, line: int | None, message: str) -> str:
     """The one format every diagnostic uses: ``path:line: message``."""
     where = f"{path}:{line}" if line is not None else path
     return f"{where}: {message}"
+
+
+class StrictFailure(UserError):
+    """``--strict`` and the build found problems: nothing was written."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        message = f"{len(problems)} warning(s) with --strict; site not written"
+        super().__init__("build", None, message)
+        self.problems = problems
