@@ -162,7 +162,7 @@ def preview_edits(site: Path, target: Path, original: bytes) -> tuple[float, flo
     import warnings
 
     sys.path.insert(0, str(REPO))
-    from generator.build import Builder, BuildOptions
+    from generator.engine.builder import Builder, BuildOptions
 
     warnings.simplefilter("ignore")
     builder = Builder(site, keep=True)

@@ -105,7 +105,7 @@ def make_dump(size: int, work: Path) -> Path:
 _CHILD = """
 import sys, time
 from pathlib import Path
-from generator.importer import run_import
+from generator.importing.command import run_import
 jobs = None if sys.argv[3] == "auto" else int(sys.argv[3])
 start = time.perf_counter()
 report = run_import([Path(sys.argv[1])], Path(sys.argv[2]), progress=False, jobs=jobs)

@@ -38,9 +38,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from generator import build as build_module  # noqa: E402
-from generator.build import BuildOptions, build_site  # noqa: E402
-from generator.plan import Page  # noqa: E402
-from generator.rendering import RenderJob, cables_of  # noqa: E402
+from generator.engine.builder import BuildOptions, build_site  # noqa: E402
+from generator.engine.render_pass import RenderJob, cables_of  # noqa: E402
+from generator.site.plan import Page  # noqa: E402
 
 MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
 LIST_KINDS = ("tag", "origin", "classification", "month")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from generator.errors import StrictFailure, UserError
 
 if TYPE_CHECKING:
-    from generator.build import BuildResult
+    from generator.engine.builder import BuildResult
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -102,19 +102,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _import_arguments(parser: argparse.ArgumentParser) -> None:
-    from generator.importer import add_import_arguments
+    from generator.importing.command import add_import_arguments
 
     add_import_arguments(parser)
 
 
 def _import(args: argparse.Namespace) -> int:
-    from generator.importer import import_command
+    from generator.importing.command import import_command
 
     return int(import_command(args))
 
 
 def _new(args: argparse.Namespace) -> int:
-    from generator.scaffold import create_site
+    from generator.ui.scaffold import create_site
 
     created = create_site(args.directory)
     print(f"created a site in {created}")
@@ -123,7 +123,7 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from generator.build import BuildOptions, build_site
+    from generator.engine.builder import BuildOptions, build_site
 
     options = BuildOptions(
         output=args.output,
@@ -153,7 +153,7 @@ def _jobs(text: str) -> int:
 
 def _report(result: BuildResult, *, quiet: bool) -> None:
     if not quiet:
-        from generator.report import warning_lines
+        from generator.ui.report import warning_lines
 
         # Repeated warnings are grouped: the diagnostics page has every one.
         for line in warning_lines(result.problems, "diagnostics/warnings.txt"):
@@ -169,7 +169,7 @@ def _report(result: BuildResult, *, quiet: bool) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from generator.check import check_site
+    from generator.check.checker import check_site
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -184,7 +184,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from generator.serve import serve
+    from generator.serve.server import serve
 
     return serve(args.directory, host=args.host, port=args.port, open_browser=args.open)
 

@@ -5,11 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-DEV_CORPUS = SHARED / "corpus" / "dev"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from repo import DEV_CORPUS, FIXTURES, REPO, SHARED  # noqa: F401 (re-exported)
 
 
 @pytest.fixture(scope="session")

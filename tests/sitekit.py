@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from generator.build import BuildOptions, BuildResult, build_site
+from generator.engine.builder import BuildOptions, BuildResult, build_site
 from generator.model import Cable, Paragraph, Problem, Reference
 
 HOSTILE = '<script>alert("x")</script> & "quoted" \'single\' javascript:alert(1)'

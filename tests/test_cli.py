@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from repo import DEMO_CABLES
 
 from generator.cli import main
 
-SEED = Path(__file__).resolve().parent.parent / "content" / "cables"
+SEED = DEMO_CABLES
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pickle
 from dataclasses import fields
 from datetime import date, datetime
 
+from generator.archive.entry import PICKLE_PROTOCOL
 from generator.model import Cable, Paragraph, Problem, Reference
-from generator.records import PICKLE_PROTOCOL
 
 
 def test_cable_pickles_by_its_fields() -> None:

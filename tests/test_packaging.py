@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from repo import REPO
 
 
 def test_every_subpackage_is_listed_in_pyproject() -> None:

@@ -1,4 +1,4 @@
-"""The parts of `cablesite import` (the entry points are in `generator.importer`).
+"""The parts of `cablesite import` (the entry points are in `generator.importing.command`).
 
 inputs.py        which files the SOURCE arguments name
 batches.py       streaming them as small batches of records (main process)

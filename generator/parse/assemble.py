@@ -18,6 +18,7 @@ from generator.model import Cable, Paragraph, Reference
 from generator.parse import fields
 from generator.parse.classification import classification_from, normalise_classification
 from generator.parse.dates import infer_created, parse_datetime
+from generator.parse.fastmatch import LinePattern, line_start
 from generator.parse.ids import canonical_id, canonical_station, full_year, make_id, split_id
 from generator.parse.patterns import (
     BANNER_LINES,
@@ -27,10 +28,9 @@ from generator.parse.patterns import (
     PARAGRAPH_START,
 )
 from generator.parse.references import parse_reference_items
-from generator.parse.scan import LinePattern, line_start
 from generator.parse.source import Source, path_stem
 from generator.parse.text import remove_furniture
-from generator.stations import is_station, origin_name
+from generator.reference.stations import is_station, origin_name
 
 _CAPTION_WORDS = r"(?:SENSITIVE|E[ ]?F[ ]?T[ ]?O|NOFORN|SIPDIS|EXDIS|NODIS|LIMDIS|STADIS|ROGER|CHEROKEE|FOR[ ]OFFICIAL[ ]USE[ ]ONLY|//[A-Z ]+)"
 _BANNER_REST = re.compile(

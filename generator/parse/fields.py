@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from generator.parse import references as _references
-from generator.parse.patterns import PARAGRAPH_LINES, PARAGRAPH_START
-from generator.parse.scan import (
+from generator.parse.fastmatch import (
     LinePattern,
     foldable,
     is_word_char,
@@ -22,6 +21,7 @@ from generator.parse.scan import (
     lowered,
     search_word,
 )
+from generator.parse.patterns import PARAGRAPH_LINES, PARAGRAPH_START
 from generator.parse.tags import parse_tags
 from generator.parse.text import HEAD, collapse_spaces, remove_furniture
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import cache, lru_cache
 
-from generator.stations import station_spellings
+from generator.reference.stations import station_spellings
 
 # Prefixes that name the kind of post, not the post: "AMEMBASSY HANOI" is HANOI.
 _POST_PREFIX = re.compile(

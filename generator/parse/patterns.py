@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from generator.parse.scan import LinePattern
+from generator.parse.fastmatch import LinePattern
 
 
 def _spaced(word: str) -> str:

@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from functools import cache, lru_cache
 
 from generator.model import Reference
+from generator.parse.fastmatch import LinePattern, foldable
 from generator.parse.ids import canonical_station
-from generator.parse.scan import LinePattern, foldable
 from generator.parse.text import HEAD, remove_furniture
-from generator.stations import station_spellings
+from generator.reference.stations import station_spellings
 
 _REF_START = re.compile(
     r"^[ \t]*(?:REF(?:ERENCE)?S?|REFTELS?|REFAIR)(?![A-Z])[ \t]*(?:[A-Z]?[ \t]*[:.\-]|(?=[ \t(]))",

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from generator.glossary import known_tags
-from generator.parse.scan import folded
+from generator.parse.fastmatch import folded
 from generator.parse.text import HEAD
+from generator.reference.glossary import known_tags
 
 # At the start of a line in any case ("Tags: prel pgov"), or upper case with
 # its colon after another field on the same line ("E.O. 12958: N/A TAGS: ECON").

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from generator.parse.fastmatch import sub_lines
 from generator.parse.patterns import BANNER_CLASSIFICATION
-from generator.parse.scan import sub_lines
 
 # "TRIPOLI 00000220 002 OF 003", "STATE 00012345  002 OF 004"
 _PAGE_BREAK = re.compile(

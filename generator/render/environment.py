@@ -30,9 +30,9 @@ from jinja2.compiler import CodeGenerator, Frame
 
 from generator.config import SiteConfig
 from generator.errors import UserError
-from generator.glossary import tag_kind
+from generator.reference.glossary import tag_kind
 from generator.render.fragments import Links, html_text
-from generator.urls import Urls
+from generator.site.urls import Urls
 
 
 def _builtin_themes() -> Path:

@@ -18,9 +18,9 @@ from typing import Any
 import markupsafe
 from markupsafe import Markup
 
-from generator.glossary import tag_meaning as glossary_meaning
+from generator.reference.glossary import tag_meaning as glossary_meaning
 from generator.render.text import marking_level
-from generator.urls import CablePage, Urls
+from generator.site.urls import CablePage, Urls
 
 try:  # MarkupSafe 3: the C escaper, without the Markup made around its result
     from markupsafe import _escape_inner as _escape_str  # type: ignore[attr-defined]
@@ -251,7 +251,7 @@ class Links:
         return found
 
     def tag_meaning(self, tag: str) -> str | None:
-        """:func:`generator.glossary.tag_meaning`, kept per tag (its look-up strips and upper-cases)."""
+        """:func:`generator.reference.glossary.tag_meaning`, kept per tag (its look-up strips and upper-cases)."""
         try:
             return self._meanings[tag]
         except KeyError:

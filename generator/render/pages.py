@@ -16,19 +16,19 @@ from typing import Any, NamedTuple
 import jinja2
 from markupsafe import Markup
 
-from generator.archive import Archive, Entry
+from generator.archive.assemble import Archive, Entry
 from generator.config import SiteConfig
-from generator.glossary import tag_kind, tag_meaning
 from generator.model import Cable, Problem
-from generator.plan import Page
+from generator.reference.glossary import tag_kind, tag_meaning
 from generator.render import chart
 from generator.render.environment import template_error
 from generator.render.fragments import badge, when
 from generator.render.highlight import highlight_cable
 from generator.render.markdown import Document, render_markdown
 from generator.render.text import marking_level, paragraphs_for
-from generator.report import kind_of
-from generator.urls import Urls, paged
+from generator.site.plan import Page
+from generator.site.urls import Urls, paged
+from generator.ui.report import kind_of
 
 
 class ReferenceView(NamedTuple):
@@ -63,7 +63,7 @@ class WarningKind:
     """The first warnings of one kind, and how many there are.
 
     `what`: what they say, the cable id left out and numbers as ``#``
-    (:func:`generator.report.kind_of`).
+    (:func:`generator.ui.report.kind_of`).
     """
 
     what: str

@@ -1,0 +1,224 @@
+"""Pass 2 of a build: render the pages that need it, in worker processes.
+
+Everything a page needs is metadata from the archive, except a cable
+page's cable (and the feed's summaries): those come from the parse cache,
+or, when a cable is not there, from parsing its source again, one read
+per source file whatever the number of its cables. Tasks are chunks of
+source files (for cable pages) or of pages (for the rest); a worker writes
+each page through the build's output writer and sends back only whether
+the file changed (a byte per page, in the task's order: the build knows
+the paths), so page bytes never cross processes.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from typing import Protocol
+
+from generator.archive.assemble import Archive
+from generator.engine.discover import Reader, Source
+from generator.engine.parsecache import PackReader
+from generator.engine.read_pass import read_normalised
+from generator.engine.state import SourceState
+from generator.engine.workers import run_tasks
+from generator.errors import UserError
+from generator.model import Cable, Problem
+from generator.render.pages import CableText, Renderer
+from generator.site.plan import Page
+from generator.site.urls import output_file
+
+# Cable pages per task, and other pages per task (an index page costs
+# about twice a cable page).
+CABLE_CHUNK = 64
+PAGE_CHUNK = 32
+# Fewer pages than this are rendered here: forking workers that inherit a
+# large archive costs more than rendering a few pages (a preview's save).
+SERIAL_BELOW = 100
+# Tasks a render worker does before a fresh fork replaces it (see run_tasks):
+# about 4,000 cable pages, so a few dozen forks for 250,000 cables. An index
+# page reads 50 entries from all over the archive, and a worker's
+# copy-on-write pages become private as it reads: 64 tasks of index pages
+# made each worker's PSS grow by about 100 MB at 251,052 cables, at the end
+# of the render where the build peaks. 16 tasks (512 pages) keep that small
+# for a few more forks.
+RECYCLE = 64
+RECYCLE_INDEXES = 16
+
+
+class Writer(Protocol):
+    """What render workers write through (:class:`StagedOutput` or :class:`ChangedOutput`)."""
+
+    def put(self, path: str, data: bytes) -> bool: ...
+
+
+@dataclass(slots=True)
+class RenderJob:
+    """What a render task needs, set before the workers fork (they inherit it)."""
+
+    renderer: Renderer
+    pages: Sequence[Page]
+    archive: Archive
+    states: Mapping[str, SourceState]
+    sources: Mapping[str, Source]
+    reader: Reader
+    packs: PackReader | None
+    output: Writer
+    # Each page's output file, by page index, when the caller has them (else made here).
+    files: Sequence[str] | None = None
+
+
+_JOB: RenderJob | None = None
+
+# A task: ("cables", ((source, ((ordinal, page index), ...)), ...)) or ("pages", (index, ...))
+Task = tuple[str, tuple]  # type: ignore[type-arg]
+# Whether each page of a task changed its file, in the task's order.
+Done = bytes
+
+
+def render_pages(
+    job: RenderJob,
+    indices: Sequence[int],
+    *,
+    jobs: int = 1,
+    advance: Callable[[int], None] | None = None,
+) -> Iterator[tuple[str, bool]]:
+    """Render the pages at `indices`; yields (output file, whether its bytes changed)."""
+    global _JOB
+    _JOB = job
+    try:
+        tasks = list(_tasks(job, indices))
+        if len(indices) < SERIAL_BELOW:
+            jobs = 1
+        files = job.files
+        # Cable pages first, then the rest (the order _tasks gives), each with its own pool.
+        cables = [task for task in tasks if task[0] == "cables"]
+        others = [task for task in tasks if task[0] != "cables"]
+        tasks = cables + others
+        results = chain(
+            run_tasks(_render_task, cables, jobs, recycle=RECYCLE),
+            run_tasks(_render_task, others, jobs, recycle=RECYCLE_INDEXES),
+        )
+        for task, done in zip(tasks, results, strict=True):
+            indices = _task_pages(task)
+            if files is None:
+                paths = [output_file(job.pages[index].path) for index in indices]
+            else:
+                paths = [files[index] for index in indices]
+            yield from zip(paths, map(bool, done), strict=True)
+            if advance is not None:
+                advance(len(done))
+    finally:
+        _JOB = None
+
+
+def _tasks(job: RenderJob, indices: Sequence[int]) -> Iterator[Task]:
+    by_source: dict[str, list[tuple[int, int]]] = {}
+    others: list[int] = []
+    for index in indices:
+        page = job.pages[index]
+        if page.kind == "cable":
+            entry = job.archive.entries[page.subject]
+            by_source.setdefault(entry.source, []).append((entry.ordinal, index))
+        else:
+            others.append(index)
+    chunk: list[tuple[str, tuple[tuple[int, int], ...]]] = []
+    size = 0
+    for source in job.sources:  # source order, so that files are read in order
+        wanted = by_source.get(source)
+        if not wanted:
+            continue
+        chunk.append((source, tuple(wanted)))
+        size += len(wanted)
+        if size >= CABLE_CHUNK:
+            yield ("cables", tuple(chunk))
+            chunk, size = [], 0
+    if chunk:
+        yield ("cables", tuple(chunk))
+    for start in range(0, len(others), PAGE_CHUNK):
+        yield ("pages", tuple(others[start : start + PAGE_CHUNK]))
+
+
+def _task_pages(task: Task) -> list[int]:
+    """The page indices of a task, in the order it renders them."""
+    kind, items = task
+    if kind == "cables":
+        return [index for _, wanted in items for _, index in wanted]
+    return list(items)
+
+
+def _render_task(task: Task) -> Done:
+    assert _JOB is not None
+    kind, items = task
+    if kind == "cables":
+        return bytes(wrote for source, wanted in items for wrote in _render_source(source, wanted))
+    return bytes(_render_page(index) for index in items)
+
+
+def _render_source(source: str, wanted: tuple[tuple[int, int], ...]) -> list[bool]:
+    assert _JOB is not None
+    cables = cables_of(_JOB, source, [ordinal for ordinal, _ in wanted])
+    done = []
+    for ordinal, index in wanted:
+        page = _JOB.pages[index]
+        cable = cables[ordinal]
+        _check_same(page, cable, _JOB.archive, source)
+        path = output_file(page.path)
+        done.append(_JOB.output.put(path, _JOB.renderer.render(page, cable)))
+    return done
+
+
+def _render_page(index: int) -> bool:
+    assert _JOB is not None
+    page = _JOB.pages[index]
+    extra = feed_cables(_JOB, page.members) if page.kind == "feed" else None
+    path = output_file(page.path)
+    return _JOB.output.put(path, _JOB.renderer.render(page, extra))
+
+
+def feed_cables(job: RenderJob, keys: Sequence[str]) -> dict[str, Cable]:
+    """The cables of the feed's entries (it shows their summaries)."""
+    wanted: dict[str, list[tuple[int, str]]] = {}
+    for key in keys:
+        entry = job.archive.entries[key]
+        wanted.setdefault(entry.source, []).append((entry.ordinal, key))
+    found: dict[str, Cable] = {}
+    for source, items in wanted.items():
+        cables = cables_of(job, source, [ordinal for ordinal, _ in items])
+        for ordinal, key in items:
+            item = cables[ordinal]
+            found[key] = item.cable if isinstance(item, CableText) else item
+    return found
+
+
+def cables_of(job: RenderJob, source: str, ordinals: Sequence[int]) -> dict[int, Cable | CableText]:
+    """The cables at these positions of a source: from the parse cache, else parsed again."""
+    found: dict[int, Cable | CableText] = {}
+    if job.packs is not None:
+        blobs = job.states[source].blob_refs()
+        for ordinal in ordinals:
+            stored = job.packs.read(blobs[ordinal]) if ordinal < len(blobs) else None
+            if stored is not None:
+                pickled, raw = stored
+                found[ordinal] = CableText(pickle.loads(pickled), raw)
+    missing = {o for o in ordinals if o not in found}
+    if missing:
+        for ordinal, cable in enumerate(read_normalised(job.sources[source], _ignore, job.reader)):
+            if ordinal in missing:
+                found[ordinal] = cable
+    if len(found) < len(set(ordinals)):
+        raise UserError(source, None, "file changed during the build; build again")
+    return found
+
+
+def _check_same(page: Page, cable: Cable | CableText, archive: Archive, source: str) -> None:
+    # The parser is deterministic, so a mismatch means the file changed mid-build.
+    parsed = cable.cable if isinstance(cable, CableText) else cable
+    if archive.entries[page.subject].id != parsed.id:
+        raise UserError(source, None, "file changed during the build; build again")
+
+
+def _ignore(_: Problem) -> None:
+    """Reading a source again meets the problems pass 1 already recorded."""

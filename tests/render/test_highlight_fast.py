@@ -1,0 +1,213 @@
+"""highlight_cable's fast path writes exactly what Pygments writes, for any text."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from repo import MAKE_CORPUS
+
+from generator.parse import read_cables
+from generator.render.highlight import _fast_cable, highlight_cable, pygments_cable
+from generator.render.highlight.fast import compile_lexer
+from generator.render.highlight.lexer import CableLexer
+from generator.render.pages import _raw_text
+
+# Pygments itself, without the anchored-rule shortcut of fastlex: today's output.
+PLAIN_PYGMENTS = CableLexer(stripnl=False, ensurenl=True)
+FORMATTER = HtmlFormatter(nowrap=True)
+
+
+def reference(text: str) -> str:
+    spans = highlight(text, PLAIN_PYGMENTS, FORMATTER)
+    return f'<pre class="highlight"><code class="language-cable">{spans}</code></pre>\n'
+
+
+def check(text: str) -> None:
+    assert highlight_cable(text) == reference(text) == pygments_cable(text)
+
+
+def test_the_fast_path_is_on() -> None:
+    # If CableLexer's rules stop fitting fasthtml's shortcuts, highlighting is slow again.
+    assert _fast_cable() is not None
+
+
+def test_the_dev_corpus(dev_corpus: Path) -> None:
+    files = sorted(p for p in dev_corpus.rglob("*") if p.is_file() and p.name != "CATALOG.tsv")
+    texts = [_raw_text(c) for f in files for c in read_cables(f, on_problem=lambda _: None)]
+    assert len(texts) >= 500
+    for text in texts:
+        check(text)
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    if not MAKE_CORPUS.exists():
+        pytest.skip(f"no synthetic-corpus generator at {MAKE_CORPUS}")
+    out = tmp_path_factory.mktemp("synthetic") / "cables"
+    command = [sys.executable, str(MAKE_CORPUS), "--n", "300", "--out", str(out)]
+    subprocess.run([*command, "--format", "cable", "--seed", "11"], check=True, capture_output=True)
+    files = sorted(out.iterdir())
+    return [_raw_text(c) for f in files for c in read_cables(f, on_problem=lambda _: None)]
+
+
+def test_synthetic_cables(synthetic: list[str]) -> None:
+    assert len(synthetic) == 300
+    for text in synthetic:
+        check(text)
+
+
+# Lines and pieces of real cables (every rule and state of the lexer), and of the
+# characters its shortcuts look at: markers, dashes, indents, escapes, odd newlines.
+LINES = [
+    "VZCZCXRO5911",
+    "PP RUEHWEB",
+    "DE RUEHFR #1007/01 2051555",
+    "ZNY CCCCC ZZH",
+    "O 241555Z JUL 09",
+    "FM AMEMBASSY PARIS",
+    "TO RUEHC/SECSTATE WASHDC IMMEDIATE 6830",
+    "INFO RUEHXK/ARAB ISRAELI COLLECTIVE PRIORITY",
+    "RUEHBO/AMEMBASSY BOGOTA 7397",
+    "  DS-00 ",
+    "AMEMBASSY ROME",
+    "BT",
+    "C O N F I D E N T I A L SECTION 01 OF 02 PARIS 001007 ",
+    "UNCLAS SENSITIVE SECTION 01 OF 02 ABUDHABI 005893",
+    "SECRET//NOFORN",
+    "CORRECTED COPY - TEXT",
+    "SIPDIS",
+    " NOFORN, EXDIS",
+    "E.O. 12958: DECL: 07/24/2019",
+    "E.\nO. 12958: N/A 1.4(b)",
+    "EO 12356: OADR",
+    "TAGS: PGOV PREL FR",
+    "EUN, OECD",
+    "SUBJECT: MIDDLE EAST: SARKOZY AND MUBARAK",
+    "SUBJ: X",
+    "REF: A. 06 KINGSTON 1280 B. STATE 70129",
+    "REFS: (A) ROME 1234",
+    "Classified By: POL M/C Kathleen Allegrone for reasons 1.4",
+    "  Derived from: multiple sources",
+    "1. (C) Summary: Mubarak and Sarkozy reportedly agree. End Summary.",
+    "¶2. (S//NF) Comment: none.",
+    "¶ 3 (SBU-ENTIRE TEXT) text",
+    "  10.   (U) BEGIN TEXT: x END TEXT",
+    "A. (C) lettered",
+    "SUMMARY AND COMMENT: x",
+    "Action request: y",
+    "PARIS 00001040  002 OF 003",
+    "PAGE 02        ROME  03639  01 OF 03  231626Z",
+    "HEADING",
+    "-------",
+    "  --- - ---",
+    "end of summary",
+    "END\nSUMMARY",
+    "begin action request",
+    "begin of note",
+    "Begin Text",
+    "eNd CoMmEnT.",
+    "the end. Be gentle",
+    "recommended note",
+    "<script>alert('x' & \"y\")</script>",
+    "",
+    "   ",
+    "\t\t",
+    "\r",
+    "\r\n",
+    "\x00",
+    "\ufeff",
+    "é",
+    "İ ı ſ K",
+    "endİ begİn summary",
+    "PHILLIPS",
+]
+
+
+def joined(parts: list[str], ends: list[str]) -> str:
+    return "".join(part + end for part, end in zip(parts, ends, strict=False))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(LINES), max_size=25),
+    st.lists(st.sampled_from(["\n", "\n", "\n\n", "", " ", "\r", "\r\n", "\t"]), max_size=25),
+)
+def test_cable_lines(parts: list[str], ends: list[str]) -> None:
+    check(joined(parts, ends))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(LINES)
+        | st.text(max_size=12)
+        | st.text("EeNnDdBbGgIi \n\t-.:()", max_size=12),
+        max_size=30,
+    )
+)
+def test_mixed_text(parts: list[str]) -> None:
+    check("".join(parts))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(LINES), st.integers(0, 80), st.text(max_size=4))
+def test_mutated_lines(line: str, at: int, insert: str) -> None:
+    at = min(at, len(line))
+    mutated = line[:at] + insert + line[at:]
+    check(mutated)
+    check(f"TAGS: PREL\n{mutated}\n{mutated}")
+    check(f"1. (C) x\n{mutated}\n-----\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_any_text(text: str) -> None:
+    check(text)
+
+
+def test_edges() -> None:
+    for text in ["", "\n", "x", "\r", "\n\n\n", "a\rb", "END", "\ufeff\ufeffx", "\x00<&>"]:
+        check(text)
+
+
+def test_other_lexers_fall_back() -> None:
+    # A formatter it does not imitate, or a lexer whose rules it does not know: no shortcut.
+    from pygments.lexers import PythonLexer
+
+    assert compile_lexer(CableLexer, HtmlFormatter()) is None
+    assert compile_lexer(CableLexer, HtmlFormatter(nowrap=True, hl_lines=[2])) is None
+    assert compile_lexer(CableLexer, HtmlFormatter(nowrap=True, noclasses=True)) is None
+    assert compile_lexer(PythonLexer, HtmlFormatter(nowrap=True)) is None
+
+
+def test_the_formatter_s_class_names() -> None:
+    formatter = HtmlFormatter(nowrap=True, classprefix="x-")
+    fast = compile_lexer(CableLexer, formatter)
+    assert fast is not None
+    text = "\n".join(LINES)
+    assert fast.spans(text) == highlight(text, PLAIN_PYGMENTS, formatter)
+    assert 'class="x-nt"' in fast.spans(text)
+
+
+def test_first_characters_are_all_there() -> None:
+    # A rule left out of the regex for a character must never match starting with it.
+    from generator.render.highlight.fast import _rule_first_chars
+
+    texts = [line + end for line in LINES for end in ("\n-----\n", "\n", " x\n")]
+    for rexmatch, _, _ in CableLexer()._tokens["root"]:  # type: ignore[attr-defined]
+        regex = rexmatch.__self__
+        first = _rule_first_chars(regex)
+        if first is None:
+            continue
+        for char in map(chr, range(128)):
+            for text in texts:
+                for candidate in (char + text, char + text[1:]):
+                    if regex.match(candidate):
+                        assert char in first, (regex.pattern, candidate)
