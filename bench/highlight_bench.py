@@ -3,7 +3,7 @@
 
     python bench/highlight_bench.py [--n 2000] [--repeat 5]
 
-The texts are what the build highlights (`pages._raw_text` of each cable):
+The texts are what the build highlights (`text.raw_text` of each cable):
 the dev corpus (../shared/corpus/dev, four formats) and `--n` synthetic
 cables (../shared/bench/make_corpus.py --format cable, cached in a temp
 folder). For each, `pygments_cable` (Pygments' highlight() with the
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from generator.parse import read_cables  # noqa: E402
 from generator.render.highlight import highlight_cable, pygments_cable  # noqa: E402
-from generator.render.pages import _raw_text  # noqa: E402
+from generator.render.text import raw_text  # noqa: E402
 
 
 def synthetic(n: int) -> Path:
@@ -43,7 +43,7 @@ def synthetic(n: int) -> Path:
 
 def texts_of(folder: Path) -> list[str]:
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "CATALOG.tsv")
-    return [_raw_text(c) for f in files for c in read_cables(f, on_problem=lambda _: None)]
+    return [raw_text(c) for f in files for c in read_cables(f, on_problem=lambda _: None)]
 
 
 def cpu_per_text(highlight: Callable[[str], str], texts: list[str], repeat: int) -> float:

@@ -42,10 +42,6 @@ class SiteConfig:
     feed_size: int = 20
 
     @property
-    def content_dir(self) -> Path:
-        return self.root / "content"
-
-    @property
     def cables_dir(self) -> Path:
         return self.root / "content" / "cables"
 
@@ -56,14 +52,6 @@ class SiteConfig:
     @property
     def output_dir(self) -> Path:
         return self.root / "site"
-
-    @property
-    def templates_dir(self) -> Path:
-        return self.root / "templates"
-
-    @property
-    def static_dir(self) -> Path:
-        return self.root / "static"
 
     def with_base_url(self, base_url: str, *, source: str = "--base-url") -> SiteConfig:
         return replace(self, base_url=_check_base_url(base_url, source, None))

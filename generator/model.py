@@ -8,6 +8,7 @@ surprises.
 from __future__ import annotations
 
 import operator
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -130,3 +131,12 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message}"
+
+    def kind(self) -> str:
+        """What the warning says, whatever cable or numbers it is about: the terminal and
+        the diagnostics page group warnings by it."""
+        return _NUMBER.sub("#", _CABLE_ID_PREFIX.sub("", self.message))
+
+
+_CABLE_ID_PREFIX = re.compile(r"^[0-9A-Z][0-9A-Z_-]*\d: ")
+_NUMBER = re.compile(r"\d+")

@@ -16,44 +16,15 @@ in the file), with a page at ``ID`` listing them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import NamedTuple
 
-from generator.archive.entry import CableRecord, record_of, text_digest
-from generator.model import Cable
-
-__all__ = ["Archive", "ArchiveBuilder", "Copy", "Entry", "Facet", "Variants", "text_digest"]
+from generator.archive.entry import Entry
+from generator.model import Problem
 
 UNDATED = datetime.min
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One cable page's metadata: everything other pages need to link to it.
-
-    `key` is the page id (the canonical id, or ``ID_a`` for a variant of a
-    duplicated id); `source`/`ordinal` locate the cable again (file, position
-    in the file) when its page is rendered.
-    """
-
-    key: str
-    id: str
-    title: str
-    created: datetime | None
-    released: date | None
-    origin: str
-    origin_slug: str
-    classification: str
-    classification_slug: str
-    tags: tuple[str, ...]
-    references: tuple[str, ...]
-    source: str
-    ordinal: int
-    raw_id: str | None = None
-    partial: bool = False
-    variant: str = ""
 
 
 class Copy(NamedTuple):
@@ -117,60 +88,64 @@ class Archive:
         """The files holding an identical copy of the cable with this id."""
         return self.copied.get(cable_id, [])
 
+    def totals(self) -> dict[str, int]:
+        """The corpus-wide counts some pages show."""
+        return {
+            "cables": len(self.entries),
+            "tags": len(self.tags),
+            "origins": len(self.origins),
+            "months": len(self.months),
+            "missing": len(self.missing),
+        }
 
-class _Record(NamedTuple):
-    entry: Entry
-    digest: str
+    def date_span(self) -> tuple[datetime | None, datetime | None]:
+        """The first and last creation time in the archive."""
+        dated = [e.created for e in self.entries.values() if e.created]
+        return (min(dated), max(dated)) if dated else (None, None)
 
 
 class ArchiveBuilder:
-    """Collects cables one by one (as they are parsed), then builds the Archive."""
+    """Collects entries one by one (in source order), then builds the Archive."""
 
-    def __init__(self, title_case: Callable[[str], str] = str) -> None:
-        self._title_case = title_case
-        self._records: dict[str, list[_Record]] = defaultdict(list)
+    def __init__(self) -> None:
+        self._entries: dict[str, list[Entry]] = defaultdict(list)
 
-    def add(self, cable: Cable, *, source: str, ordinal: int) -> None:
-        self.add_record(record_of(cable, self._title_case), source=source, ordinal=ordinal)
-
-    def add_record(self, record: CableRecord, *, source: str, ordinal: int) -> None:
-        """Add a cable by its record (what a build keeps of it between runs)."""
-        entry = Entry(
-            key=record.id,
-            id=record.id,
-            title=record.title,
-            created=record.created,
-            released=record.released,
-            origin=record.origin,
-            origin_slug=record.origin_slug,
-            classification=record.classification,
-            classification_slug=record.classification_slug,
-            tags=record.tags,
-            references=record.references,
-            source=source,
-            ordinal=ordinal,
-            raw_id=record.raw_id,
-            partial=record.partial,
-        )
-        self._records[record.id].append(_Record(entry, record.text_digest))
+    def add(self, entry: Entry) -> None:
+        self._entries[entry.id].append(entry)
 
     def build(self) -> Archive:
         entries: dict[str, Entry] = {}
         variants: dict[str, Variants] = {}
         copies: list[Copy] = []
-        for cable_id in sorted(self._records):
-            kept, dropped = _dedupe(self._records[cable_id])
-            copies.extend(Copy(cable_id, kept_for(kept, r), r.entry.source) for r in dropped)
+        for cable_id in sorted(self._entries):
+            kept, dropped = _dedupe(self._entries[cable_id])
+            copies.extend(Copy(cable_id, kept_for(kept, e), e.source) for e in dropped)
             if len(kept) == 1:
-                entries[cable_id] = kept[0].entry
+                entries[cable_id] = kept[0]
                 continue
             suffixes = variant_suffixes(len(kept))
             keys = tuple(f"{cable_id}_{suffix}" for suffix in suffixes)
-            for key, suffix, record in zip(keys, suffixes, kept, strict=True):
-                entries[key] = _as_variant(record.entry, key, suffix)
-            variants[cable_id] = Variants(cable_id, keys, tuple(r.entry.source for r in kept))
-        self._records.clear()
+            for key, suffix, entry in zip(keys, suffixes, kept, strict=True):
+                entries[key] = replace(entry, key=key, variant=suffix)
+            variants[cable_id] = Variants(cable_id, keys, tuple(e.source for e in kept))
+        self._entries.clear()
         return _link(entries, variants, copies)
+
+
+def assemble(entries: Iterable[Entry]) -> tuple[Archive, list[Problem]]:
+    """The archive of every cable's entry, and a problem for each id that differing
+    cables share (they are all kept, as ``ID_a``, ``ID_b``…)."""
+    builder = ArchiveBuilder()
+    for entry in entries:
+        builder.add(entry)
+    archive = builder.build()
+    problems = []
+    for variants in archive.variants.values():
+        names = ", ".join(dict.fromkeys(variants.sources))
+        keys = ", ".join(variants.keys)
+        message = f"{variants.id} differs between {names}: kept as {keys}"
+        problems.append(Problem(variants.sources[0], None, message))
+    return archive, problems
 
 
 def variant_suffixes(count: int) -> list[str]:
@@ -187,24 +162,19 @@ def variant_suffixes(count: int) -> list[str]:
     return out
 
 
-def kept_for(kept: list[_Record], copy: _Record) -> str:
-    return next(r.entry.source for r in kept if r.digest == copy.digest)
+def kept_for(kept: list[Entry], copy: Entry) -> str:
+    return next(e.source for e in kept if e.text_digest == copy.text_digest)
 
 
-def _dedupe(records: list[_Record]) -> tuple[list[_Record], list[_Record]]:
-    ordered = sorted(records, key=lambda r: (r.entry.source, r.entry.ordinal))
-    kept: list[_Record] = []
-    dropped: list[_Record] = []
+def _dedupe(entries: list[Entry]) -> tuple[list[Entry], list[Entry]]:
+    ordered = sorted(entries, key=lambda e: (e.source, e.ordinal))
+    kept: list[Entry] = []
+    dropped: list[Entry] = []
     seen: set[str] = set()
-    for record in ordered:
-        (dropped if record.digest in seen else kept).append(record)
-        seen.add(record.digest)
+    for entry in ordered:
+        (dropped if entry.text_digest in seen else kept).append(entry)
+        seen.add(entry.text_digest)
     return kept, dropped
-
-
-def _as_variant(entry: Entry, key: str, variant: str) -> Entry:
-    fields = {name: getattr(entry, name) for name in Entry.__slots__}
-    return Entry(**{**fields, "key": key, "variant": variant})
 
 
 def _newest_first(entry: Entry) -> tuple[int, datetime, str]:

@@ -29,12 +29,12 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from generator.check.html_links import scan_html
 from generator.config import load_config
-from generator.engine.builder import scan
-from generator.engine.discover import find_sources
+from generator.engine.discover import find_files
+from generator.engine.full_pass import read_archive
 from generator.engine.workers import default_jobs, run_tasks
 from generator.errors import UserError
 from generator.model import Problem
-from generator.site.urls import Urls, output_file
+from generator.urls import Urls, output_file
 
 # Pages per task: enough to make a task's overhead small, few enough that
 # both workers stay busy to the end.
@@ -230,7 +230,7 @@ def _read(path: Path) -> str:
 def check_cable_pages(root: Path, folder: Path, *, jobs: int = 1) -> list[Problem]:
     """Every cable the content holds has its page in the built site."""
     config = load_config(root)
-    archive, _ = scan(find_sources(config.cables_dir, root), jobs=jobs)
+    archive, _ = read_archive(find_files(config.cables_dir, root)[0], jobs=jobs)
     problems = []
     for key, entry in archive.entries.items():
         path = Urls.entry(entry)

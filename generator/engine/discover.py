@@ -1,4 +1,4 @@
-"""The load stage: which input files a site has, and reading cables from them.
+"""Finding the cable files: which input files a site has, their identities, reading them.
 
 Files are found recursively under ``content/cables/`` and always handled in
 sorted order of their relative path, so every build sees the same sequence.
@@ -249,11 +249,7 @@ def changed_identities(
     return sorted(name for name, identity in now.items() if recorded[name] != identity)
 
 
-def find_sources(folder: Path, root: Path, suffixes: frozenset[str] | None = None) -> Inputs:
-    return scan_folder(folder, root, suffixes)[0]
-
-
-def scan_folder(
+def find_files(
     folder: Path, root: Path, suffixes: frozenset[str] | None = None
 ) -> tuple[Inputs, Identities]:
     """The inputs under `folder`, and the identity of each source (by display path).

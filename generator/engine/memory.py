@@ -1,49 +1,201 @@
-"""What a quick rebuild needs, saved, so that `cablesite build` in a new process has it too.
+"""The memory of the last full pass: the archive, the plan, and which pages depend on what.
 
-``cablesite serve`` keeps the archive, the plan and the index of which pages
-depend on what (:class:`generator.engine.quick.Memory`) from one build to the
-next, and rebuilds an edit that moves nothing in a fraction of a second. A
-new process has none of it: remaking the archive, the plan and every
-signature from the records is a Python loop over every cable (about 20 s at
-250,000 cables). So a full pass saves its memory next to the state
-(``memory.store``, a store of :mod:`generator.engine.state`: plain tuples in small
+A quick rebuild (:mod:`generator.engine.quick`) rebuilds an edit that moves
+nothing without making the archive and the plan again: it needs them as
+the last full pass left them, and an index from each input (a cable's
+entry, a cable's text, a typed key, a template) to the pages that depend on
+it. That is a :class:`Memory`.
+
+``cablesite serve`` keeps its memory from one build to the next. A new
+process (``cablesite build``) has none: remaking the archive, the plan and
+every signature from the entries is a Python loop over every cable (about
+20 s at 250,000 cables). So every full pass saves its memory next to the
+state (``memory.store``, a store of :mod:`generator.engine.store`: small
 parts, each read when first used, so that a quick rebuild reads the few
 dozen parts it needs rather than the whole file), named after the state's
 generation; a build in a new process that finds only moved-nothing edits
 restores it, rebuilds like ``serve`` does, and saves a small delta instead
 of the whole state (:func:`generator.engine.state.save_delta`).
 
-The snapshot describes the state as the full pass saved it; the quick
-rebuilds since then are in the delta's *overlay* (the entries, digests,
-Markdown pages, templates and problems they changed), replayed on top of
-it when it is restored. Any doubt (another generation, another set of
-files, a damaged file or part) means no snapshot, and the build takes the
-full pass, which saves a new one.
+The saved memory describes the state as the full pass saved it; the quick
+rebuilds since then are in the delta's *overlay* (the entries, Markdown
+pages, templates and problems they changed), replayed on top of it when it
+is restored. Any doubt (another generation, another set of files, a
+damaged file or part) means no memory, and the build takes the full pass,
+which saves a new one.
 """
 
 from __future__ import annotations
 
-import hashlib
+import bisect
 import pickle
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from generator.archive.assemble import Archive, Copy, Entry, Facet, Variants
+from generator.archive import Archive, Copy, Entry, Facet, Variants
 from generator.config import SiteConfig
-from generator.engine.discover import Inputs
-from generator.engine.quick import Changes, Memory
-from generator.engine.state import BuildState, Store, plain_dict, write_store
+from generator.digests import text_hex_digest
+from generator.engine.discover import Identity, Inputs, Source
+from generator.engine.state import BuildState
+from generator.engine.store import Store, plain_dict, write_store
 from generator.model import Problem
+from generator.site.documents import Document
+from generator.site.keys import Dep
 from generator.site.plan import Page
 
-SNAPSHOT_FILE = "memory.store"
-OLD_SNAPSHOT_FILE = "memory.pickle"  # format 3
+MEMORY_FILE = "memory.store"
+OLD_MEMORY_FILES = ("memory.pickle",)  # format 3
 # Bumped whenever what is saved changes.
-SNAPSHOT_FORMAT = 4
-_PAGE_FIELDS = Page.__slots__
-_ENTRY_FIELDS = Entry.__slots__
+MEMORY_FORMAT = 5
+
+
+@dataclass(slots=True)
+class Changes:
+    """What quick rebuilds changed since the last full pass: what a saved delta must hold."""
+
+    sources: set[str] = field(default_factory=set)  # source files whose state is new
+    entries: set[str] = field(default_factory=set)  # entries whose fields are new
+    files: set[str] = field(default_factory=set)  # output files signed anew or removed
+    spans: bool = False  # whether the problem list changed (and so where each source's are)
+
+
+@dataclass(slots=True)
+class Memory:
+    """What a Builder keeps of its last full pass, to rebuild an edit without planning again.
+
+    Restored from the saved memory, the mappings and sequences are read in
+    parts, when used.
+    """
+
+    config: SiteConfig
+    output: Path
+    site: str
+    state: BuildState  # the state as saved, kept up to date by quick rebuilds
+    others: dict[str, Identity]  # identities of the other inputs, as read
+    inputs: Inputs
+    archive: Archive
+    docs: dict[str, Document]
+    doc_problems: list[Problem]
+    problems: Sequence[Problem]
+    spans: Mapping[str, tuple[int, int]]  # a source's problems: problems[start:end]
+    pages: Sequence[Page]
+    files: Sequence[str]
+    extra: list[str]  # static files, .nojekyll
+    located: Mapping[str, tuple[str | None, ...]]  # each entry's page key by file (None: a copy)
+    templates: dict[str, str]  # page template → fingerprint of everything it pulls in
+    # Which pages depend on what, by page index.
+    by_entry: Mapping[str, Sequence[int]]  # the pages showing an entry
+    by_cable: Mapping[str, Sequence[int]]  # the pages showing a cable's text
+    by_input: Mapping[Dep, Sequence[int]]  # the pages of each other key
+    by_template: Mapping[str, Sequence[int]]  # the pages of each page template
+    changes: Changes = field(default_factory=Changes)
+    # The sources by display path, made on first use: the files are the same
+    # for as long as the memory lives (a file that comes or goes means the
+    # full pass, and a new memory), and remaking it at every save cost 60 ms
+    # at 50,000 files.
+    by_display: Mapping[str, Source] | None = None
+
+    def sources_by_display(self) -> Mapping[str, Source]:
+        if self.by_display is None:
+            self.by_display = _Sorted(self.inputs.sources)
+        return self.by_display
+
+
+class _Sorted(Mapping[str, Source]):
+    """Sources by display path, found by bisection (a build's are sorted): a dict of
+    250,000 of them cost a quick rebuild in a new process more than the rest of it."""
+
+    def __init__(self, sources: Sequence[Source]) -> None:
+        self._sources = sources
+
+    def __getitem__(self, display: str) -> Source:
+        i = bisect.bisect_left(self._sources, display, key=_display)
+        if i < len(self._sources) and self._sources[i].display == display:
+            return self._sources[i]
+        raise KeyError(display)
+
+    def __iter__(self) -> Iterator[str]:
+        return map(_display, self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+
+def _display(source: Source) -> str:
+    return source.display
+
+
+def remember(
+    *,
+    config: SiteConfig,
+    output: Path,
+    state: BuildState,
+    others: dict[str, Identity],
+    inputs: Inputs,
+    archive: Archive,
+    docs: dict[str, Document],
+    doc_problems: list[Problem],
+    problems: list[Problem],
+    spans: dict[str, tuple[int, int]],
+    counts: Mapping[str, int],
+    pages: list[Page],
+    files: list[str],
+    extra: Iterable[str],
+    templates: dict[str, str],
+) -> Memory:
+    """The memory of a full pass; `counts`: how many cables each source file holds."""
+    by_entry: dict[str, list[int]] = defaultdict(list)
+    by_cable: dict[str, list[int]] = defaultdict(list)
+    by_input: dict[Dep, list[int]] = defaultdict(list)
+    by_template: dict[str, list[int]] = defaultdict(list)
+    for index, page in enumerate(pages):
+        for key in page.entries:
+            by_entry[key].append(index)
+        if page.cable is not None:
+            by_cable[page.cable].append(index)
+        for dep in page.inputs:
+            if dep.kind == "cable":
+                by_cable[dep.subject].append(index)  # (the feed shows its cables' text)
+            else:
+                by_input[dep].append(index)
+        by_template[page.template].append(index)
+    located: dict[str, list[str | None]] = {
+        source: [None] * count for source, count in counts.items()
+    }
+    for key, entry in archive.entries.items():
+        located[entry.source][entry.ordinal] = key
+    return Memory(
+        config=config,
+        output=output,
+        site=state.site,
+        state=state,
+        others=others,
+        inputs=inputs,
+        archive=archive,
+        docs=docs,
+        doc_problems=doc_problems,
+        problems=problems,
+        spans=spans,
+        pages=pages,
+        files=files,
+        extra=sorted(extra),
+        located={source: tuple(keys) for source, keys in located.items()},
+        templates=templates,
+        by_entry=dict(by_entry),
+        by_cable=dict(by_cable),
+        by_input=dict(by_input),
+        by_template=dict(by_template),
+    )
+
+
+# --- saved with the state --------------------------------------------------------------
+
+_PAGE_FIELDS = tuple(f.name for f in fields(Page))
+_ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
 _FACETS = ("tags", "origins", "months", "classifications")
 # The mappings of the archive, and how each value is remade (None: as saved).
 _ARCHIVE_MAPS: dict[str, Callable[[Any], Any] | None] = {
@@ -56,31 +208,30 @@ _ARCHIVE_MAPS: dict[str, Callable[[Any], Any] | None] = {
     "copied": None,
     **{name: lambda values: Facet(*values) for name in _FACETS},
 }
-_MEMORY_MAPS = ("spans", "digests", "located", "by_entry", "by_cable", "by_input", "by_template")
+_MEMORY_MAPS = ("spans", "located", "by_entry", "by_cable", "by_input", "by_template")
 
 
 def inputs_digest(inputs: Inputs) -> str:
-    """The list of source files (and ignored files): a snapshot is for one list only.
+    """The list of source files (and ignored files): a saved memory is for one list only.
 
-    Display paths only: what the snapshot holds is keyed by them, and the
+    Display paths only: what the memory holds is keyed by them, and the
     build takes the locations from its own scan. One join and one hash
     (hashing each path apart cost a quarter of a second at 250,000 files).
     """
     names = "\0".join(source.display for source in inputs.sources)
     names += "\1" + "\0".join(inputs.ignored)
-    data = names.encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return text_hex_digest(names)
 
 
-def save_snapshot(folder: Path, memory: Memory, generation: str) -> None:
+def save_memory(folder: Path, memory: Memory, generation: str) -> None:
     """Save `memory` (just after a full pass saved the state of `generation`).
 
-    As a store (:func:`generator.engine.state.write_store`): every mapping of 250,000
-    keys (the entries, the links, the digests, the index of which pages
-    depend on what) split in parts by a hash of the key, the plan in chunks,
-    each part read when first used. A quick rebuild reads a few dozen parts;
-    reading all of it (a pickle per section) took 1.7 s at 251,052 cables.
-    Each section is made just before it is written and let go just after.
+    As a store: every mapping of 250,000 keys (the entries, the links, the
+    index of which pages depend on what) split in parts by a hash of the
+    key, the plan in chunks, each part read when first used. A quick
+    rebuild reads a few dozen parts; reading all of it (a pickle per
+    section) took 1.7 s at 251,052 cables. Each section is made just
+    before it is written and let go just after.
     """
     m = memory
     archive = m.archive
@@ -102,10 +253,11 @@ def save_snapshot(folder: Path, memory: Memory, generation: str) -> None:
         sections.append((f"archive.{name}", "map", lambda name=name: _archive_map(archive, name)))
     for name in _MEMORY_MAPS:
         sections.append((name, "map", lambda name=name: _memory_map(m, name)))
-    meta = (SNAPSHOT_FORMAT, generation, inputs_digest(m.inputs))
-    write_store(folder / SNAPSHOT_FILE, meta, sections)
-    with suppress(OSError):
-        (folder / OLD_SNAPSHOT_FILE).unlink()
+    meta = (MEMORY_FORMAT, generation, inputs_digest(m.inputs))
+    write_store(folder / MEMORY_FILE, meta, sections)
+    for old in OLD_MEMORY_FILES:
+        with suppress(OSError):
+            (folder / old).unlink()
 
 
 def _archive_map(archive: Archive, name: str) -> dict[Any, Any]:
@@ -126,23 +278,31 @@ def _memory_map(m: Memory, name: str) -> dict[Any, Any]:
     return plain_dict(value)
 
 
-def has_snapshot(folder: Path) -> bool:
-    return (folder / SNAPSHOT_FILE).is_file()
+def has_memory(folder: Path) -> bool:
+    return (folder / MEMORY_FILE).is_file()
 
 
 def restore(
-    folder: Path, *, config: SiteConfig, output: Path, state: BuildState, inputs: Inputs
+    folder: Path,
+    *,
+    config: SiteConfig,
+    output: Path,
+    state: BuildState,
+    inputs: Inputs | None,
 ) -> Memory | None:
     """The memory of the full pass that saved `state`, with the delta's overlay replayed.
 
     `state` must have its body loaded (and its output checked to be `output`).
-    None when there is no snapshot of that state for these inputs. The parts
-    are read as they are used: one that turns out damaged raises
-    :class:`generator.engine.state.StoreDamaged` then (see :func:`generator.engine.quick.quick_rebuild`).
+    None when there is no memory of that state for these inputs (`inputs`
+    None: for any; only to look at, as ``--explain`` does). The parts are
+    read as they are used: one that turns out damaged raises
+    :class:`generator.engine.store.StoreDamaged` then (see
+    :func:`generator.engine.quick.quick_rebuild`).
     """
     try:
-        store = Store(folder / SNAPSHOT_FILE)
-        if store.meta != (SNAPSHOT_FORMAT, state.generation, inputs_digest(inputs)):
+        store = Store(folder / MEMORY_FILE)
+        wanted = inputs_digest(inputs) if inputs is not None else store.meta[2]
+        if store.meta != (MEMORY_FORMAT, state.generation, wanted):
             store.close()
             return None
         memory = _memory(store, config=config, output=output, state=state, inputs=inputs)
@@ -154,12 +314,11 @@ def restore(
 
 
 def overlay(memory: Memory) -> bytes:
-    """What quick rebuilds changed in the memory since the snapshot (see :func:`restore`)."""
+    """What quick rebuilds changed in the memory since it was saved (see :func:`restore`)."""
     m, noted = memory, memory.changes
     data = {
         "sources": sorted(noted.sources),
         "entries": [_entry_tuple(m.archive.entries[key]) for key in sorted(noted.entries)],
-        "digests": {name: m.digests[name] for name in noted.sources},
         "files": sorted(noted.files),
         "spans": plain_dict(m.spans) if noted.spans else None,
         "others": m.state.inputs,
@@ -175,7 +334,12 @@ def overlay(memory: Memory) -> bytes:
 
 
 def _memory(
-    store: Store, *, config: SiteConfig, output: Path, state: BuildState, inputs: Inputs
+    store: Store,
+    *,
+    config: SiteConfig,
+    output: Path,
+    state: BuildState,
+    inputs: Inputs | None,
 ) -> Memory:
     maps = {name: store.map(f"archive.{name}", make) for name, make in _ARCHIVE_MAPS.items()}
     archive = Archive(copies=[Copy(*c) for c in store.value("copies")], **maps)
@@ -185,7 +349,7 @@ def _memory(
         site=state.site,
         state=state,
         others=store.value("others"),
-        inputs=inputs,
+        inputs=inputs if inputs is not None else Inputs((), ()),
         archive=archive,
         docs=store.value("docs"),
         doc_problems=[Problem(*p) for p in store.value("doc_problems")],
@@ -194,7 +358,6 @@ def _memory(
         pages=store.list("pages", lambda values: Page(*values)),
         files=store.list("files"),
         extra=store.value("extra"),
-        digests=store.map("digests"),
         located=store.map("located"),
         templates=store.value("templates"),
         by_entry=store.map("by_entry"),
@@ -208,7 +371,6 @@ def _replay(m: Memory, data: dict[str, Any]) -> None:
     """Apply an overlay; its changes stay noted, so that the next delta holds them too."""
     for values in data["entries"]:
         m.archive.entries[values[0]] = Entry(*values)  # (its key was saved: it moves nothing)
-    m.digests.update(data["digests"])
     if data["spans"] is not None:
         m.spans = data["spans"]
     m.others, m.docs, m.templates, m.extra = (

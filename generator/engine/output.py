@@ -28,10 +28,17 @@ import shutil
 from pathlib import Path
 
 from generator.errors import UserError
-from generator.site.urls import is_safe_relative
+from generator.urls import is_safe_relative
 
 # Kept from the old output into the new one: version-control placeholders.
 _CARRIED_OVER = (".gitkeep",)
+
+
+class NoOutput:
+    """Where a render job writes before the step opens its output: nowhere."""
+
+    def put(self, path: str, data: bytes) -> bool:
+        raise RuntimeError("no output is open")
 
 
 class StagedOutput:

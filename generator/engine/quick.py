@@ -1,239 +1,89 @@
-"""The quick rebuild of ``cablesite serve``: an edit that moves nothing costs only its pages.
+"""Quick rebuilds: an edit that moves nothing costs only its pages.
 
-Most saves in a preview session change a cable's text, subject or summary,
-or a template, or a Markdown page: what some pages show, but not which
-pages there are or what each one lists. When no cable changed its id,
-date, origin, classification, tags, references or duplicate status, and
-no file appeared or went, the archive's structure and the plan are those of
-the last build, and the only signatures that can change are those of the
+Most saves change a cable's text, subject or summary, or a template, or a
+Markdown page: what some pages show, but not which pages there are or what
+each one lists. When no cable changed a ``STRUCTURE`` field of its entry
+(id, date, origin, classification, tags, references: see
+:mod:`generator.archive.entry`) or its duplicate status, and no file
+appeared or went, the archive's structure and the plan are those of the
+last full pass, and the only signatures that can change are those of the
 pages depending on what changed.
 
-So a :class:`Builder` that serves a preview keeps, from its last full pass,
-the archive, the plan and an index from each input (a cable's metadata, a
-cable's text, a template, a Markdown page, the diagnostics) to the pages
-depending on it (:class:`Memory`). A quick rebuild parses the changed files,
-checks that nothing structural moved, updates the few entries whose
-metadata changed, signs the pages depending on what changed and renders
-those whose signature is new: work in proportion to the edit, not to the
-archive. Anything else returns None and the build takes the full pass,
-which is always correct (the property tests check both against clean
-builds).
+So a quick rebuild starts from the :class:`generator.engine.memory.Memory`
+of the last full pass (kept by ``cablesite serve``, restored from the cache
+by ``cablesite build``): it reads the changed files, checks that nothing
+structural moved, puts the new fields in the few entries that changed,
+and hands the pages depending on what changed to the step every path ends
+with (:mod:`generator.engine.rewrite`): work in proportion to the edit,
+not to the archive. Anything else returns None and the build takes the
+full pass, which is always correct (the property tests check both against
+clean builds).
 
 A quick rebuild does not save the whole state (at 250,000 cables that
-alone would take longer than the rest): it lists the files it replaced in
-the pending journal, which makes the next process that loads the state
-render them again, and the next full pass saves the state.
+alone would take longer than the rest): the files it replaces are in the
+pending journal, which makes the next process that loads the state render
+them again; in a new process it saves a delta of the state instead
+(:func:`resume`), and the next full pass saves the state.
 """
 
 from __future__ import annotations
 
-import bisect
 import functools
 import marshal
-from collections import ChainMap, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections import ChainMap
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import ParamSpec
 
-from generator.archive.assemble import Archive
-from generator.archive.entry import CableRecord
+from generator.archive import Archive, Entry
+from generator.archive.entry import SHOWN, STRUCTURE
 from generator.config import SiteConfig
+from generator.engine.cache import PACKS
 from generator.engine.discover import (
-    Identity,
+    Identities,
     Inputs,
-    Reader,
     Source,
     changed_identities,
     display_path,
-    scan_folder,
+    find_files,
+    parse_reader,
 )
-from generator.engine.inputs import (
-    bytes_digest,
-    cable_digests,
-    load_documents,
-    other_inputs,
-    static_files,
-    template_fingerprints,
-    trusted,
-)
-from generator.engine.output import ChangedOutput
+from generator.engine.explain import Reasons
+from generator.engine.fingerprint import template_fingerprints
+from generator.engine.inputs import other_inputs, static_files, trusted
+from generator.engine.journal import clear_pending
+from generator.engine.memory import Memory, has_memory, overlay, restore
+from generator.engine.output import NoOutput
 from generator.engine.parsecache import PackReader
-from generator.engine.read_pass import scan_sources
-from generator.engine.render_pass import RenderJob, render_pages
+from generator.engine.read_pass import read_sources
+from generator.engine.render_pass import RenderJob
+from generator.engine.rewrite import Rewrite, rewrite
+from generator.engine.run import BuildResult, Run
 from generator.engine.signatures import Signer
-from generator.engine.state import PACKS, BuildState, StoreDamaged, mark_pending, plain_dict
+from generator.engine.state import BuildState, load_body, save_delta
+from generator.engine.store import StoreDamaged, plain_dict
 from generator.model import Problem
 from generator.render.environment import make_environment
-from generator.render.markdown import Document
 from generator.render.pages import Diagnostics, Renderer
-from generator.site.plan import Page, doc_pages
+from generator.site import keys
+from generator.site.documents import Document, load_documents
+from generator.site.plan import doc_pages
 
-
-@dataclass(slots=True)
-class Changes:
-    """What quick rebuilds changed since the last full pass: what a saved delta must hold."""
-
-    sources: set[str] = field(default_factory=set)  # source files whose state is new
-    entries: set[str] = field(default_factory=set)  # entries whose metadata is new
-    files: set[str] = field(default_factory=set)  # output files signed anew or removed
-    spans: bool = False  # whether the problem list changed (and so where each source's are)
-
-
-@dataclass(slots=True)
-class Memory:
-    """What a Builder keeps of its last full pass, to rebuild an edit without planning again."""
-
-    config: SiteConfig
-    output: Path
-    site: str
-    state: BuildState  # the state as saved, kept up to date by quick rebuilds
-    others: dict[str, Identity]  # identities of the other inputs, as read
-    inputs: Inputs
-    archive: Archive
-    docs: dict[str, Document]
-    doc_problems: list[Problem]
-    problems: Sequence[Problem]
-    spans: Mapping[str, tuple[int, int]]  # a source's problems: problems[start:end]
-    pages: Sequence[Page]
-    files: Sequence[str]
-    extra: list[str]  # static files, .nojekyll
-    # (From a snapshot, the mappings and sequences are read in parts, when used.)
-    digests: MutableMapping[str, tuple[str, ...]]
-    located: Mapping[str, tuple[str | None, ...]]  # the page key of each record (None: a copy)
-    templates: dict[str, str]  # page template → fingerprint of everything it pulls in
-    # (Mappings: restored from a snapshot, their rows are unpacked when asked for.)
-    by_entry: Mapping[str, Sequence[int]]
-    by_cable: Mapping[str, Sequence[int]]
-    by_input: Mapping[str, Sequence[int]]
-    by_template: Mapping[str, Sequence[int]]  # page template → its pages
-    changes: Changes = field(default_factory=Changes)
-    # The sources by display path, made on first use: the files are the same
-    # for as long as the memory lives (a file that comes or goes means the
-    # full pass, and a new memory), and remaking it at every save cost 60 ms
-    # at 50,000 files.
-    by_display: Mapping[str, Source] | None = None
-
-
-def sources_by_display(m: Memory) -> Mapping[str, Source]:
-    if m.by_display is None:
-        m.by_display = _Sorted(m.inputs.sources)
-    return m.by_display
-
-
-class _Sorted(Mapping[str, Source]):
-    """Sources by display path, found by bisection (a build's are sorted; others
-    are searched): a dict of 250,000 of them cost a quick rebuild in a new
-    process more than the rest of it."""
-
-    def __init__(self, sources: Sequence[Source]) -> None:
-        self._sources = sources
-
-    def __getitem__(self, display: str) -> Source:
-        i = bisect.bisect_left(self._sources, display, key=_display)
-        if i < len(self._sources) and self._sources[i].display == display:
-            return self._sources[i]
-        for source in self._sources:
-            if source.display == display:
-                return source
-        raise KeyError(display)
-
-    def __contains__(self, display: object) -> bool:
-        return isinstance(display, str) and self.get(display) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        return map(_display, self._sources)
-
-    def __len__(self) -> int:
-        return len(self._sources)
-
-
-def _display(source: Source) -> str:
-    return source.display
-
-
-def remember(
-    *,
-    config: SiteConfig,
-    output: Path,
-    state: BuildState,
-    others: dict[str, Identity],
-    inputs: Inputs,
-    archive: Archive,
-    docs: dict[str, Document],
-    doc_problems: list[Problem],
-    problems: list[Problem],
-    spans: dict[str, tuple[int, int]],
-    pages: list[Page],
-    files: list[str],
-    extra: Iterable[str],
-    digests: dict[str, tuple[str, ...]],
-    templates: dict[str, str],
-) -> Memory:
-    by_entry: dict[str, list[int]] = defaultdict(list)
-    by_cable: dict[str, list[int]] = defaultdict(list)
-    by_input: dict[str, list[int]] = defaultdict(list)
-    by_template: dict[str, list[int]] = defaultdict(list)
-    for index, page in enumerate(pages):
-        for key in page.entries:
-            by_entry[key].append(index)
-        if page.cable is not None:
-            by_cable[page.cable].append(index)
-        for name in page.inputs:
-            if name.startswith("cable:"):
-                by_cable[name[6:]].append(index)
-            else:
-                by_input[name].append(index)
-        by_template[page.template].append(index)
-    located: dict[str, list[str | None]] = {
-        source: [None] * len(keys) for source, keys in digests.items()
-    }
-    for key, entry in archive.entries.items():
-        located[entry.source][entry.ordinal] = key
-    return Memory(
-        config=config,
-        output=output,
-        site=state.site,
-        state=state,
-        others=others,
-        inputs=inputs,
-        archive=archive,
-        docs=docs,
-        doc_problems=doc_problems,
-        problems=problems,
-        spans=spans,
-        pages=pages,
-        files=files,
-        extra=sorted(extra),
-        digests=digests,
-        located={source: tuple(keys) for source, keys in located.items()},
-        templates=templates,
-        by_entry=dict(by_entry),
-        by_cable=dict(by_cable),
-        by_input=dict(by_input),
-        by_template=dict(by_template),
-    )
-
-
-@dataclass(slots=True)
-class QuickResult:
-    parsed: int
-    rendered: int
-    written: int
-    removed: int
-    changed: frozenset[str]
-
+# At most this many changed cable files for a quick rebuild in a new process:
+# it parses them here, one by one; more are parsed faster by the full pass.
+QUICK_FILES = 64
 
 _P = ParamSpec("_P")
 
 
 def _full_pass_if_damaged(
-    rebuild: Callable[_P, QuickResult | None],
-) -> Callable[_P, QuickResult | None]:
-    """A part of the snapshot or the state's body that cannot be read means the full pass."""
+    rebuild: Callable[_P, BuildResult | None],
+) -> Callable[_P, BuildResult | None]:
+    """A part of the memory or the state's body that cannot be read means the full pass."""
 
     @functools.wraps(rebuild)
-    def guarded(*args: _P.args, **options: _P.kwargs) -> QuickResult | None:
+    def guarded(*args: _P.args, **options: _P.kwargs) -> BuildResult | None:
         try:
             return rebuild(*args, **options)
         except StoreDamaged:
@@ -245,16 +95,11 @@ def _full_pass_if_damaged(
 @_full_pass_if_damaged
 def quick_rebuild(
     memory: Memory,
+    run: Run,
     *,
-    config: SiteConfig,
-    site: str,
-    output: Path,
-    reader: Reader,
-    folder: Path,
-    hint: frozenset[Path] | None,
-    jobs: int,
+    hint: frozenset[Path] | None = None,
     changed: Sequence[Source] | None = None,
-) -> QuickResult | None:
+) -> BuildResult | None:
     """Rebuild what an edit changed, or None when the edit needs the full pass.
 
     `hint` is the set of cable files the caller knows to have changed (the
@@ -262,146 +107,187 @@ def quick_rebuild(
     when given, is the list of the cable files to read again (the caller
     compared the identities already).
 
-    The memory restored from a snapshot, and the state's body, are read a
+    The memory restored from the cache, and the state's body, are read a
     part at a time as they are used: a part that cannot be read means the
     full pass (None), never a failure. Whatever it has replaced by then is
     in the pending journal.
     """
     m = memory
-    if output != m.output or site != m.site or m.state.output is None:
+    if run.output != m.output or run.site != m.site or m.state.output is None:
+        return None
+    if run.options.clean or run.options.strict:
         return None
     if changed is None:
-        changed = _changed_sources(m, config, hint)
+        changed = _changed_sources(m, run.config, hint)
     if changed is None:
         return None
-    others = other_inputs(config, m.inputs)
+    others = other_inputs(run.config, m.inputs)
     moved = {
         path for path in others.keys() | m.others.keys() if others.get(path) != m.others.get(path)
     }
-    docs, changed_docs = _docs(m, config, moved)
+    docs, changed_docs = _docs(m, run.config, moved)
     if docs is None:
         return None
 
-    scan = scan_sources(
+    read = read_sources(
         Inputs(tuple(changed), ()),
         {s.display: m.state.sources[s.display] for s in changed},
         {},
-        reader=reader,
-        packs=folder / PACKS,
+        reader=run.reader,
+        packs=run.cache / PACKS,
         jobs=1,
     )
-    updates: dict[str, list[CableRecord]] = {}
+    updates: dict[str, list[Entry]] = {}
     for source in changed:
         old = m.state.sources[source.display]
-        new = scan.sources[source.display]
+        new = read.sources[source.display]
         if new is old:
             continue
-        records = new.cable_records()
-        if not _same_structure(m.archive, old.cable_records(), records):
+        entries = new.entry_list(source.display)
+        if not _same_structure(m.archive, old.entry_list(source.display), entries):
             return None
-        updates[source.display] = records
+        updates[source.display] = entries
 
-    # From here on the edit is known to move nothing: update, sign, render.
+    # From here on the edit is known to move nothing: which pages it touches, and why.
     archive = m.archive
-    touched: set[int] = set()
-    new_digests: dict[str, tuple[str, ...]] = {}
+    reasons = Reasons(m.pages, archive)
     replaced: set[str] = set()
-    for display, records in updates.items():
-        m.digests.get(display)  # read now: nothing is read once files are replaced
-        touched |= _update_entries(m, archive, display, records, replaced)
-        new_digests[display] = tuple(r.cable_digest for r in records)
-    # (Chained, not copied: the memory's mappings may be read from a snapshot.)
-    digests = ChainMap(new_digests, m.digests)
+    for display, entries in updates.items():
+        _update_entries(m, archive, display, entries, replaced, reasons)
     problems, spans = m.problems, m.spans
-    problem_bytes = {d: scan.sources[d].problems for d in updates}
-    if any(problem_bytes[d] != m.state.sources[d].problems for d in updates):
-        problems, spans = _spliced(m, {d: scan.sources[d].problem_list() for d in updates})
-        touched.update(m.by_input.get("diagnostics", ()))
+    if any(read.sources[d].problems != m.state.sources[d].problems for d in updates):
+        problems, spans = _spliced(m, {d: read.sources[d].problem_list() for d in updates})
+        reasons.note(m.by_input.get(keys.DIAGNOSTICS, ()), "dep", keys.DIAGNOSTICS)
 
-    env = make_environment(config)
+    env = make_environment(run.config)
     fingerprint = template_fingerprints(env)
     templates = {name: fingerprint(name) for name in m.templates}
     for name, value in templates.items():
         if value != m.templates[name]:
-            touched.update(m.by_template.get(name, ()))
+            reasons.note(m.by_template.get(name, ()), "template", name)
     for slug in changed_docs:
-        touched.update(m.by_input.get(f"doc:{slug}", ()))
-        touched.update(m.by_input.get("docs", ()))
+        reasons.note(m.by_input.get(keys.doc(slug), ()), "dep", keys.doc(slug))
+        reasons.note(m.by_input.get(keys.DOCS, ()), "dep", keys.DOCS)
+    touched = sorted(reasons.noted)
 
-    recorded = m.state.output.pages
-    extra = static_files(config)
-    extra_signatures = {path: bytes_digest(data) for path, data in extra.items()}
-    dirty_extra = [p for p, s in extra_signatures.items() if recorded.get(p) != s]
-    removed = [p for p in m.extra if p not in extra]
-    for path in removed:
-        recorded.get(path)  # read now: nothing is read once files are replaced
-
+    extra = static_files(run.config)
+    gone = [path for path in m.extra if path not in extra]
     sources = len(m.inputs.sources)
     signer = Signer(
         archive,
-        site=site,
+        site=run.site,
         template=fingerprint,
-        cables=cable_digests(archive, digests),
         docs=docs,
         problems=problems,
         sources=sources,
     )
-    signatures = {index: signer.sign(m.pages[index]) for index in sorted(touched)}
-    dirty = [i for i, sig in signatures.items() if recorded.get(m.files[i]) != sig]
-
-    new_states = {d: scan.sources[d] for d in updates}
-    states = ChainMap(new_states, m.state.sources)
-    renderer = Renderer(env, config, archive, docs, Diagnostics(problems, sources))
-    packs = PackReader(folder / PACKS)
+    new_states = {d: read.sources[d] for d in updates}
+    renderer = Renderer(env, run.config, archive, docs, Diagnostics(problems, sources))
+    packs = PackReader(run.cache / PACKS)
     try:
-        with ChangedOutput(output) as out:
-            job = RenderJob(
-                renderer=renderer,
-                pages=m.pages,
-                archive=archive,
-                states=states,
-                sources=sources_by_display(m),
-                reader=reader,
-                packs=packs,
-                output=out,
+        job = RenderJob(
+            renderer=renderer,
+            pages=m.pages,
+            archive=archive,
+            # (Chained, not copied: the state's sources may be read from the cache in parts.)
+            states=ChainMap(new_states, m.state.sources),
+            sources=m.sources_by_display(),
+            reader=run.reader,
+            packs=packs,
+            output=NoOutput(),
+            files=m.files,
+        )
+        done = rewrite(
+            Rewrite(
+                job=job,
+                signer=signer,
+                files=m.files,
+                extra=extra,
+                output=run.output,
+                cache=run.cache,
+                jobs=run.jobs,
+                recorded=m.state.output.pages,
+                candidates=touched,
+                gone=gone,
+                why=reasons if run.explain is not None else None,
+                explain=run.explain,
             )
-            done = list(render_pages(job, dirty, jobs=jobs))
-            done.extend((path, out.put(path, extra[path])) for path in dirty_extra)
-            staged = [path for path, wrote in done if wrote]
-            if staged or removed:
-                mark_pending(folder, [*staged, *removed])
-                out.commit(staged, removed)
+        )
     finally:
         packs.close()
 
     # Applied: the memory and the state now describe the new output.
-    for index, sig in signatures.items():
-        recorded[m.files[index]] = sig
-    for path in removed:
-        recorded.pop(path, None)
-    recorded.update(extra_signatures)
     noted = m.changes
     noted.sources.update(updates)
     noted.entries |= replaced
-    noted.files.update(m.files[index] for index in signatures)
-    noted.files.update(removed)
-    noted.files.update(extra_signatures)
+    noted.files.update(m.files[index] for index in touched)
+    noted.files.update(gone)
+    noted.files.update(extra)
     noted.spans |= problems is not m.problems
     m.state.sources.update(new_states)
-    m.state.identities.update({d: scan.identities[d] for d in scan.identities})
+    m.state.identities.update(read.identities)
     m.state.inputs = trusted(others)
     if problems is not m.problems:
         m.state.problems = marshal.dumps(tuple((p.path, p.line, p.message) for p in problems))
     m.others, m.docs, m.problems, m.spans = others, docs, problems, spans
-    m.digests.update(new_digests)
     m.templates, m.extra = templates, sorted(extra)
-    return QuickResult(
-        parsed=scan.parsed,
-        rendered=len(dirty),
-        written=len(staged),
-        removed=len(removed),
-        changed=frozenset([*staged, *removed]),
+    return BuildResult(
+        output=run.output,
+        sources=sources,
+        cables=len(archive),
+        pages=len(m.pages),
+        written=done.written,
+        unchanged=len(m.files) + len(m.extra) - done.written,
+        problems=m.problems,
+        copies=len(archive.copies),
+        removed=done.removed,
+        parsed=read.parsed,
+        rendered=done.rendered,
+        kind="quick",
+        changed=done.changed,
     )
+
+
+def resume(
+    run: Run, state: BuildState, inputs: Inputs, stats: Identities, usable: bool
+) -> tuple[BuildResult, Memory | None] | None:
+    """A quick rebuild in a new process, from the memory the last full pass saved.
+
+    It applies when the same files are there, the last build's output is
+    the one recorded (`usable`), and only a few files changed (a quick
+    rebuild parses them here, not in workers); then, as in ``serve``, when
+    nothing moved. It saves a delta rather than the whole state. Returns the
+    result and the memory (None when the delta could not be saved).
+    """
+    if run.options.clean or run.options.strict or run.reader is not parse_reader:
+        return None
+    if not state.complete or state.site != run.site or not has_memory(run.cache):
+        return None
+    differing = changed_identities(stats, state.identities)
+    if differing is None:
+        return None  # files came or went: the full pass
+    differ = set(differing)
+    changed = [s for s in inputs.sources if s.display in differ] if differ else []
+    if len(changed) > QUICK_FILES or not usable or not load_body(run.cache, state, lazy=True):
+        return None
+    memory = restore(run.cache, config=run.config, output=run.output, state=state, inputs=inputs)
+    if memory is None:
+        return None
+    result = quick_rebuild(memory, run, changed=changed)
+    if result is None:
+        return None
+    try:
+        save_delta(run.cache, state, memory.changes.sources, memory.changes.files, overlay(memory))
+        clear_pending(run.cache)
+    except OSError as error:
+        # The pending journal still lists what was replaced: the next build redoes it.
+        run.tell(f"warning: build state not saved ({error.strerror or error})")
+    except StoreDamaged:
+        # A part of the state's body or of the memory could not be read back for
+        # the delta: the journal, again, makes the next build redo these files.
+        run.tell("warning: build state not saved (its cache is damaged; the next build reads all)")
+        return result, None
+    return result, memory
 
 
 # --- the steps -----------------------------------------------------------------------
@@ -411,11 +297,10 @@ def _changed_sources(
     m: Memory, config: SiteConfig, hint: frozenset[Path] | None
 ) -> list[Source] | None:
     """The cable files to read again; None when files appeared or went."""
-    known = sources_by_display(m)
-    identities = m.state.identities
+    known = m.sources_by_display()
     if hint is None:
-        inputs, stats = scan_folder(config.cables_dir, config.root)
-        differing = changed_identities(stats, identities) if inputs == m.inputs else None
+        inputs, stats = find_files(config.cables_dir, config.root)
+        differing = changed_identities(stats, m.state.identities) if inputs == m.inputs else None
         if differing is None:
             return None
         differ = set(differing)
@@ -455,23 +340,8 @@ def _docs(
     return docs, [slug for slug, doc in docs.items() if doc != m.docs[slug]]
 
 
-_STRUCTURE = (
-    "id",
-    "created",
-    "origin",
-    "origin_slug",
-    "classification",
-    "classification_slug",
-    "tags",
-    "references",
-    "raw_id",
-)
-
-
-def _same_structure(
-    archive: Archive, old: Sequence[CableRecord], new: Sequence[CableRecord]
-) -> bool:
-    """True when no record changed anything that places it in the archive.
+def _same_structure(archive: Archive, old: Sequence[Entry], new: Sequence[Entry]) -> bool:
+    """True when no entry changed anything that places it in the archive.
 
     The text's digest tells copies from variants, so it counts only for an
     id that more than one file holds.
@@ -479,7 +349,7 @@ def _same_structure(
     if len(old) != len(new):
         return False
     for a, b in zip(old, new, strict=True):
-        if any(getattr(a, name) != getattr(b, name) for name in _STRUCTURE):
+        if any(getattr(a, name) != getattr(b, name) for name in STRUCTURE):
             return False
         shared = a.id in archive.variants or a.id in archive.copied
         if shared and a.text_digest != b.text_digest:
@@ -487,27 +357,39 @@ def _same_structure(
     return True
 
 
+# The fields of an entry that a quick rebuild may change: those shown and its text's digests.
+_UPDATED = (*SHOWN, "text_digest", "cable_digest")
+
+
 def _update_entries(
-    m: Memory, archive: Archive, display: str, records: Sequence[CableRecord], replaced: set[str]
-) -> set[int]:
-    """Put the records' new metadata in their entries (their keys go in `replaced`); the
-    pages to sign again."""
-    touched: set[int] = set()
-    for ordinal, record in enumerate(records):
-        key = m.located[display][ordinal]
+    m: Memory,
+    archive: Archive,
+    display: str,
+    entries: Sequence[Entry],
+    replaced: set[str],
+    reasons: Reasons,
+) -> None:
+    """Put the new fields in the archive's entries (their keys go in `replaced`), and note
+    the pages that show what changed."""
+    located = m.located[display]
+    for ordinal, new in enumerate(entries):
+        key = located[ordinal]
         if key is None:
             continue  # an identical copy of a cable kept from another file
-        entry = archive.entries[key]
-        shown = (record.title, record.released, record.partial)
-        if shown != (entry.title, entry.released, entry.partial):
-            archive.entries[key] = replace(
-                entry, title=record.title, released=record.released, partial=record.partial
-            )
-            replaced.add(key)
-            touched.update(m.by_entry.get(key, ()))
-        if record.cable_digest != m.digests[display][ordinal]:
-            touched.update(m.by_cable.get(key, ()))
-    return touched
+        old = archive.entries[key]
+        changed = {
+            name: getattr(new, name)
+            for name in _UPDATED
+            if getattr(old, name) != getattr(new, name)
+        }
+        if not changed:
+            continue
+        updated = archive.entries[key] = replace(old, **changed)
+        replaced.add(key)
+        if any(name in SHOWN for name in changed):
+            reasons.note(m.by_entry.get(key, ()), "entry", (key, old, updated))
+        if "cable_digest" in changed:
+            reasons.note(m.by_cable.get(key, ()), "cable", key)
 
 
 def _spliced(

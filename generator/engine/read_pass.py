@@ -1,4 +1,4 @@
-"""Pass 1 of a build: what every source file holds, reading only the files that changed.
+"""Pass 1 of a full pass: what every source file holds, reading only the files that changed.
 
 A file is taken from the build state when its size and modification time
 are the ones recorded; otherwise it is read and hashed, and taken from the
@@ -17,21 +17,21 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from generator.archive.entry import PICKLE_PROTOCOL, record_of, record_to_plain
-from generator.engine.discover import Inputs, Reader, Source, parse_reader, read_source
+from generator.archive.entry import pickle_cable, plain_entry_of
+from generator.digests import hasher
+from generator.engine.discover import Identity, Inputs, Reader, Source, parse_reader, read_source
 from generator.engine.parsecache import BlobRef, PackWriter, encode
-from generator.engine.state import RACY_NS, Identity, SourceState
+from generator.engine.state import RACY_NS, SourceState
 from generator.engine.workers import run_tasks
 from generator.model import Cable, Problem
-from generator.parse import read_cables, read_open_file, title_case
-from generator.render.pages import raw_html
+from generator.parse import read_cables, read_open_file
+from generator.render.text import raw_html
 
 # Files per task: enough to make a task's overhead (a few pickled tuples)
 # negligible, few enough that both workers stay busy to the end.
@@ -52,7 +52,7 @@ def identities(sources: Iterable[Source]) -> dict[str, Identity]:
 
 
 @dataclass(slots=True)
-class ScanResult:
+class ReadResult:
     sources: dict[str, SourceState] = field(default_factory=dict)
     # The identities to record: the mtime is -1 for a file changed just now.
     identities: dict[str, Identity] = field(default_factory=dict)
@@ -73,7 +73,7 @@ _JOB: _Job | None = None
 Todo = tuple[Source, Identity, "str | None"]
 
 
-def scan_sources(
+def read_sources(
     inputs: Inputs,
     previous: Mapping[str, SourceState],
     known: Mapping[str, Identity],
@@ -83,7 +83,7 @@ def scan_sources(
     packs: Path | None = None,
     jobs: int = 1,
     advance: Advance | None = None,
-) -> ScanResult:
+) -> ReadResult:
     """Every source's state, in source order.
 
     `previous` and `known` are the last build's states and identities: a
@@ -95,7 +95,7 @@ def scan_sources(
     now = time.time_ns()
     if stats is None:
         stats = identities(inputs.sources)
-    result = ScanResult()
+    result = ReadResult()
     todo: list[Todo] = []
     for source in inputs.sources:
         old = previous.get(source.display) if cacheable else None
@@ -156,18 +156,17 @@ def _scan_file(
         if old_content is not None and content == old_content:
             return None
     problems: list[Problem] = []
-    records: list[tuple] = []  # type: ignore[type-arg]
+    entries: list[tuple] = []  # type: ignore[type-arg]
     blobs: list[BlobRef | None] = []
     for cable in read_normalised(source, problems.append, _JOB.reader, data):
-        pickled = _pickled(cable)
-        record = record_of(cable, title_case, pickled)
-        records.append(record_to_plain(record))
+        pickled = pickle_cable(cable)
+        entries.append(plain_entry_of(cable, pickled))
         blobs.append(writer.add(encode((pickled, str(raw_html(cable))))) if writer else None)
         problems.extend(Problem(source.display, None, f"{cable.id}: {w}") for w in cable.warnings)
-    if not records:
+    if not entries:
         problems.append(Problem(source.display, None, "no cable found in this file"))
     plain_problems = tuple((p.path, p.line, p.message) for p in problems)
-    return SourceState.of(content, tuple(records), plain_problems, tuple(blobs))
+    return SourceState.of(content, tuple(entries), plain_problems, tuple(blobs))
 
 
 def read_normalised(
@@ -209,10 +208,6 @@ def _with_source_path(cable: Cable, path: str) -> Cable:
     return Cable(*values)
 
 
-def _pickled(cable: Cable) -> bytes:
-    return pickle.dumps(cable, protocol=PICKLE_PROTOCOL)
-
-
 # Files up to this size are hashed from one read; larger ones (a whole
 # cables.csv dump) are streamed.
 _READ_WHOLE = 4 << 20
@@ -228,18 +223,14 @@ def _content_hash(path: str) -> tuple[str, bytes | None]:
         size = os.fstat(fd).st_size
         if size > _READ_WHOLE:
             with open(fd, "rb", buffering=0, closefd=False) as handle:
-                return hashlib.file_digest(handle, _hasher).hexdigest(), None
+                return hashlib.file_digest(handle, hasher).hexdigest(), None
         # One sized read, on the descriptor: hashlib.file_digest allocates
         # (and zeroes) a 256 KB buffer for every file, which cost more than
         # the parse of a typical 6 KB cable, and a file object costs 2 µs
         # more than the descriptor.
         data = read_open_file(fd, size)
-        return _hasher(data).hexdigest(), data
+        return hasher(data).hexdigest(), data
     except OSError:
         return "", None
     finally:
         os.close(fd)
-
-
-def _hasher(data: bytes = b"") -> hashlib.blake2b:
-    return hashlib.blake2b(data, digest_size=16)

@@ -1,4 +1,4 @@
-"""Pass 2 of a build: render the pages that need it, in worker processes.
+"""Rendering the pages that need it, in worker processes (the render of the rewrite step).
 
 Everything a page needs is metadata from the archive, except a cable
 page's cable (and the feed's summaries): those come from the parse cache,
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Protocol
 
-from generator.archive.assemble import Archive
+from generator.archive import Archive
 from generator.engine.discover import Reader, Source
 from generator.engine.parsecache import PackReader
 from generator.engine.read_pass import read_normalised
@@ -26,9 +26,9 @@ from generator.engine.state import SourceState
 from generator.engine.workers import run_tasks
 from generator.errors import UserError
 from generator.model import Cable, Problem
-from generator.render.pages import CableText, Renderer
+from generator.render.pages import Renderer
 from generator.site.plan import Page
-from generator.site.urls import output_file
+from generator.urls import output_file
 
 # Cable pages per task, and other pages per task (an index page costs
 # about twice a cable page).
@@ -49,7 +49,7 @@ RECYCLE_INDEXES = 16
 
 
 class Writer(Protocol):
-    """What render workers write through (:class:`StagedOutput` or :class:`ChangedOutput`)."""
+    """What render workers write through (:mod:`generator.engine.output`)."""
 
     def put(self, path: str, data: bytes) -> bool: ...
 
@@ -163,10 +163,10 @@ def _render_source(source: str, wanted: tuple[tuple[int, int], ...]) -> list[boo
     done = []
     for ordinal, index in wanted:
         page = _JOB.pages[index]
-        cable = cables[ordinal]
+        cable, raw = cables[ordinal]
         _check_same(page, cable, _JOB.archive, source)
         path = output_file(page.path)
-        done.append(_JOB.output.put(path, _JOB.renderer.render(page, cable)))
+        done.append(_JOB.output.put(path, _JOB.renderer.render(page, cable, raw)))
     return done
 
 
@@ -188,35 +188,36 @@ def feed_cables(job: RenderJob, keys: Sequence[str]) -> dict[str, Cable]:
     for source, items in wanted.items():
         cables = cables_of(job, source, [ordinal for ordinal, _ in items])
         for ordinal, key in items:
-            item = cables[ordinal]
-            found[key] = item.cable if isinstance(item, CableText) else item
+            found[key] = cables[ordinal][0]
     return found
 
 
-def cables_of(job: RenderJob, source: str, ordinals: Sequence[int]) -> dict[int, Cable | CableText]:
-    """The cables at these positions of a source: from the parse cache, else parsed again."""
-    found: dict[int, Cable | CableText] = {}
+def cables_of(
+    job: RenderJob, source: str, ordinals: Sequence[int]
+) -> dict[int, tuple[Cable, str | None]]:
+    """The cables at these positions of a source, each with its raw text highlighted when
+    the parse cache has it: from the parse cache, else parsed again."""
+    found: dict[int, tuple[Cable, str | None]] = {}
     if job.packs is not None:
         blobs = job.states[source].blob_refs()
         for ordinal in ordinals:
             stored = job.packs.read(blobs[ordinal]) if ordinal < len(blobs) else None
             if stored is not None:
                 pickled, raw = stored
-                found[ordinal] = CableText(pickle.loads(pickled), raw)
+                found[ordinal] = (pickle.loads(pickled), raw)
     missing = {o for o in ordinals if o not in found}
     if missing:
         for ordinal, cable in enumerate(read_normalised(job.sources[source], _ignore, job.reader)):
             if ordinal in missing:
-                found[ordinal] = cable
+                found[ordinal] = (cable, None)
     if len(found) < len(set(ordinals)):
         raise UserError(source, None, "file changed during the build; build again")
     return found
 
 
-def _check_same(page: Page, cable: Cable | CableText, archive: Archive, source: str) -> None:
+def _check_same(page: Page, cable: Cable, archive: Archive, source: str) -> None:
     # The parser is deterministic, so a mismatch means the file changed mid-build.
-    parsed = cable.cable if isinstance(cable, CableText) else cable
-    if archive.entries[page.subject].id != parsed.id:
+    if archive.entries[page.subject].id != cable.id:
         raise UserError(source, None, "file changed during the build; build again")
 
 

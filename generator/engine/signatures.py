@@ -1,19 +1,20 @@
 """Page signatures: a hash of exactly the inputs a page is made from.
 
-The plan records what each page depends on (:meth:`Page.dependencies`);
-this module turns each dependency into the facts it stands for and hashes
-them together with the page's own spec, the templates it uses and the site
-settings:
+The plan records what each page is made of (:class:`generator.site.plan.Page`:
+its cable, the entries it shows, and typed keys for the rest,
+:mod:`generator.site.keys`); a :class:`Signer` turns each into the facts it
+stands for and hashes them with the page's own spec, the templates it uses
+and the site's settings:
 
 ==================  =====================================================
-``entry:K``         every field of the cable page K's metadata (title,
-                    date, origin, tags, source…): what a link to K shows
-``cable:K``         the digest of everything parsed from K's text
-``links:K``         K's neighbours, the cables citing it, its variants and
+entry K             what a link to cable page K shows: every field of its
+                    entry but the digests of its text (``LINKED``)
+cable K             the digest of everything parsed from K's text
+``links`` K         K's neighbours, the cables citing it, its variants and
                     its identical copies: the link structure of K's page
-``tag:T`` …         a facet's name and size (``origin:``,
-                    ``classification:``, ``month:`` alike)
-``doc:SLUG``        the Markdown page's source
+``tag`` … T         a facet's name and size (``origin``,
+                    ``classification``, ``month`` alike)
+``doc`` SLUG        the Markdown page's source
 ``totals`` …        corpus-wide figures: the counts (``totals``), every
                     month's count (``months``), the first and last date
                     (``span``), the Markdown pages (``docs``), and what the
@@ -26,33 +27,36 @@ site                the configuration and the code (base URL, title…)
 Two builds give a page the same signature exactly when they would render
 it the same way, so a build re-renders the pages whose signature changed
 and nothing else. The facts are computed from metadata only: signing every
-page of a 250,000-cable archive reads no cable text.
+page of a 250,000-cable archive reads no cable text. :meth:`Signer.facts`
+names each fact, which is how :mod:`generator.engine.explain` tells what
+changed.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import fields
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from operator import attrgetter
+from typing import Any
 
-from generator.archive.assemble import Archive, Entry
+from generator.archive import Archive, Entry, Facet
+from generator.archive.entry import LINKED
+from generator.digests import raw_digest, text_hex_digest
 from generator.model import Problem
-from generator.render.markdown import Document
-from generator.render.pages import date_span, totals
+from generator.site.documents import Document
+from generator.site.keys import Dep, Kind
 from generator.site.plan import Page
 
-_ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
-_FACET_KINDS = ("tag", "origin", "classification", "month")
-# Inputs that (nearly) one page names: their facts are not kept.
-_ONCE = ("links:", "cable:")
-
-
-def digest_text(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+_LINKED = attrgetter(*LINKED)
+# Keys that (nearly) one page names: their facts are not kept.
+_ONCE: frozenset[Kind] = frozenset({"links", "cable"})
 
 
 class Signer:
-    """Signs pages against one build's archive; each fact is computed once, when first needed."""
+    """Signs pages against one build's archive; each fact is computed once, when first needed.
+
+    `template` gives a template's fingerprint (of everything it pulls in),
+    `cables` the digest of a cable page's parsed cable, by key.
+    """
 
     def __init__(
         self,
@@ -60,81 +64,75 @@ class Signer:
         *,
         site: str,
         template: Callable[[str], str],
-        cables: Callable[[str], str],
         docs: Mapping[str, Document],
         problems: Sequence[Problem],
         sources: int,
     ) -> None:
         self.archive = archive
         self.site = site
-        self._template = template
-        self._cables = cables
+        self.template = template
         self._docs = docs
         self._problems = problems
         self._sources = sources
         self._entries: dict[str, str] = {}
-        self._facts: dict[str, str] = {}
-        self._global: dict[str, Callable[[], object]] = {
-            "totals": lambda: sorted(totals(archive).items()),
-            "months": lambda: [(k, f.name, len(f.keys)) for k, f in archive.months.items()],
-            "span": lambda: date_span(archive),
-            "docs": lambda: sorted(_doc_fact(d) for d in docs.values()),
-            "diagnostics": self._diagnostics,
+        self._facts: dict[Dep, str] = {}
+        # One function per kind of key: tests/site/test_keys.py signs one of each.
+        self._kinds: dict[Kind, Callable[[str], object]] = {
+            "links": self._links,
+            "cable": self.cable,
+            "tag": lambda value: _facet_fact(archive.tags[value]),
+            "origin": lambda value: _facet_fact(archive.origins[value]),
+            "classification": lambda value: _facet_fact(archive.classifications[value]),
+            "month": lambda value: _facet_fact(archive.months[_month(value)]),
+            "doc": lambda slug: _doc_fact(docs[slug]),
+            "totals": lambda _: sorted(archive.totals().items()),
+            "months": lambda _: [(k, f.name, len(f.keys)) for k, f in archive.months.items()],
+            "span": lambda _: archive.date_span(),
+            "docs": lambda _: sorted(_doc_fact(d) for d in docs.values()),
+            "diagnostics": lambda _: self._diagnostics(),
         }
 
     def sign(self, page: Page) -> bytes:
-        spec = (
-            page.path,
-            page.template,
-            page.kind,
-            page.subject,
-            page.number,
-            page.count,
-            page.first,
-            page.members,
-            page.cable,
-            page.entries,
-            page.inputs,
-        )
-        parts = [self.site, self._template(page.template), repr(spec)]
+        parts = [self.site, self.template(page.template), repr(page_spec(page))]
         parts.extend(self.entry(key) for key in page.entries)
         if page.cable is not None:
-            parts.append(self._cables(page.cable))
-        parts.extend(self.input(name) for name in page.inputs)
-        text = "\x1f".join(parts)
-        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+            parts.append(self.cable(page.cable))
+        parts.extend(self.input(dep) for dep in page.inputs)
+        return raw_digest("\x1f".join(parts).encode("utf-8", "surrogatepass"))
+
+    def facts(self, page: Page) -> Iterator[tuple[str, object, str]]:
+        """Every input of the page as (what it is, which one, its fact), in signing order:
+        ("site", None, …), ("template", name, …), ("spec", None, …), ("entry", key, …),
+        ("cable", key, …), then ("input", dep, …)."""
+        yield "site", None, self.site
+        yield "template", page.template, self.template(page.template)
+        yield "spec", None, repr(page_spec(page))
+        for key in page.entries:
+            yield "entry", key, self.entry(key)
+        if page.cable is not None:
+            yield "cable", page.cable, self.cable(page.cable)
+        for dep in page.inputs:
+            yield "input", dep, self.input(dep)
 
     def entry(self, key: str) -> str:
         fact = self._entries.get(key)
         if fact is None:
             # Kept as a digest: a page names about ten entries, and the full facts of
             # 250,000 of them would be 90 MB of text, hashed again for every page.
-            fact = self._entries[key] = digest_text(entry_fact(self.archive.entries[key]))
+            fact = self._entries[key] = text_hex_digest(entry_fact(self.archive.entries[key]))
         return fact
 
-    def input(self, name: str) -> str:
-        fact = self._facts.get(name)
+    def cable(self, key: str) -> str:
+        return self.archive.entries[key].cable_digest
+
+    def input(self, dep: Dep) -> str:
+        fact = self._facts.get(dep)
         if fact is None:
-            fact = self._input(name)
-            if not name.startswith(_ONCE):
-                self._facts[name] = fact
+            made = self._kinds[dep.kind](dep.subject)
+            fact = made if isinstance(made, str) else text_hex_digest(repr(made))
+            if dep.kind not in _ONCE:
+                self._facts[dep] = fact
         return fact
-
-    def _input(self, name: str) -> str:
-        made = self._global.get(name)
-        if made is not None:
-            return digest_text(repr(made()))
-        kind, _, value = name.partition(":")
-        if kind == "cable":
-            return self._cables(value)
-        if kind == "doc":
-            return _doc_fact(self._docs[value])
-        if kind == "links":
-            return self._links(value)
-        if kind in _FACET_KINDS:
-            facet = self._facet(kind, value)
-            return repr((facet.name, len(facet.keys)))
-        raise ValueError(f"unknown page input {name!r}")
 
     def _links(self, key: str) -> str:
         archive = self.archive
@@ -158,24 +156,39 @@ class Signer:
             list(archive.variants.values()),
             sorted(archive.missing.items()),
             archive.redirects,
-            sorted(totals(archive).items()),
+            sorted(archive.totals().items()),
         )
 
-    def _facet(self, kind: str, value: str):  # type: ignore[no-untyped-def]
-        archive = self.archive
-        if kind == "tag":
-            return archive.tags[value]
-        if kind == "origin":
-            return archive.origins[value]
-        if kind == "classification":
-            return archive.classifications[value]
-        year, month = value.split("-")
-        return archive.months[(int(year), int(month))]
 
-
-def _doc_fact(doc: Document) -> str:
-    return digest_text(repr((doc.slug, doc.source, doc.title, doc.description, doc.body)))
+def page_spec(page: Page) -> tuple[Any, ...]:
+    """What the page itself is: its path, template, kind, members and inputs."""
+    return (
+        page.path,
+        page.template,
+        page.kind,
+        page.subject,
+        page.number,
+        page.count,
+        page.first,
+        page.members,
+        page.cable,
+        page.entries,
+        page.inputs,
+    )
 
 
 def entry_fact(entry: Entry) -> str:
-    return repr(tuple(getattr(entry, name) for name in _ENTRY_FIELDS))
+    return repr(_LINKED(entry))
+
+
+def _facet_fact(facet: Facet) -> str:
+    return repr((facet.name, len(facet.keys)))
+
+
+def _doc_fact(doc: Document) -> str:
+    return text_hex_digest(repr((doc.slug, doc.source, doc.title, doc.description, doc.body)))
+
+
+def _month(value: str) -> tuple[int, int]:
+    year, month = value.split("-")
+    return (int(year), int(month))

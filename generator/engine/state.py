@@ -27,45 +27,32 @@ that cannot trust it reads the files again.
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import importlib.metadata
 import marshal
-import os
-import pickle
 import secrets
-import sys
-import weakref
-import zlib
-from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-from typing import Any, overload
+from typing import overload
 
-from generator.archive.entry import CableRecord, record_from_plain
-from generator.engine.discover import Identities
+from generator.archive.entry import Entry, from_plain
+from generator.engine.cache import ignore_in_git
+from generator.engine.discover import Identities, Identity
+from generator.engine.fingerprint import STATE_FORMAT, code_fingerprint
+from generator.engine.journal import pending_paths
 from generator.engine.parsecache import BlobRef
+from generator.engine.store import Store, plain_dict, write_store
+from generator.files import write_atomically
 from generator.model import Problem
 
-CACHE_NAME = ".cablesite-cache"
 HEAD_FILE = "state.marshal"
 BODY_FILE = "state-body.store"
 OLD_BODY_FILE = "state-body.marshal"  # format 3
 DELTA_FILE = "state-delta.marshal"
-STATE_FILE = HEAD_FILE
-PENDING_FILE = "pending.marshal"
-LOCK_FILE = "lock"
-PACKS = "packs"
-# Bumped whenever the layout of the state changes.
-STATE_FORMAT = 4
 # An identity whose modification time is this close to the scan may hide an
 # edit made in the same clock tick after it; such files are hashed next time.
 RACY_NS = 2_000_000_000
 
-Identity = tuple[int, int]  # (size, mtime_ns); mtime -1 when not to be trusted
 PlainProblem = tuple[str, "int | None", str]
 
 
@@ -74,25 +61,24 @@ class SourceState:
     """What one source file gave the last time it was read (its identity is kept apart)."""
 
     content: str  # hash of the bytes ("" when the reader is not the parser)
-    records: bytes  # marshal: tuple of plain records (see record_to_plain)
+    entries: bytes  # marshal: tuple of plain entries (see generator.archive.entry.to_plain)
     problems: bytes  # marshal: tuple of (path, line, message)
-    blobs: bytes  # marshal: tuple of BlobRef or None, one per record
+    blobs: bytes  # marshal: tuple of BlobRef or None, one per entry
 
     @classmethod
     def of(
         cls,
         content: str,
-        records: tuple[tuple, ...],  # type: ignore[type-arg]
+        entries: tuple[tuple, ...],  # type: ignore[type-arg]
         problems: tuple[PlainProblem, ...],
         blobs: tuple[BlobRef | None, ...],
     ) -> SourceState:
-        return cls(content, marshal.dumps(records), marshal.dumps(problems), marshal.dumps(blobs))
+        return cls(content, marshal.dumps(entries), marshal.dumps(problems), marshal.dumps(blobs))
 
-    def plain_records(self) -> tuple[tuple, ...]:  # type: ignore[type-arg]
-        return marshal.loads(self.records)
-
-    def cable_records(self) -> list[CableRecord]:
-        return [record_from_plain(r) for r in marshal.loads(self.records)]
+    def entry_list(self, source: str) -> list[Entry]:
+        """The entries of the file's cables (`source`: the file's display path)."""
+        plain = marshal.loads(self.entries)
+        return [from_plain(values, source, ordinal) for ordinal, values in enumerate(plain)]
 
     def problem_list(self) -> list[Problem]:
         return [Problem(*p) for p in marshal.loads(self.problems)]
@@ -175,6 +161,8 @@ class BuildState:
     # The fingerprint of everything else a build reads (config, templates,
     # static files, pages) and the identities of those files.
     site: str = ""
+    # What `site` digests, part by part (each setting, the code…), to say which changed.
+    site_parts: dict[str, str] = field(default_factory=dict)
     inputs: dict[str, Identity] = field(default_factory=dict)
     summary: dict[str, int] = field(default_factory=dict)
     problems: bytes = marshal.dumps(())  # marshal: tuple of (path, line, message)
@@ -198,53 +186,6 @@ class BuildState:
         return ProblemList(self.problems)
 
 
-def cache_folder(root: Path) -> Path:
-    return root / CACHE_NAME
-
-
-# Modules that shape neither what a cable parses to nor what a page holds:
-# editing them (as a developer does all day) need not throw the cache away.
-NOT_OUTPUT = frozenset(
-    {
-        "cli.py",
-        "check/checker.py",
-        "importing/command.py",
-        "serve/livereload.py",
-        "ui/progress.py",
-        "serve/rebuilder.py",
-        "ui/scaffold.py",
-        "serve/server.py",
-        "serve/watch.py",
-    }
-)
-
-
-@cache
-def code_fingerprint() -> str:
-    """The cablesite code and the libraries that shape its output.
-
-    Any change to the parser or the renderer can change what a cable or a
-    page becomes, so a state written by other code is not trusted at all.
-    """
-    package = Path(__file__).resolve().parents[1]
-    digest = hashlib.blake2b(digest_size=16)
-    for path in sorted(package.rglob("*")):
-        if path.relative_to(package).as_posix() in NOT_OUTPUT:
-            continue
-        if path.is_file() and path.suffix in (".py", ".tsv", ".csv", ".txt", ".json"):
-            digest.update(path.relative_to(package).as_posix().encode())
-            digest.update(path.read_bytes())
-    versions = [sys.version]
-    for name in ("jinja2", "markupsafe", "pygments", "markdown-it-py", "pyyaml"):
-        try:
-            versions.append(f"{name}={importlib.metadata.version(name)}")
-        except importlib.metadata.PackageNotFoundError:
-            versions.append(f"{name}=?")
-    digest.update("\n".join(versions).encode())
-    digest.update(str(STATE_FORMAT).encode())
-    return digest.hexdigest()
-
-
 # --- reading and writing ---------------------------------------------------------
 
 
@@ -263,7 +204,7 @@ def load_state(folder: Path, reader: str) -> BuildState | None:
         return None
     if state.code != code_fingerprint() or state.reader != reader:
         return None
-    pending = _pending(folder)
+    pending = pending_paths(folder)
     if pending is None or pending:
         state.complete = False
     if pending is None:
@@ -271,6 +212,23 @@ def load_state(folder: Path, reader: str) -> BuildState | None:
     state.loaded = False
     state.pending = pending or []
     return state
+
+
+def unusable_reason(folder: Path, reader: str) -> str:
+    """Why :func:`load_state` finds no state to trust, in words (for ``--explain``)."""
+    try:
+        data = marshal.loads((folder / HEAD_FILE).read_bytes())
+    except FileNotFoundError:
+        return "no record of an earlier build"
+    except Exception:
+        return "the record of the last build could not be read"
+    if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
+        return "the record of the last build is of another format"
+    if data.get("code") != code_fingerprint():
+        return "the code (cablesite or a library it uses) changed since the last build"
+    if data.get("reader") != reader:
+        return "the cable files were read another way by the last build"
+    return "the record of the last build could not be used"
 
 
 def load_body(folder: Path, state: BuildState, *, lazy: bool = False) -> bool:
@@ -316,7 +274,7 @@ def _source_state(fields: tuple[str, bytes, bytes, bytes]) -> SourceState:
 def save_state(folder: Path, state: BuildState) -> None:
     """Write the body, then the head (which names the body's generation)."""
     folder.mkdir(parents=True, exist_ok=True)
-    _ignore_in_git(folder)
+    ignore_in_git(folder)
     state.generation = secrets.token_hex(8)
     sources, pages = state.sources, state.output.pages if state.output is not None else {}
     write_store(
@@ -328,7 +286,7 @@ def save_state(folder: Path, state: BuildState) -> None:
         ],
     )
     state.delta, state.overlay = "", b""
-    _write_atomically(folder / HEAD_FILE, marshal.dumps(_head_to_plain(state)))
+    write_atomically(folder / HEAD_FILE, marshal.dumps(_head_to_plain(state)))
     for name in (DELTA_FILE, OLD_BODY_FILE):
         with suppress(OSError):
             (folder / name).unlink()
@@ -358,8 +316,8 @@ def save_delta(
         "pages": {path: recorded.get(path) for path in pages},
         "overlay": overlay,
     }
-    _write_atomically(folder / DELTA_FILE, marshal.dumps(delta))
-    _write_atomically(folder / HEAD_FILE, marshal.dumps(_head_to_plain(state)))
+    write_atomically(folder / DELTA_FILE, marshal.dumps(delta))
+    write_atomically(folder / HEAD_FILE, marshal.dumps(_head_to_plain(state)))
 
 
 def _apply_delta(folder: Path, state: BuildState) -> bool:
@@ -381,74 +339,7 @@ def _apply_delta(folder: Path, state: BuildState) -> bool:
 
 
 def _plain_source(source: SourceState) -> tuple[str, bytes, bytes, bytes]:
-    return (source.content, source.records, source.problems, source.blobs)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-
-
-def mark_pending(folder: Path, paths: list[str]) -> None:
-    """Say, before replacing output files, which ones are about to change.
-
-    The list is added to: a series of builds that do not save the whole
-    state (the quick rebuilds of ``serve``) leaves every file they touched
-    listed until a build saves the state again.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    known = _pending(folder)
-    paths = [*(known or []), *paths] if known is not None else ["*", *paths]
-    _write_atomically(folder / PENDING_FILE, marshal.dumps(paths))
-
-
-def clear_pending(folder: Path) -> None:
-    with suppress(OSError):
-        (folder / PENDING_FILE).unlink()
-
-
-def pending_paths(folder: Path) -> list[str] | None:
-    """The output files builds replaced since the state was saved; None: cannot be told."""
-    return _pending(folder)
-
-
-def _pending(folder: Path) -> list[str] | None:
-    """The files stopped or unsaved builds replaced; None when that cannot be told."""
-    try:
-        paths = marshal.loads((folder / PENDING_FILE).read_bytes())
-    except FileNotFoundError:
-        return []
-    except Exception:
-        return None
-    if not isinstance(paths, list) or "*" in paths:
-        return None
-    return [str(p) for p in paths]
-
-
-def _ignore_in_git(folder: Path) -> None:
-    # The cache is the user's machine's business, not their repository's.
-    marker = folder / ".gitignore"
-    if not marker.exists():
-        with suppress(OSError):
-            marker.write_text("*\n", encoding="utf-8")
-
-
-@contextmanager
-def build_lock(folder: Path, on_wait: object = None) -> Iterator[None]:
-    """One build at a time per site (a `serve` and a `build` in two terminals)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / LOCK_FILE, "a+b") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if callable(on_wait):
-                on_wait()
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return (source.content, source.entries, source.problems, source.blobs)
 
 
 # --- plain values (marshal knows no dataclasses or datetimes) ------------------------
@@ -467,6 +358,7 @@ def _head_to_plain(state: BuildState) -> dict:  # type: ignore[type-arg]
         "identities": Identities.of(state.identities).pack(),
         "output": output,
         "site": state.site,
+        "site_parts": state.site_parts,
         "inputs": state.inputs,
         "summary": state.summary,
         "problems": state.problems,
@@ -485,332 +377,10 @@ def _head_from_plain(data: dict) -> BuildState:  # type: ignore[type-arg]
         identities=Identities.unpack(data["identities"]),
         output=output,
         site=data["site"],
+        site_parts=data["site_parts"],
         inputs=data["inputs"],
         summary=data["summary"],
         problems=data["problems"],
         generation=data["generation"],
         delta=data.get("delta", ""),
     )
-
-
-# --- files read in parts ------------------------------------------------------------
-#
-# The body of the state and the snapshot hold mappings of 250,000 keys. A
-# build that changes one cable needs a handful of them: so they are written
-# as a *store*, one file of many small parts (the mappings split by a hash
-# of the key, the lists by position), each read when first asked for. A
-# part that cannot be read raises StoreDamaged: whoever reads a store
-# lazily must treat that as "no state" (a full build), never as a failure.
-
-STORE_MAGIC = b"CSSTORE1"
-# Keys per part of a mapping, items per part of a list. A quick rebuild asks
-# for a few hundred keys scattered over the mapping (an index page's 50
-# members): parts must be small for it to read little. Reading a part costs
-# about 10 µs, and unpickling 2 µs per item.
-MAP_PART = 32
-LIST_CHUNK = 256
-
-
-class StoreDamaged(Exception):
-    """A part of a store is missing, truncated or not what it should be."""
-
-
-def _key_bytes(key: object) -> bytes:
-    if isinstance(key, str):
-        return key.encode("utf-8", "surrogatepass")
-    return repr(key).encode("utf-8", "surrogatepass")
-
-
-def _shard_of(key: object, shards: int) -> int:
-    return zlib.crc32(_key_bytes(key)) % shards
-
-
-def write_store(
-    path: Path, meta: object, sections: Iterable[tuple[str, str, Callable[[], Any]]]
-) -> None:
-    """Write a store: `sections` are (name, kind, make) with kind "value", "map" or "list";
-    each is made just before it is written. Values are pickled; `meta` is marshalled.
-    Written to a temporary file and renamed into place."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    try:
-        _write_store_to(temporary, meta, sections)
-        os.replace(temporary, path)
-    except BaseException:
-        # A full disk, Ctrl-C or a section that failed to be made: no half file left.
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def _write_store_to(
-    temporary: Path, meta: object, sections: Iterable[tuple[str, str, Callable[[], Any]]]
-) -> None:
-    # Each section's parts as (offset, length, crc32) triples in one array.
-    parts: dict[str, tuple[str, int, bytes]] = {}
-    with open(temporary, "wb") as handle:
-        handle.write(STORE_MAGIC)
-        offset = len(STORE_MAGIC)
-
-        def put(data: bytes) -> tuple[int, int, int]:
-            nonlocal offset
-            handle.write(data)
-            where = (offset, len(data), zlib.crc32(data))
-            offset += len(data)
-            return where
-
-        def table(wheres: list[tuple[int, int, int]]) -> bytes:
-            return array("q", [n for where in wheres for n in where]).tobytes()
-
-        for name, kind, make in sections:
-            value = make()
-            if kind == "value":
-                parts[name] = (kind, 0, table([put(pickle.dumps(value, _PICKLE))]))
-            elif kind == "map":
-                shards = max(1, len(value) // MAP_PART)
-                split: list[dict[object, Any]] = [{} for _ in range(shards)]
-                for key, item in value.items():
-                    split[_shard_of(key, shards)][key] = item
-                order = put(pickle.dumps(list(value), _PICKLE))
-                blobs = [put(pickle.dumps(part, _PICKLE)) for part in split]
-                parts[name] = (kind, len(value), table([order, *blobs]))
-            elif kind == "list":
-                chunks = [
-                    put(pickle.dumps(list(value[i : i + LIST_CHUNK]), _PICKLE))
-                    for i in range(0, len(value), LIST_CHUNK)
-                ]
-                parts[name] = (kind, len(value), table(chunks))
-            else:
-                raise ValueError(kind)
-            del value
-        header = marshal.dumps({"meta": meta, "parts": parts})
-        handle.write(header)
-        handle.write(len(header).to_bytes(8, "little"))
-
-
-_PICKLE = pickle.HIGHEST_PROTOCOL
-
-
-class Store:
-    """A store opened for reading; the file stays open, so that a store written
-    over it later (by this process) does not change what this one reads."""
-
-    def __init__(self, path: Path) -> None:
-        self._file = open(path, "rb")  # noqa: SIM115 (kept open for the parts read later)
-        # Closed when the store is dropped (a serve session opens one per full pass).
-        weakref.finalize(self, self._file.close)
-        try:
-            size = self._size = os.fstat(self._file.fileno()).st_size
-            if os.pread(self._file.fileno(), len(STORE_MAGIC), 0) != STORE_MAGIC:
-                raise StoreDamaged(str(path))
-            length = int.from_bytes(os.pread(self._file.fileno(), 8, size - 8), "little")
-            header = marshal.loads(os.pread(self._file.fileno(), length, size - 8 - length))
-            self.meta = header["meta"]
-            self._parts: dict[str, tuple[str, int, bytes]] = header["parts"]
-        except StoreDamaged:
-            self._file.close()
-            raise
-        except Exception as error:
-            self._file.close()
-            raise StoreDamaged(str(path)) from error
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._parts
-
-    def read(self, where: tuple[int, int, int]) -> Any:
-        offset, length, crc = where
-        # The table is not checksummed: a damaged one must not read elsewhere or allocate wildly.
-        if offset < 0 or length < 0 or offset + length > self._size:
-            raise StoreDamaged(self._file.name)
-        try:
-            data = os.pread(self._file.fileno(), length, offset)
-        except OSError as error:
-            raise StoreDamaged(self._file.name) from error
-        if len(data) != length or zlib.crc32(data) != crc:
-            raise StoreDamaged(self._file.name)
-        try:
-            return pickle.loads(data)
-        except Exception as error:
-            raise StoreDamaged(self._file.name) from error
-
-    def _part(self, name: str, kind: str) -> tuple[int, _Table]:
-        part = self._parts.get(name)
-        if part is None or part[0] != kind:
-            raise StoreDamaged(f"{self._file.name}: no {kind} {name}")
-        try:
-            return part[1], _Table(part[2])
-        except ValueError as error:
-            raise StoreDamaged(f"{self._file.name}: {name}") from error
-
-    def value(self, name: str) -> Any:
-        return self.read(self._part(name, "value")[1][0])
-
-    def map(self, name: str, make: Callable[[Any], Any] | None = None) -> LazyMap:
-        length, table = self._part(name, "map")
-        return LazyMap(self, table, length, make)
-
-    def list(self, name: str, make: Callable[[Any], Any] | None = None) -> LazyList:
-        length, table = self._part(name, "list")
-        if len(table) != -(-length // LIST_CHUNK):
-            raise StoreDamaged(f"{self._file.name}: {name}")
-        return LazyList(self, table, length, make)
-
-    def close(self) -> None:
-        self._file.close()
-
-
-class _Table:
-    """Where each part of a section is: (offset, length, crc32) triples, packed."""
-
-    __slots__ = ("_values",)
-
-    def __init__(self, packed: bytes) -> None:
-        self._values = array("q")
-        self._values.frombytes(packed)
-        if len(self._values) % 3:
-            raise ValueError("not a table of parts")
-
-    def __getitem__(self, i: int) -> tuple[int, int, int]:
-        v = self._values
-        return (v[3 * i], v[3 * i + 1], v[3 * i + 2])
-
-    def __len__(self) -> int:
-        return len(self._values) // 3
-
-
-class LazyMap(MutableMapping[Any, Any]):
-    """A mapping of a store, each part read when a key in it is first asked for.
-
-    Iterating reads the order of the keys (and nothing else); :meth:`load`
-    reads every part.
-    """
-
-    def __init__(
-        self, store: Store, table: _Table, length: int, make: Callable[[Any], Any] | None
-    ) -> None:
-        if len(table) < 2:
-            raise StoreDamaged("a mapping without parts")
-        self._store = store
-        self._table = table  # the order of the keys, then the parts
-        self._parts = len(table) - 1
-        self._shards: list[dict[Any, Any] | None] = [None] * self._parts
-        self._order: list[Any] | None = None
-        self._length = length
-        self._make = make
-
-    def _shard(self, key: object) -> dict[Any, Any]:
-        i = _shard_of(key, self._parts)
-        shard = self._shards[i]
-        return shard if shard is not None else self._shard_at(i)
-
-    def _keys(self) -> list[Any]:
-        if self._order is None:
-            order = self._store.read(self._table[0])
-            if not isinstance(order, list) or len(order) != self._length:
-                raise StoreDamaged("not a list of keys")
-            self._order = order
-        return self._order
-
-    def __getitem__(self, key: Any) -> Any:
-        return self._shard(key)[key]
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        return self._shard(key).get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._shard(key)
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        shard = self._shard(key)
-        if key not in shard:
-            self._keys().append(key)
-            self._length += 1
-        shard[key] = value
-
-    def __delitem__(self, key: Any) -> None:
-        shard = self._shard(key)
-        del shard[key]
-        self._keys().remove(key)
-        self._length -= 1
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._keys())
-
-    def __len__(self) -> int:
-        return self._length
-
-    def load(self) -> dict[Any, Any]:
-        """Every item, as a dict in the saved order (reads every part)."""
-        for i in range(self._parts):
-            if self._shards[i] is None:
-                self._shard_at(i)
-        merged: dict[Any, Any] = {}
-        for shard in self._shards:
-            assert shard is not None
-            merged.update(shard)
-        keys = self._keys()
-        if len(merged) != len(keys):
-            raise StoreDamaged("keys and parts differ")
-        return {key: merged[key] for key in keys}
-
-    def _shard_at(self, i: int) -> dict[Any, Any]:
-        shard = self._store.read(self._table[i + 1])
-        if not isinstance(shard, dict):
-            raise StoreDamaged("not a mapping")
-        if self._make is not None:
-            make = self._make
-            shard = {k: make(v) for k, v in shard.items()}
-        self._shards[i] = shard
-        return shard
-
-
-class LazyList(Sequence[Any]):
-    """A list of a store, read a chunk at a time when first asked for."""
-
-    def __init__(
-        self, store: Store, chunks: _Table, length: int, make: Callable[[Any], Any] | None
-    ) -> None:
-        self._store = store
-        self._chunks = chunks
-        self._loaded: list[list[Any] | None] = [None] * len(chunks)
-        self._length = length
-        self._make = make
-
-    def _chunk(self, i: int) -> list[Any]:
-        chunk = self._loaded[i]
-        if chunk is None:
-            chunk = self._store.read(self._chunks[i])
-            expected = min(LIST_CHUNK, self._length - i * LIST_CHUNK)
-            if not isinstance(chunk, list) or len(chunk) != expected:
-                raise StoreDamaged("not a chunk of the list")
-            if self._make is not None:
-                chunk = [self._make(v) for v in chunk]
-            self._loaded[i] = chunk
-        return chunk
-
-    @overload
-    def __getitem__(self, index: int) -> Any: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Any]: ...
-
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(self._length))]
-        if index < 0:
-            index += self._length
-        if not 0 <= index < self._length:
-            raise IndexError(index)
-        return self._chunk(index // LIST_CHUNK)[index % LIST_CHUNK]
-
-    def __iter__(self) -> Iterator[Any]:
-        for i in range(len(self._chunks)):
-            yield from self._chunk(i)
-
-    def __len__(self) -> int:
-        return self._length
-
-
-def plain_dict(mapping: Mapping[Any, Any]) -> dict[Any, Any]:
-    """`mapping` as a dict (every part of a lazy one read)."""
-    if isinstance(mapping, LazyMap):
-        return mapping.load()
-    return dict(mapping)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import enum
 import os
 import re
-import tempfile
 from pathlib import Path
 
+from generator.files import write_atomically
 from generator.importing.layout import UNDATED, is_untouched
 
 _YEAR = re.compile(r"^\d{4}$")
@@ -88,15 +88,7 @@ class Writer:
         if folder not in self._made:
             folder.mkdir(parents=True, exist_ok=True)
             self._made.add(folder)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(tmp, 0o666 & ~_umask())
-            os.replace(tmp, path)
-        except BaseException:
-            _remove_quietly(Path(tmp))
-            raise
+        write_atomically(path, data)
 
     def remove(self, relpath: str) -> None:
         _remove_quietly(self.into / relpath)
@@ -104,16 +96,3 @@ class Writer:
 
 def _remove_quietly(path: Path) -> None:
     path.unlink(missing_ok=True)
-
-
-def _umask() -> int:
-    # mkstemp makes 0600 files; imported cables should get the user's usual mode.
-    # The umask can only be read by setting it, so it is read once.
-    global _UMASK
-    if _UMASK is None:
-        _UMASK = os.umask(0)
-        os.umask(_UMASK)
-    return _UMASK
-
-
-_UMASK: int | None = None

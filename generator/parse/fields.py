@@ -53,10 +53,6 @@ _FIELD_START = re.compile(
 )
 
 
-def _lines_after(match: re.Match[str], text: str) -> list[str]:
-    return text[match.end() :].split("\n")
-
-
 def _field_continuation(first: str, following: list[str], limit: int = 6) -> list[str]:
     """A field's first line and the wrapped lines that continue it."""
     parts = [first]

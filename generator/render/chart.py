@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.archive.assemble import Archive
-from generator.site.urls import Urls
+from generator.archive import Archive
+from generator.urls import Urls
 
 WIDTH = 960
 HEIGHT = 140

@@ -32,7 +32,7 @@ from generator.config import SiteConfig
 from generator.errors import UserError
 from generator.reference.glossary import tag_kind
 from generator.render.fragments import Links, html_text
-from generator.site.urls import Urls
+from generator.urls import Urls
 
 
 def _builtin_themes() -> Path:

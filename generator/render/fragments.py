@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from generator.reference.glossary import tag_meaning as glossary_meaning
 from generator.render.text import marking_level
-from generator.site.urls import CablePage, Urls
+from generator.urls import CablePage, Urls
 
 try:  # MarkupSafe 3: the C escaper, without the Markup made around its result
     from markupsafe import _escape_inner as _escape_str  # type: ignore[attr-defined]

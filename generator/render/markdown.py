@@ -1,4 +1,4 @@
-"""Markdown pages (``content/pages/*.md``) → HTML.
+"""Markdown pages (``content/pages/*.md``, read by :mod:`generator.site.documents`) → HTML.
 
 markdown-it-py in CommonMark mode with raw HTML switched off: a page's
 ``<script>`` is shown as text, like anything from a cable. Fenced code is
@@ -8,71 +8,17 @@ become links when the cable is in the archive.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
-import yaml
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from generator.errors import UserError
 from generator.render.highlight import highlight_code
-
-CABLE_ID = re.compile(r"\b\d{2}[A-Z][A-Z-]*[A-Z]\d+\b")
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.DOTALL | re.MULTILINE)
+from generator.site.documents import CABLE_ID
 
 LinkFor = Callable[[str], str | None]
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """A Markdown page: its slug (file stem), front matter and body."""
-
-    slug: str
-    source: str
-    title: str
-    description: str
-    body: str
-    body_line: int
-
-
-def read_document(path: Path, display: str) -> Document:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    meta, body, body_line = split_front_matter(text, display)
-    title = str(meta.get("title") or first_heading(body) or path.stem.replace("-", " ").title())
-    return Document(
-        slug=str(meta.get("slug") or path.stem),
-        source=display,
-        title=title,
-        description=str(meta.get("description") or ""),
-        body=body,
-        body_line=body_line,
-    )
-
-
-def split_front_matter(text: str, display: str) -> tuple[dict, str, int]:
-    found = _FRONT_MATTER.match(text)
-    if not found:
-        return {}, text, 1
-    try:
-        meta = yaml.safe_load(found.group(1)) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        message = f"invalid front matter: {getattr(exc, 'problem', exc)}"
-        raise UserError(display, line, message) from None
-    if not isinstance(meta, dict):
-        raise UserError(display, 2, "front matter must be a mapping of keys to values")
-    return meta, text[found.end() :], found.group(0).count("\n") + 1
-
-
-def first_heading(body: str) -> str | None:
-    found = re.search(r"^#\s+(.+?)\s*#*\s*$", body, re.MULTILINE)
-    return found.group(1) if found else None
 
 
 def render_markdown(text: str, link_for: LinkFor) -> Markup:

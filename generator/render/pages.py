@@ -16,19 +16,18 @@ from typing import Any, NamedTuple
 import jinja2
 from markupsafe import Markup
 
-from generator.archive.assemble import Archive, Entry
+from generator.archive import Archive, Entry
 from generator.config import SiteConfig
 from generator.model import Cable, Problem
 from generator.reference.glossary import tag_kind, tag_meaning
 from generator.render import chart
 from generator.render.environment import template_error
 from generator.render.fragments import badge, when
-from generator.render.highlight import highlight_cable
-from generator.render.markdown import Document, render_markdown
-from generator.render.text import marking_level, paragraphs_for
+from generator.render.markdown import render_markdown
+from generator.render.text import marking_level, paragraphs_for, raw_html
+from generator.site.documents import Document
 from generator.site.plan import Page
-from generator.site.urls import Urls, paged
-from generator.ui.report import kind_of
+from generator.urls import Urls, paged
 
 
 class ReferenceView(NamedTuple):
@@ -46,14 +45,6 @@ class ReferenceView(NamedTuple):
     href: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class CableText:
-    """A parsed cable with its raw text already highlighted, as the parse cache keeps it."""
-
-    cable: Cable
-    raw: str
-
-
 # Warnings shown on the diagnostics page for each kind of warning.
 EXAMPLES_PER_KIND = 20
 
@@ -63,7 +54,7 @@ class WarningKind:
     """The first warnings of one kind, and how many there are.
 
     `what`: what they say, the cable id left out and numbers as ``#``
-    (:func:`generator.ui.report.kind_of`).
+    (:meth:`generator.model.Problem.kind`).
     """
 
     what: str
@@ -136,10 +127,14 @@ class Renderer:
             "robots": lambda page, _: {},
         }
 
-    def render(self, page: Page, extra: Any = None) -> bytes:
-        """The page's bytes; `extra` is the Cable for a cable page, the cables for the feed."""
+    def render(self, page: Page, extra: Any = None, raw: str | None = None) -> bytes:
+        """The page's bytes; `extra` is the Cable for a cable page (with `raw`, its raw
+        text highlighted, when the parse cache had it), the cables for the feed."""
         try:
-            context = self._contexts[page.kind](page, extra)
+            if raw is not None:
+                context = self._cable(page, extra, raw)
+            else:
+                context = self._contexts[page.kind](page, extra)
             template = self.env.get_template(page.template)
             text = template.render(page=page, **context)
         except jinja2.TemplateError as exc:
@@ -163,7 +158,7 @@ class Renderer:
             "atom_date": atom_date,
             "badge": badge,
             "when": when,
-            "totals": totals(self.archive),
+            "totals": self.archive.totals(),
         }
 
     def cable_href(self, entry: Entry) -> str:
@@ -189,11 +184,10 @@ class Renderer:
 
     # --- contexts, one per kind of page ----------------------------------------
 
-    def _cable(self, page: Page, cable: Cable | CableText) -> dict[str, Any]:
-        raw = None
-        if isinstance(cable, CableText):
+    def _cable(self, page: Page, cable: Cable, raw: str | None = None) -> dict[str, Any]:
+        if raw is not None:
             # str.__new__: Markup() first asks the str for __html__ (a caught AttributeError).
-            cable, raw = cable.cable, str.__new__(Markup, cable.raw)
+            raw = str.__new__(Markup, raw)
         archive = self.archive
         entry = archive.entries[page.subject]
         before, after = archive.neighbours.get(entry.key, (None, None))
@@ -287,7 +281,7 @@ class Renderer:
         }
 
     def _home(self, page: Page, _: Any) -> dict[str, Any]:
-        first, last = date_span(self.archive)
+        first, last = self.archive.date_span()
         return {
             "newest": self._entries(page.members),
             "first": first,
@@ -303,7 +297,7 @@ class Renderer:
         # size of the archive; warnings.txt lists them all.
         kinds: dict[str, WarningKind] = {}
         for problem in self.diagnostics.problems:
-            kind = kinds.get(key := kind_of(problem))
+            kind = kinds.get(key := problem.kind())
             if kind is None:
                 kind = kinds[key] = WarningKind(key, [], 0)
             if len(kind.examples) < EXAMPLES_PER_KIND:
@@ -348,34 +342,8 @@ class Renderer:
         )
 
 
-def totals(archive: Archive) -> dict[str, int]:
-    """The corpus-wide counts some pages show."""
-    return {
-        "cables": len(archive.entries),
-        "tags": len(archive.tags),
-        "origins": len(archive.origins),
-        "months": len(archive.months),
-        "missing": len(archive.missing),
-    }
-
-
-def date_span(archive: Archive) -> tuple[datetime | None, datetime | None]:
-    """The first and last creation time in the archive."""
-    dated = [e.created for e in archive.entries.values() if e.created]
-    return (min(dated), max(dated)) if dated else (None, None)
-
-
 def atom_date(moment: datetime | None) -> str:
     """RFC 3339 as Atom wants it; cable times are UTC ("281848Z")."""
     if moment is None:
         return "1970-01-01T00:00:00Z"
     return moment.replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def raw_html(cable: Cable) -> Markup:
-    """The cable's routing header and text as received, highlighted."""
-    return highlight_cable(_raw_text(cable))
-
-
-def _raw_text(cable: Cable) -> str:
-    return f"{cable.header}\n\n{cable.body}" if cable.header else cable.body

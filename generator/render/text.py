@@ -9,7 +9,10 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from markupsafe import Markup
+
 from generator.model import Cable, Paragraph
+from generator.render.highlight import highlight_cable
 
 # A line that starts a list item keeps its own line when a paragraph is reflowed.
 _ITEM_START = re.compile(r"^\s*(--|-\s|\*\s|\(?[A-Za-z0-9]{1,3}[.)]\s|[•·]\s)")
@@ -192,3 +195,12 @@ def marking_level(marking: str | None) -> str:
     if head.startswith(("U", "UNCLAS")):
         return "unclassified"
     return "none"
+
+
+def raw_html(cable: Cable) -> Markup:  # (highlighted once per cable, in the parse workers)
+    """The cable's routing header and text as received, highlighted."""
+    return highlight_cable(raw_text(cable))
+
+
+def raw_text(cable: Cable) -> str:
+    return f"{cable.header}\n\n{cable.body}" if cable.header else cable.body

@@ -3,9 +3,10 @@
 The pieces, in the order a change goes through them:
 
 1. :mod:`generator.serve.watch` turns file events into a debounced :class:`ChangeSet`;
-2. a :class:`Rebuilder` brings the output up to date and says which output
-   files changed (:class:`RebuildOutcome`); :class:`FullRebuilder` is the
-   simple one, and an incremental engine plugs in through the same protocol;
+2. a :class:`~generator.serve.rebuilder.Rebuilder` brings the output up to
+   date and says which output files changed (its
+   :class:`~generator.serve.rebuilder.RebuildOutcome`): the engine's, through
+   :class:`~generator.serve.rebuilder.IncrementalRebuilder`;
 3. :class:`LiveReload` tells the open pages, which reload if they changed.
 
 Builds run in the main thread (so Ctrl-C interrupts a build, which then
@@ -17,14 +18,12 @@ shows its error in every open page until a build succeeds.
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import sys
 import threading
 import time
 import traceback
-import warnings
 import webbrowser
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -33,20 +32,18 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from mimetypes import guess_type
 from pathlib import Path, PurePosixPath
-from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from generator.check.checker import detected_base_url
 from generator.config import SiteConfig, load_config
-from generator.engine.builder import BuildOptions, build_site
+from generator.engine.cache import CACHE_NAME
 from generator.errors import UserError
 from generator.model import Problem
 from generator.serve.livereload import EVENTS_PATH, LiveReload, inject, script_tag
+from generator.serve.rebuilder import IncrementalRebuilder, Rebuilder, RebuildOutcome
 from generator.serve.watch import ChangeSet, Debouncer, SiteLayout, SiteWatcher, site_layout
-from generator.site.urls import Urls
+from generator.urls import Urls
 
-# The engine's cache folder; never watched, listed so that it never could be.
-CACHE_NAME = ".cablesite-cache"
 # How long a request waits for a running build before it is told to retry.
 REQUEST_WAIT = 120.0
 # Seconds of silence after which an event stream sends a comment, to notice
@@ -54,97 +51,6 @@ REQUEST_WAIT = 120.0
 HEARTBEAT = 15.0
 
 Log = Callable[[str], None]
-
-
-# --- the seam to the build engine -------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RebuildOutcome:
-    """What a rebuild did.
-
-    `changed` holds the site-relative paths (``cable/2003/01/03OTTAWA49.html``,
-    ``tag/PREL/index.html``, ``static/style.css``) of every output file that
-    was written with new bytes, added or removed: open pages reload when
-    their file is listed, all of them when a file under ``static/`` is.
-    `error` is set when the build failed; the previous output must then
-    still be in place. `problems` are all the warnings of a build that
-    succeeded; the server shows those about the files that just changed.
-    """
-
-    changed: frozenset[str] = frozenset()
-    error: Problem | None = None
-    problems: tuple[Problem, ...] = ()
-
-
-class Rebuilder(Protocol):
-    """Brings the output folder up to date after `changes`.
-
-    A user's error (bad config, template or option) is returned in the
-    outcome, not raised. Anything raised is taken for a bug: the server
-    prints the traceback, shows an "internal error" and keeps serving.
-    The first call of a session gets ``ChangeSet(everything=True)``.
-    """
-
-    def rebuild(self, changes: ChangeSet) -> RebuildOutcome: ...
-
-
-class FullRebuilder:
-    """Rebuilds everything with :func:`build_site`, then compares the output with the last one.
-
-    The writer leaves an unchanged file as it was (same size and
-    modification time), so comparing those finds exactly the files a build
-    changed without reading them.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._files: dict[str, tuple[int, int]] | None = None
-
-    def rebuild(self, changes: ChangeSet) -> RebuildOutcome:
-        if self._files is None:
-            self._files = _output_files(_configured_output(self.root))
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                result = build_site(self.root, BuildOptions())
-        except UserError as error:
-            return RebuildOutcome(error=Problem(error.path, error.line, error.message))
-        files = _output_files(result.output)
-        changed = {
-            path
-            for path in files.keys() | self._files.keys()
-            if files.get(path) != self._files.get(path)
-        }
-        self._files = files
-        return RebuildOutcome(frozenset(changed), problems=tuple(result.problems))
-
-
-def _configured_output(root: Path) -> Path:
-    try:
-        return load_config(root).output_dir
-    except UserError:
-        return SiteConfig(root=root).output_dir
-
-
-def _output_files(folder: Path) -> dict[str, tuple[int, int]]:
-    """Every file under `folder` (site-relative POSIX path) with its size and mtime."""
-    found: dict[str, tuple[int, int]] = {}
-    pending = [(folder, "")]
-    while pending:
-        current, prefix = pending.pop()
-        try:
-            entries = list(os.scandir(current))
-        except OSError:
-            continue
-        for entry in entries:
-            name = prefix + entry.name
-            if entry.is_dir(follow_symlinks=False):
-                pending.append((Path(entry.path), name + "/"))
-            elif entry.is_file(follow_symlinks=False):
-                info = entry.stat(follow_symlinks=False)
-                found[name] = (info.st_size, info.st_mtime_ns)
-    return found
 
 
 # --- what is served --------------------------------------------------------------
@@ -666,8 +572,6 @@ def serve(
     say = log or _print
     if rebuilder is None:
         # Imported here: the incremental engine's rebuilder builds on this module's protocol.
-        from generator.serve.rebuilder import IncrementalRebuilder
-
         rebuilder = IncrementalRebuilder(root)
     preview = Preview(root, rebuilder, host=host, port=port, log=log)
     debouncer = Debouncer()

@@ -123,10 +123,6 @@ class SiteLayout:
     static: tuple[Path, ...]
     ignored: tuple[Path, ...]
 
-    @property
-    def config_file(self) -> Path:
-        return self.root / CONFIG_NAME
-
 
 def site_layout(config: SiteConfig, extra_ignored: Iterable[Path] = ()) -> SiteLayout:
     """The layout of a configured site; `extra_ignored` adds folders a build writes to."""

@@ -1,35 +1,25 @@
 """The plan: every output page, with its URL, template and inputs.
 
 A :class:`Page` says what to render, not how: the renderer builds its
-context from the archive. Each page records what it was made from, so an
-incremental build can re-render exactly the pages an edit affects:
-
-* `cable` — the cable whose full text the page shows (a cable page);
-* `entries` — the cables whose metadata (title, date, tags…) it shows;
-* `inputs` — anything else: ``doc:SLUG`` (a Markdown page), ``tag:PREL``
-  (a facet's name and size), ``links:KEY`` (which cables a cable page
-  shows as cited, citing, neighbours, variants, and its copies),
-  ``totals`` (the corpus-wide counts), ``months`` (every month's count),
-  ``span`` (the first and last date), ``docs`` (the Markdown pages),
-  ``diagnostics`` (problems, copies, variants, missing cables, redirects);
-* the templates a page uses follow from its template name
-  (:func:`generator.render.environment.template_closure`).
-
-Keys are kept as the archive's own strings in tuples, not as new
-``"entry:KEY"`` strings in sets, because at 250,000 pages the plan's
-memory is mostly these. Planning reads no files.
+context from the archive. Each page records what it was made from (its
+cable, the entries it shows, and typed keys for the rest: see
+:mod:`generator.site.keys`), so an incremental build can re-render exactly
+the pages an edit affects; the templates a page uses follow from its
+template name (:func:`generator.render.environment.template_closure`).
+Planning reads no files. Every URL comes from :class:`generator.urls.Urls`.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from generator.archive.assemble import Archive, Facet
+from generator.archive import Archive, Facet
 from generator.config import SiteConfig
-from generator.render.markdown import CABLE_ID, Document
-from generator.site.urls import Urls
+from generator.site import keys
+from generator.site.documents import Document, mentioned_ids
+from generator.site.keys import Dep, FacetKind
+from generator.urls import Urls
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +34,7 @@ class Page:
     members: tuple[str, ...] = ()
     cable: str | None = None
     entries: tuple[str, ...] = ()
-    inputs: tuple[str, ...] = ()
-
-    def dependencies(self) -> frozenset[str]:
-        """Every input as one set of tagged names: ``cable:K``, ``entry:K``, ``archive``…"""
-        tagged = {f"entry:{key}" for key in self.entries} | set(self.inputs)
-        if self.cable is not None:
-            tagged.add(f"cable:{self.cable}")
-        return frozenset(tagged)
+    inputs: tuple[Dep, ...] = ()
 
 
 def plan_site(archive: Archive, config: SiteConfig, docs: Sequence[Document]) -> list[Page]:
@@ -106,7 +89,7 @@ def cable_pages(archive: Archive) -> Iterator[Page]:
             cable=key,
             entries=tuple(sorted(_entry_keys(archive, related))),
             # Which of those cables are neighbours, citing, variants: and the copies.
-            inputs=(f"links:{key}",),
+            inputs=(keys.links(key),),
         )
 
 
@@ -145,11 +128,11 @@ def redirect_pages(archive: Archive) -> Iterator[Page]:
 
 def index_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
     per_page = config.per_page
-    yield from _term_index(archive.tags, "tags", "tags.html", Urls.tags, per_page)
-    yield from _term_index(archive.origins, "origins", "origins.html", Urls.origins, per_page)
+    yield from _term_index(archive.tags, "tag", "tags.html", Urls.tags, per_page)
+    yield from _term_index(archive.origins, "origin", "origins.html", Urls.origins, per_page)
     yield from _term_index(
         archive.classifications,
-        "classifications",
+        "classification",
         "classifications.html",
         Urls.classifications,
         per_page,
@@ -170,7 +153,7 @@ def index_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
         template="dates.html",
         kind="dates",
         members=tuple(months),
-        inputs=("months",),
+        inputs=(keys.MONTHS,),
     )
     for (year, month), facet in archive.months.items():
         yield from _cable_list(
@@ -195,7 +178,7 @@ def index_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
             first=Urls.missing(1),
             members=tuple(chunk),
             entries=tuple(sorted(citing)),
-            inputs=("totals",),
+            inputs=(keys.TOTALS,),
         )
 
 
@@ -208,13 +191,8 @@ def doc_pages(archive: Archive, docs: Sequence[Document]) -> Iterator[Page]:
             subject=doc.slug,
             # A cable id in the text is a link when the cable is in the archive.
             entries=tuple(sorted(_entry_keys(archive, mentioned_ids(doc.body)))),
-            inputs=(f"doc:{doc.slug}",),
+            inputs=(keys.doc(doc.slug),),
         )
-
-
-def mentioned_ids(text: str) -> set[str]:
-    """Everything in a Markdown text that could be a cable id (as written or entity-decoded)."""
-    return set(CABLE_ID.findall(text)) | set(CABLE_ID.findall(html.unescape(text)))
 
 
 def special_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
@@ -225,7 +203,7 @@ def special_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
         "home",
         members=newest,
         entries=newest,
-        inputs=("totals", "months", "span", "docs"),
+        inputs=(keys.TOTALS, keys.MONTHS, keys.SPAN, keys.DOCS),
     )
     # It links the variants of duplicated ids and the targets of redirects.
     linked = {key for v in archive.variants.values() for key in v.keys}
@@ -235,12 +213,12 @@ def special_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
         "diagnostics.html",
         "diagnostics",
         entries=tuple(sorted(linked)),
-        inputs=("diagnostics",),
+        inputs=(keys.DIAGNOSTICS,),
     )
     # Every warning, one `path:line: message` a line: the diagnostics page
     # shows each kind of warning with a few examples, so that it does not
     # grow with the archive (82 MB at 251,052 synthetic cables, a warning each).
-    yield Page(Urls.warnings, "warnings.txt", "warnings", inputs=("diagnostics",))
+    yield Page(Urls.warnings, "warnings.txt", "warnings", inputs=(keys.DIAGNOSTICS,))
     yield Page(Urls.not_found, "404.html", "not_found")
     yield Page(
         Urls.feed,
@@ -249,14 +227,17 @@ def special_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
         members=newest,
         entries=newest,
         # The feed shows its cables' summaries, so it depends on their text too.
-        inputs=tuple(f"cable:{k}" for k in newest),
+        inputs=tuple(keys.cable_text(k) for k in newest),
     )
     yield Page(Urls.robots, "robots.txt", "robots")
 
 
-def _term_index(facets: dict, kind: str, template: str, url, per_page: int) -> Iterator[Page]:  # type: ignore[no-untyped-def]
+def _term_index(  # type: ignore[no-untyped-def]
+    facets: dict, facet_kind: FacetKind, template: str, url, per_page: int
+) -> Iterator[Page]:
+    """The table of every tag (origin, classification): page kind "tags" lists "tag" facets."""
     terms = list(facets)
-    facet_kind = kind.removesuffix("s")  # "tags" lists the "tag:" facets
+    kind = facet_kind + "s"
     for number, chunk, count in _chunks(terms, per_page, allow_empty=True):
         members = tuple(str(t) for t in chunk)
         yield Page(
@@ -268,11 +249,13 @@ def _term_index(facets: dict, kind: str, template: str, url, per_page: int) -> I
             first=url(1),
             members=members,
             # Each term's name and size, and how many terms there are.
-            inputs=("totals", *(f"{facet_kind}:{m}" for m in members)),
+            inputs=(keys.TOTALS, *(keys.facet(facet_kind, m) for m in members)),
         )
 
 
-def _cable_list(facet: Facet, kind: str, subject: str, url, per_page: int) -> Iterator[Page]:  # type: ignore[no-untyped-def]
+def _cable_list(  # type: ignore[no-untyped-def]
+    facet: Facet, kind: FacetKind, subject: str, url, per_page: int
+) -> Iterator[Page]:
     for number, chunk, count in _chunks(facet.keys, per_page):
         listed = tuple(chunk)
         yield Page(
@@ -285,7 +268,7 @@ def _cable_list(facet: Facet, kind: str, subject: str, url, per_page: int) -> It
             first=url(1),
             members=listed,
             entries=listed,
-            inputs=(f"{kind}:{subject}",),
+            inputs=(keys.facet(kind, subject),),
         )
 
 

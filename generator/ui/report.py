@@ -4,13 +4,12 @@ A synthetic or machine-made archive can give the same warning for every
 cable ("no date in the source" on 10,000 cables); 10,000 lines would bury
 the summary and everything else. Warnings that differ only in the cable id,
 file name or numbers are shown once, with how many more there are. The
-site's diagnostics page groups them the same way (:func:`kind_of`), and its
+site's diagnostics page groups them the same way (:meth:`Problem.kind`), and its
 ``diagnostics/warnings.txt`` lists every one of them.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from generator.model import Problem
@@ -20,21 +19,12 @@ GROUP_FROM = 3
 # At most this many lines of warnings; the rest are counted.
 MAX_LINES = 50
 
-_CABLE_ID_PREFIX = re.compile(r"^[0-9A-Z][0-9A-Z_-]*\d: ")
-_NUMBER = re.compile(r"\d+")
-
-
-def kind_of(problem: Problem) -> str:
-    """What a warning says, whatever cable or numbers it is about."""
-    message = _CABLE_ID_PREFIX.sub("", problem.message)
-    return _NUMBER.sub("#", message)
-
 
 def warning_lines(problems: Sequence[Problem], diagnostics: str) -> list[str]:
     """The lines to print for `problems`, in the order they first occur."""
     groups: dict[str, list[Problem]] = {}
     for problem in problems:
-        groups.setdefault(kind_of(problem), []).append(problem)
+        groups.setdefault(problem.kind(), []).append(problem)
     lines: list[str] = []
     shown = 0
     for members in groups.values():

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from generator.check.checker import check_links
 from generator.check.html_links import LINK_ATTRS, scan_html
 from generator.engine.builder import BuildOptions, build_site
-from generator.site.urls import Urls
+from generator.urls import Urls
 
 _REFRESH_URL = re.compile(r"url\s*=\s*(\S+)", re.IGNORECASE)
 

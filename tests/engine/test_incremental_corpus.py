@@ -27,8 +27,9 @@ from hypothesis import strategies as st
 from sitekit import tree
 
 from generator.engine.builder import Builder, BuildOptions, BuildResult, build_site
-from generator.engine.memory import SNAPSHOT_FILE
-from generator.engine.state import BODY_FILE, CACHE_NAME, DELTA_FILE, STATE_FILE
+from generator.engine.cache import CACHE_NAME
+from generator.engine.memory import MEMORY_FILE
+from generator.engine.state import BODY_FILE, DELTA_FILE, HEAD_FILE
 from generator.render.environment import BUILTIN_THEMES
 
 HTML_CABLES = 50
@@ -408,7 +409,7 @@ def test_an_edited_cable_is_the_only_file_parsed(site: Path, tmp_path: Path) -> 
     ],
 )
 def test_a_damaged_cache_means_a_full_build(site: Path, damage, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    damage(site / CACHE_NAME / STATE_FILE)
+    damage(site / CACHE_NAME / HEAD_FILE)
     # A touched file: the build needs more than the head of the state.
     os.utime(next((site / "content" / "cables").glob("*.html")))
     result = build(site)
@@ -433,7 +434,7 @@ def _edit_subject(path: Path, word: str) -> None:
 
 
 def test_quick_rebuilds_in_new_processes_add_up(site: Path, tmp_path: Path) -> None:
-    """Each `cablesite build` after a quick one starts from the snapshot and the delta."""
+    """Each `cablesite build` after a quick one starts from the saved memory and the delta."""
     first, second = sorted((site / "content" / "cables").glob("*.html"))[:2]
     for number, path in enumerate([first, second, first]):
         _edit_subject(path, f"EDIT{number}")
@@ -450,8 +451,8 @@ def test_quick_rebuilds_in_new_processes_add_up(site: Path, tmp_path: Path) -> N
     assert_same_as_clean(site, tmp_path / "clean")
 
 
-@pytest.mark.parametrize("damaged", [SNAPSHOT_FILE, DELTA_FILE])
-def test_a_damaged_snapshot_or_delta_means_the_full_pass(
+@pytest.mark.parametrize("damaged", [MEMORY_FILE, DELTA_FILE])
+def test_a_damaged_memory_or_delta_means_the_full_pass(
     site: Path, damaged: str, tmp_path: Path
 ) -> None:
     first, second = sorted((site / "content" / "cables").glob("*.html"))[:2]
@@ -461,7 +462,7 @@ def test_a_damaged_snapshot_or_delta_means_the_full_pass(
     _edit_subject(second, "TWO")
     result = build(site)
     # Without its delta the state's body is unknown: a full build; without the
-    # snapshot, the incremental pass.
+    # memory, the incremental pass.
     assert result.kind == ("full" if damaged == DELTA_FILE else "incremental")
     assert_same_as_clean(site, tmp_path / "clean")
     assert build(site).kind in ("quick", "none")
@@ -489,7 +490,7 @@ def test_a_deleted_output_means_a_full_build(site: Path) -> None:
 
 
 def test_an_interrupted_apply_is_redone(site: Path, tmp_path: Path) -> None:
-    from generator.engine.state import mark_pending
+    from generator.engine.journal import mark_pending
 
     page = next(p for p in (site / "site" / "cable").rglob("*.html"))
     relative = page.relative_to(site / "site").as_posix()

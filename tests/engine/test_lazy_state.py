@@ -1,7 +1,7 @@
-"""The state and the snapshot read in parts, and the files found by scan_folder.
+"""The state and the saved memory read in parts, and the files found by find_files.
 
 A quick rebuild in a new process reads only the parts of the state's body
-and of the snapshot it uses; a part that turns out damaged means the full
+and of the memory it uses; a part that turns out damaged means the full
 pass, never a failure, and the output is still that of a clean build.
 """
 
@@ -20,23 +20,18 @@ from test_incremental_corpus import (  # noqa: F401 (fixtures)
     site,
 )
 
-from generator.engine.discover import Identities, Source, changed_identities, scan_folder
-from generator.engine.memory import SNAPSHOT_FILE
-from generator.engine.state import (
-    BODY_FILE,
-    CACHE_NAME,
-    ProblemList,
-    Store,
-    StoreDamaged,
-    write_store,
-)
+from generator.engine.cache import CACHE_NAME
+from generator.engine.discover import Identities, Source, changed_identities, find_files
+from generator.engine.memory import MEMORY_FILE
+from generator.engine.state import BODY_FILE, ProblemList
+from generator.engine.store import Store, StoreDamaged, write_store
 from generator.errors import UserError
 from generator.model import Problem
 
 # --- finding the files ---------------------------------------------------------------
 
 
-def test_scan_folder_finds_what_a_build_reads(tmp_path: Path) -> None:
+def test_find_files_finds_what_a_build_reads(tmp_path: Path) -> None:
     cables = tmp_path / "content" / "cables"
     (cables / "sub" / ".hidden").mkdir(parents=True)
     (cables / ".git").mkdir()
@@ -46,7 +41,7 @@ def test_scan_folder_finds_what_a_build_reads(tmp_path: Path) -> None:
     (cables / "broken.txt").symlink_to(tmp_path / "nowhere")
     (cables / "loop").symlink_to(cables)  # a link to a folder: not followed
     (cables / "link.txt").symlink_to(cables / "b.txt")
-    inputs, identities = scan_folder(cables, tmp_path)
+    inputs, identities = find_files(cables, tmp_path)
     prefix = "content/cables/"
     displays = ["A.TXT", "b.txt", "broken.txt", "link.txt", "sub/c.txt", "x.md"]
     assert inputs.sources == tuple(Source(f"{cables}/{name}", prefix + name) for name in displays)
@@ -58,12 +53,12 @@ def test_scan_folder_finds_what_a_build_reads(tmp_path: Path) -> None:
     assert list(identities) == [prefix + name for name in displays]
 
 
-def test_scan_folder_on_many_files(tmp_path: Path) -> None:
+def test_find_files_on_many_files(tmp_path: Path) -> None:
     cables = tmp_path / "cables"
     cables.mkdir()
     for i in range(5000):
         (cables / f"{i:05}.txt").write_bytes(b"x" * (i % 7))
-    inputs, identities = scan_folder(cables, tmp_path)
+    inputs, identities = find_files(cables, tmp_path)
     assert len(inputs.sources) == len(identities) == 5000
     for source in inputs.sources[::97]:
         info = os.stat(source.location)
@@ -162,7 +157,7 @@ def _damage(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("damaged", [BODY_FILE, SNAPSHOT_FILE])
+@pytest.mark.parametrize("damaged", [BODY_FILE, MEMORY_FILE])
 def test_damaged_parts_mean_the_full_pass(site: Path, damaged: str, tmp_path: Path) -> None:  # noqa: F811
     first, second = sorted((site / "content" / "cables").glob("*.html"))[:2]
     _edit_subject(first, "ONE")
@@ -185,7 +180,7 @@ def test_a_quick_rebuild_reads_a_few_parts(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    stores = [site / CACHE_NAME / name for name in (BODY_FILE, SNAPSHOT_FILE)]
+    stores = [site / CACHE_NAME / name for name in (BODY_FILE, MEMORY_FILE)]
     in_all = sum(_parts_in(path) for path in stores)
     reads: list[object] = []
     read = Store.read
@@ -237,9 +232,9 @@ def test_an_unreadable_folder_is_an_error_not_an_empty_site(
 
     monkeypatch.setattr(os, "scandir", refusing)
     with pytest.raises(UserError, match="locked: cannot read this folder: Permission denied"):
-        scan_folder(cables, tmp_path)
+        find_files(cables, tmp_path)
     (cables / "locked").rename(cables / "open")
-    assert len(scan_folder(cables, tmp_path)[0].sources) == 1
+    assert len(find_files(cables, tmp_path)[0].sources) == 1
 
 
 def test_damage_met_while_saving_the_delta_means_the_next_build_redoes_it(
@@ -247,13 +242,13 @@ def test_damage_met_while_saving_the_delta_means_the_next_build_redoes_it(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import generator.engine.builder
+    import generator.engine.quick
 
     def damaged(memory: object) -> bytes:
         raise StoreDamaged("memory.store")
 
     first, second = sorted((site / "content" / "cables").glob("*.html"))[:2]
-    monkeypatch.setattr(generator.engine.builder, "overlay", damaged)
+    monkeypatch.setattr(generator.engine.quick, "overlay", damaged)
     _edit_subject(first, "ONE")
     assert build(site).kind == "quick"  # its pages written; the state not saved
     monkeypatch.undo()

@@ -14,7 +14,7 @@ from sitekit import HOSTILE, build, cable, make_site, read, ref, tree
 from generator.check.checker import check_links
 from generator.errors import UserError
 from generator.parse import title_case
-from generator.site.urls import Urls
+from generator.urls import Urls
 
 JAN = datetime(2003, 1, 7, 21, 2)
 DEC = datetime(2002, 12, 2, 10, 0)

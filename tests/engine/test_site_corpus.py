@@ -19,7 +19,7 @@ import pytest
 
 from generator.check.checker import check_links
 from generator.engine.builder import BuildOptions, BuildResult, build_site
-from generator.site.urls import Urls
+from generator.urls import Urls
 
 BASE = "https://user.github.io/repo/"
 _HREF = re.compile(r'href="([^"]+)"')

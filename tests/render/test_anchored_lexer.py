@@ -11,7 +11,7 @@ from generator.parse import read_cables
 from generator.render.highlight import highlight_cable
 from generator.render.highlight.anchored import anchored
 from generator.render.highlight.lexer import CableLexer
-from generator.render.pages import _raw_text
+from generator.render.text import raw_text
 
 PYGMENTS = CableLexer(stripnl=False, ensurenl=True)
 FAST = anchored(CableLexer)(stripnl=False, ensurenl=True)
@@ -52,7 +52,7 @@ def test_the_same_tokens_on_the_dev_corpus(dev_corpus: Path) -> None:
     files = sorted((dev_corpus / "telegram").iterdir())
     files += sorted((dev_corpus / "wikileaks-html").glob("*.html"))[:60]
     files.append(dev_corpus / "cables.csv")
-    texts = [_raw_text(c) for f in files for c in read_cables(f, on_problem=lambda _: None)]
+    texts = [raw_text(c) for f in files for c in read_cables(f, on_problem=lambda _: None)]
     assert len(texts) > 60
     for text in texts:
         assert tokens(FAST, text) == tokens(PYGMENTS, text)

@@ -17,7 +17,7 @@ from generator.parse import read_cables
 from generator.render.highlight import _fast_cable, highlight_cable, pygments_cable
 from generator.render.highlight.fast import compile_lexer
 from generator.render.highlight.lexer import CableLexer
-from generator.render.pages import _raw_text
+from generator.render.text import raw_text
 
 # Pygments itself, without the anchored-rule shortcut of fastlex: today's output.
 PLAIN_PYGMENTS = CableLexer(stripnl=False, ensurenl=True)
@@ -40,7 +40,7 @@ def test_the_fast_path_is_on() -> None:
 
 def test_the_dev_corpus(dev_corpus: Path) -> None:
     files = sorted(p for p in dev_corpus.rglob("*") if p.is_file() and p.name != "CATALOG.tsv")
-    texts = [_raw_text(c) for f in files for c in read_cables(f, on_problem=lambda _: None)]
+    texts = [raw_text(c) for f in files for c in read_cables(f, on_problem=lambda _: None)]
     assert len(texts) >= 500
     for text in texts:
         check(text)
@@ -54,7 +54,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     command = [sys.executable, str(MAKE_CORPUS), "--n", "300", "--out", str(out)]
     subprocess.run([*command, "--format", "cable", "--seed", "11"], check=True, capture_output=True)
     files = sorted(out.iterdir())
-    return [_raw_text(c) for f in files for c in read_cables(f, on_problem=lambda _: None)]
+    return [raw_text(c) for f in files for c in read_cables(f, on_problem=lambda _: None)]
 
 
 def test_synthetic_cables(synthetic: list[str]) -> None:

@@ -18,7 +18,7 @@ from repo import FIXTURES
 
 from generator.check.checker import check_links
 from generator.engine.builder import BuildOptions, build_site
-from generator.site.urls import Urls
+from generator.urls import Urls
 
 JAVASCRIPT_ATTRIBUTE = re.compile(r"""<[a-z][^<>]*\s(?:href|src)\s*=\s*["']?\s*javascript:""")
 FIXTURE = FIXTURES / "site" / "hostile"

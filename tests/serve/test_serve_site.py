@@ -1,4 +1,4 @@
-"""The preview on a real site: FullRebuilder, and `cablesite serve` as a person runs it."""
+"""The preview on a real site: the engine's rebuilder, and `cablesite serve` as a person runs it."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from repo import REPO
 
-from generator.serve.server import FullRebuilder
+from generator.serve.rebuilder import IncrementalRebuilder
 from generator.serve.watch import ChangeSet
 
 CABLE = "content/cables/03OTTAWA312.md"
@@ -39,9 +39,9 @@ def edit_subject(root: Path, subject: str) -> None:
     path.write_text(text[:start] + subject + text[end:], encoding="utf-8")
 
 
-def test_full_rebuilder_reports_exactly_what_changed(tmp_path: Path) -> None:
+def test_the_rebuilder_reports_exactly_what_changed(tmp_path: Path) -> None:
     root = copy_demo_site(tmp_path / "demo")
-    rebuilder = FullRebuilder(root)
+    rebuilder = IncrementalRebuilder(root)
     first = rebuilder.rebuild(ChangeSet(everything=True))
     assert first.error is None
     assert {"index.html", CABLE_PAGE, "static/style.css", "404.html"} <= first.changed
@@ -59,9 +59,9 @@ def test_full_rebuilder_reports_exactly_what_changed(tmp_path: Path) -> None:
     assert CABLE_PAGE in deleted.changed and not (root / "site" / CABLE_PAGE).exists()
 
 
-def test_full_rebuilder_keeps_the_site_on_error(tmp_path: Path) -> None:
+def test_the_rebuilder_keeps_the_site_on_error(tmp_path: Path) -> None:
     root = copy_demo_site(tmp_path / "demo")
-    rebuilder = FullRebuilder(root)
+    rebuilder = IncrementalRebuilder(root)
     rebuilder.rebuild(ChangeSet(everything=True))
     before = (root / "site" / "index.html").read_bytes()
     (root / "site.toml").write_text('title = "Broken"\nper_page = "many"\n')

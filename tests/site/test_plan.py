@@ -7,8 +7,9 @@ from pathlib import Path
 
 from sitekit import cable, ref
 
-from generator.archive.assemble import ArchiveBuilder
+from generator.archive import ArchiveBuilder, entry_of
 from generator.config import SiteConfig
+from generator.site import keys
 from generator.site.plan import plan_site
 
 
@@ -21,14 +22,14 @@ def planned() -> dict:  # type: ignore[type-arg]
         cable("03STATE9002", datetime(2003, 1, 9), origin="Secretary of State"),
     ]
     for ordinal, item in enumerate(cables):
-        builder.add(item, source="content/cables/x.txt", ordinal=ordinal)
+        builder.add(entry_of(item, source="content/cables/x.txt", ordinal=ordinal))
     pages = plan_site(builder.build(), SiteConfig(root=Path(), per_page=2), [])
     return {page.path: page for page in pages}
 
 
 def test_every_path_is_planned_once() -> None:
     builder = ArchiveBuilder()
-    builder.add(cable("03OTTAWA49", datetime(2003, 1, 7)), source="a", ordinal=0)
+    builder.add(entry_of(cable("03OTTAWA49", datetime(2003, 1, 7)), source="a"))
     pages = plan_site(builder.build(), SiteConfig(root=Path()), [])
     paths = [page.path for page in pages]
     assert len(paths) == len(set(paths))
@@ -39,8 +40,7 @@ def test_a_cable_page_depends_on_its_text_and_its_neighbours_metadata() -> None:
     assert page.cable == "03OTTAWA49"
     # cited, citing, and the same origin's previous and next cable
     assert set(page.entries) == {"02OTTAWA3442", "03OTTAWA311"}
-    assert "cable:03OTTAWA49" in page.dependencies()
-    assert "entry:02OTTAWA3442" in page.dependencies()
+    assert keys.links("03OTTAWA49") in page.inputs
 
 
 def test_an_index_page_depends_on_its_members_and_its_facet() -> None:
@@ -48,28 +48,26 @@ def test_an_index_page_depends_on_its_members_and_its_facet() -> None:
     first, second = pages["tag/PREL/"], pages["tag/PREL/page/2/"]
     assert first.entries == ("03OTTAWA311", "03STATE9002")  # newest first
     assert second.entries == ("03OTTAWA49", "02OTTAWA3442")
-    assert "tag:PREL" in second.inputs
+    assert keys.facet("tag", "PREL") in second.inputs
     assert (first.number, first.count, second.number) == (1, 2, 2)
 
 
 def test_corpus_wide_pages_depend_on_the_figures_they_show() -> None:
     pages = planned()
-    assert {"totals", "months", "span", "docs"} <= set(pages[""].inputs)
+    assert {keys.TOTALS, keys.MONTHS, keys.SPAN, keys.DOCS} <= set(pages[""].inputs)
     assert set(pages[""].entries) == set(pages[""].members)  # the newest cables
-    assert {"totals", "tag:CA", "tag:MARR"} <= set(pages["tag/"].inputs)
-    assert pages["date/"].inputs == ("months",)
-    assert pages["diagnostics/"].inputs == ("diagnostics",)
-    assert "cable:03OTTAWA311" in pages["feed.xml"].dependencies()
+    tags = {keys.TOTALS, keys.facet("tag", "CA"), keys.facet("tag", "MARR")}
+    assert tags <= set(pages["tag/"].inputs)
+    assert pages["date/"].inputs == (keys.MONTHS,)
+    assert pages["diagnostics/"].inputs == (keys.DIAGNOSTICS,)
+    assert keys.cable_text("03OTTAWA311") in pages["feed.xml"].inputs
 
 
 def test_a_missing_page_depends_on_the_cables_citing_its_rows() -> None:
     builder = ArchiveBuilder()
-    builder.add(
-        cable("03OTTAWA49", datetime(2003, 1, 7), references=(ref("A", "02OTTAWA9999"),)),
-        source="a",
-        ordinal=0,
-    )
-    builder.add(cable("03OTTAWA50", datetime(2003, 1, 8)), source="b", ordinal=0)
+    cited = cable("03OTTAWA49", datetime(2003, 1, 7), references=(ref("A", "02OTTAWA9999"),))
+    builder.add(entry_of(cited, source="a"))
+    builder.add(entry_of(cable("03OTTAWA50", datetime(2003, 1, 8)), source="b"))
     pages = {p.path: p for p in plan_site(builder.build(), SiteConfig(root=Path()), [])}
     assert pages["missing/"].members == ("02OTTAWA9999",)
     assert pages["missing/"].entries == ("03OTTAWA49",)
@@ -83,4 +81,4 @@ def test_a_sitemap_depends_on_its_paths_only() -> None:
 
 def test_a_cable_page_depends_on_its_link_structure() -> None:
     page = planned()["cable/2003/01/03OTTAWA49.html"]
-    assert "links:03OTTAWA49" in page.dependencies()
+    assert page.inputs == (keys.links("03OTTAWA49"),)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.model import Problem
-from generator.ui.report import MAX_LINES, kind_of, warning_lines
+from generator.ui.report import MAX_LINES, warning_lines
 
 
 def undated(number: int) -> Problem:
@@ -31,8 +31,8 @@ def test_different_warnings_are_all_shown_in_order() -> None:
 
 
 def test_kinds_ignore_the_cable_id_and_numbers() -> None:
-    assert kind_of(undated(1)) == kind_of(undated(2))
-    assert kind_of(undated(1)) != kind_of(Problem("a.txt", None, "empty file"))
+    assert undated(1).kind() == undated(2).kind()
+    assert undated(1).kind() != Problem("a.txt", None, "empty file").kind()
 
 
 def test_too_many_kinds_are_cut_and_counted() -> None:
