@@ -11,6 +11,7 @@ imported to describe its options in ``--help``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -36,6 +37,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(error, file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # Whoever read the output went away (`cablesite build --explain | head`):
+        # stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as error:
         # A file the build could not read or write (permissions, a full disk…).
         print(f"{error.filename or 'cablesite'}: {error.strerror or error}", file=sys.stderr)
@@ -71,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("-C", "--directory", type=Path, default=Path(), help="site folder")
     build.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    build.add_argument(
+        "--explain",
+        action="store_true",
+        help="print each file the build rewrites or removes, with the input that made it stale",
+    )
     build.set_defaults(run=_build)
 
     check = commands.add_parser("check", help="verify the built site's links and pages")
@@ -136,7 +147,13 @@ def _build(args: argparse.Namespace) -> int:
     # The parser reports through warnings by default; the build collects them itself.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = build_site(args.directory, options, progress=progress, bars=not args.quiet)
+        result = build_site(
+            args.directory,
+            options,
+            progress=progress,
+            bars=not args.quiet,
+            explain=print if args.explain else None,
+        )
     _report(result, quiet=args.quiet)
     return 0
 

@@ -33,7 +33,7 @@ from generator.engine.memory import Memory
 from generator.engine.output import check_output_folder
 from generator.engine.quick import quick_rebuild, resume
 from generator.engine.run import BuildOptions, BuildResult, Run, Say
-from generator.engine.state import BuildState, load_state, unusable_reason
+from generator.engine.state import BuildState, load_state
 from generator.engine.workers import default_jobs
 from generator.errors import StrictFailure
 from generator.render.environment import check_theme
@@ -144,8 +144,6 @@ class Builder:
                     self._memory = memory if self.keep else None
                 return result
         # 3.
-        if run.explain is not None and state is None and not run.options.clean:
-            run.explain(f"(every page: {unusable_reason(run.cache, run.reader_kind)})")
         result, saved, memory = full_pass(run, state, inputs, stats, others, keep=self.keep)
         self._state = saved
         if self.keep:

@@ -135,7 +135,8 @@ def dep_change(dep: Dep) -> str:
 
 def spec_change(old: Page, new: Page) -> str:
     names = [f.name for f in fields(Page) if getattr(old, f.name) != getattr(new, f.name)]
-    if names == ["members"] or names == ["members", "entries"]:
+    if "members" in names and not {"path", "template", "kind"} & set(names):
+        # (What it shows and is made of follows from what it lists.)
         added = len(set(new.members) - set(old.members))
         removed = len(set(old.members) - set(new.members))
         if added or removed:
@@ -187,7 +188,7 @@ def against_memory(
     memory: Memory | None, state: BuildState, site_parts: Mapping[str, str]
 ) -> Explainer:
     if memory is None:
-        return Explainer(unknown="no memory of the last full pass to compare with")
+        return Explainer(unknown="an input changed (no memory of the last full pass to say which)")
     return Explainer(old=memory, old_state=state, new_site_parts=site_parts)
 
 

@@ -41,7 +41,14 @@ from generator.engine.render_pass import RenderJob
 from generator.engine.rewrite import Rewrite, rewrite
 from generator.engine.run import BuildResult, Run
 from generator.engine.signatures import Signer
-from generator.engine.state import BuildState, OutputState, SourceState, load_body, save_state
+from generator.engine.state import (
+    BuildState,
+    OutputState,
+    SourceState,
+    load_body,
+    save_state,
+    unusable_reason,
+)
 from generator.errors import StrictFailure
 from generator.model import Problem
 from generator.render.environment import make_environment
@@ -310,10 +317,12 @@ def _explainer(run: Run, state: BuildState | None) -> Explainer | None:
     if run.explain is None:
         return None
     if state is None:
-        why = "--clean" if run.options.clean else "no usable record of the last build"
-        return Explainer(unknown=f"every page is rendered ({why})")
+        why = "--clean" if run.options.clean else unusable_reason(run.cache, run.reader_kind)
+        return Explainer(unknown=f"rendered anew ({why})")
+    if usable_output(state, run.output) is None:
+        return Explainer(unknown="rendered anew (the output folder is not the last build's)")
     memory = None
-    if usable_output(state, run.output) is not None and load_body(run.cache, state, lazy=True):
+    if load_body(run.cache, state, lazy=True):
         memory = restore(run.cache, config=run.config, output=run.output, state=state, inputs=None)
     return against_memory(memory, state, run.site_parts)
 

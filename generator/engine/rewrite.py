@@ -22,7 +22,7 @@ output as it was and the recorded signatures with it.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,7 +103,7 @@ def _new_tree(step: Rewrite) -> Rewritten:
     recorded.update(_extra_signatures(step.extra))
     removed = before - recorded.keys() - _KEPT
     written = sorted(path for path, wrote in done if wrote)
-    _explain_all(step, range(len(files)), written, removed)
+    _explain_all(step, range(len(files)), set(written), removed)
     return Rewritten(
         rendered=len(files),
         written=len(written),
@@ -149,7 +149,7 @@ def _changed_files(step: Rewrite, recorded: MutableMapping[str, bytes]) -> Rewri
     for path in gone:
         recorded.pop(path, None)
     recorded.update(extra_signatures)
-    _explain_all(step, dirty, [p for p in dirty_extra if p in staged], gone)
+    _explain_all(step, dirty, set(staged), gone)
     return Rewritten(
         rendered=len(dirty),
         written=len(staged),
@@ -167,15 +167,17 @@ def _render(step: Rewrite, indices: Sequence[int]) -> list[tuple[str, bool]]:
 
 
 def _explain_all(
-    step: Rewrite, indices: Iterable[int], extra: Iterable[str], removed: Iterable[str]
+    step: Rewrite, indices: Iterable[int], written: Collection[str], removed: Iterable[str]
 ) -> None:
-    """With --explain, a line for each page rendered, each file that is not a page
-    written, and each file removed."""
+    """With --explain, a line for each page rendered (saying when its bytes came out the
+    same), each file that is not a page written, and each file removed."""
     if step.why is None or step.explain is None:
         return
     for index in indices:
-        step.explain(f"{step.files[index]}: {step.why(index)}")
-    for path in extra:
+        path = step.files[index]
+        same = "" if path in written else " (rendered; its bytes did not change)"
+        step.explain(f"{path}: {step.why(index)}{same}")
+    for path in sorted(written):
         if path in step.extra:
             step.explain(f"{path}: not a page; its bytes changed")
     for path in sorted(removed):
