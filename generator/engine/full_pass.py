@@ -21,7 +21,6 @@ import gc
 import marshal
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -33,7 +32,7 @@ from generator.engine.explain import Explainer, against_memory
 from generator.engine.fingerprint import code_fingerprint, template_fingerprints
 from generator.engine.inputs import static_files, trusted
 from generator.engine.journal import clear_pending, pending_paths
-from generator.engine.memory import Memory, remember, restore, save_memory
+from generator.engine.memory import Assembled, Memory, Planned, remember, restore, save_memory
 from generator.engine.output import NoOutput
 from generator.engine.parsecache import PackReader, delete_packs, live_bytes, packs_to_drop
 from generator.engine.read_pass import read_sources
@@ -57,16 +56,6 @@ from generator.site.documents import Document, load_documents
 from generator.site.plan import Page, plan_site
 from generator.ui.progress import Progress
 from generator.urls import output_file
-
-
-@dataclass(slots=True)
-class Assembled:
-    """The archive of a build's sources, with what it says about them."""
-
-    archive: Archive
-    problems: list[Problem]  # every problem, in source order, then the archive's own
-    spans: dict[str, tuple[int, int]]  # where each source's problems are in the list
-    counts: dict[str, int]  # how many cables each source holds
 
 
 def assemble_sources(inputs: Inputs, states: Mapping[str, SourceState]) -> Assembled:
@@ -139,7 +128,7 @@ def full_pass(
     archive, problems = assembled.archive, assembled.problems
     before = len(problems)
     docs = load_documents(run.config, problems)
-    doc_problems = problems[before:]
+    assembled.doc_problems = problems[before:]
     result = BuildResult(
         output=run.output,
         sources=len(inputs.sources),
@@ -166,27 +155,11 @@ def full_pass(
     try:
         if run.options.strict and problems:
             raise StrictFailure(problems)
-        pages, files, extra, templates = _write(
-            run, archive, docs, read.sources, inputs, result, new_state, explainer
-        )
+        planned = _write(run, archive, docs, read.sources, inputs, result, new_state, explainer)
         applied = True
         if keep or run.reader is parse_reader:
             memory = remember(
-                config=run.config,
-                output=run.output,
-                state=new_state,
-                others=others,
-                inputs=inputs,
-                archive=archive,
-                docs=docs,
-                doc_problems=doc_problems,
-                problems=problems,
-                spans=assembled.spans,
-                counts=assembled.counts,
-                pages=pages,
-                files=files,
-                extra=extra,
-                templates=templates,
+                run.config, run.output, new_state, others, inputs, assembled, docs, planned
             )
     finally:
         saved = _save(run, new_state, applied=applied, memory=memory)
@@ -202,8 +175,8 @@ def _write(
     result: BuildResult,
     state: BuildState,
     explainer: Explainer | None,
-) -> tuple[list[Page], list[str], list[str], dict[str, str]]:
-    """Plan, sign, render and apply; the plan, its files, the other files, the templates."""
+) -> Planned:
+    """Plan, sign, render and apply; what was planned."""
     pages = plan_site(archive, run.config, list(docs.values()))
     files = output_files(pages)
     env = make_environment(run.config)
@@ -280,7 +253,7 @@ def _write(
     state.output = OutputState(str(run.output.resolve()), device, inode, done.recorded)
     state.summary["pages"] = len(pages)
     state.summary["files"] = len(done.recorded)
-    return pages, files, list(extra), templates
+    return Planned(pages, files, sorted(extra), templates)
 
 
 def _save(

@@ -30,7 +30,7 @@ from __future__ import annotations
 import bisect
 import pickle
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -129,30 +129,44 @@ def _display(source: Source) -> str:
     return source.display
 
 
+@dataclass(slots=True)
+class Assembled:
+    """The archive of a build's sources, with what it says about them."""
+
+    archive: Archive
+    problems: list[Problem]  # every problem, in source order, then the archive's own
+    spans: dict[str, tuple[int, int]]  # where each source's problems are in the list
+    counts: dict[str, int]  # how many cables each source holds
+    doc_problems: list[Problem] = field(default_factory=list)  # those of the Markdown pages
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """What a full pass planned: its pages, their files, the other files, the templates'
+    fingerprints (of everything each pulls in)."""
+
+    pages: list[Page]
+    files: list[str]
+    extra: list[str]
+    templates: dict[str, str]
+
+
 def remember(
-    *,
     config: SiteConfig,
     output: Path,
     state: BuildState,
     others: dict[str, Identity],
     inputs: Inputs,
-    archive: Archive,
+    assembled: Assembled,
     docs: dict[str, Document],
-    doc_problems: list[Problem],
-    problems: list[Problem],
-    spans: dict[str, tuple[int, int]],
-    counts: Mapping[str, int],
-    pages: list[Page],
-    files: list[str],
-    extra: Iterable[str],
-    templates: dict[str, str],
+    planned: Planned,
 ) -> Memory:
-    """The memory of a full pass; `counts`: how many cables each source file holds."""
+    """The memory of a full pass."""
     by_entry: dict[str, list[int]] = defaultdict(list)
     by_cable: dict[str, list[int]] = defaultdict(list)
     by_input: dict[Dep, list[int]] = defaultdict(list)
     by_template: dict[str, list[int]] = defaultdict(list)
-    for index, page in enumerate(pages):
+    for index, page in enumerate(planned.pages):
         for key in page.entries:
             by_entry[key].append(index)
         if page.cable is not None:
@@ -164,31 +178,31 @@ def remember(
                 by_input[dep].append(index)
         by_template[page.template].append(index)
     located: dict[str, list[str | None]] = {
-        source: [None] * count for source, count in counts.items()
+        source: [None] * count for source, count in assembled.counts.items()
     }
-    for key, entry in archive.entries.items():
+    for key, entry in assembled.archive.entries.items():
         located[entry.source][entry.ordinal] = key
     return Memory(
-        config=config,
-        output=output,
-        site=state.site,
-        state=state,
-        others=others,
-        inputs=inputs,
-        archive=archive,
-        docs=docs,
-        doc_problems=doc_problems,
-        problems=problems,
-        spans=spans,
-        pages=pages,
-        files=files,
-        extra=sorted(extra),
-        located={source: tuple(keys) for source, keys in located.items()},
-        templates=templates,
-        by_entry=dict(by_entry),
-        by_cable=dict(by_cable),
-        by_input=dict(by_input),
-        by_template=dict(by_template),
+        config,
+        output,
+        state.site,
+        state,
+        others,
+        inputs,
+        assembled.archive,
+        docs,
+        assembled.doc_problems,
+        assembled.problems,
+        assembled.spans,
+        planned.pages,
+        planned.files,
+        planned.extra,
+        {source: tuple(keys) for source, keys in located.items()},
+        planned.templates,
+        dict(by_entry),
+        dict(by_cable),
+        dict(by_input),
+        dict(by_template),
     )
 
 

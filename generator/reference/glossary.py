@@ -17,8 +17,8 @@ import csv
 import io
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
-from pathlib import Path
+
+from generator.reference.data import data_text
 
 KINDS = frozenset({"subject", "country", "organization", "region"})
 
@@ -30,22 +30,12 @@ class TagInfo:
     meaning: str
 
 
-def _data_text(name: str) -> str:
-    # importlib.resources so the table is found inside a wheel or zip too. While
-    # `generator` has no __init__.py it is a namespace package, which an editable
-    # install's path hook breaks for importlib.resources: then the source tree serves.
-    try:
-        return files("generator.reference").joinpath("data", name).read_text(encoding="utf-8")
-    except (NotADirectoryError, TypeError):
-        return (Path(__file__).with_name("data") / name).read_text(encoding="utf-8")
-
-
 @cache
 def glossary() -> dict[str, TagInfo]:
     """Every tag of data/tags.tsv, loaded once."""
     table: dict[str, TagInfo] = {}
     rows = csv.DictReader(
-        io.StringIO(_data_text("tags.tsv")), delimiter="\t", quoting=csv.QUOTE_NONE
+        io.StringIO(data_text("tags.tsv")), delimiter="\t", quoting=csv.QUOTE_NONE
     )
     for row in rows:
         info = TagInfo(row["tag"], row["kind"], row["meaning"])

@@ -14,8 +14,8 @@ import csv
 import io
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
-from pathlib import Path
+
+from generator.reference.data import data_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,20 +58,10 @@ _VARIANTS: dict[str, str] = {
 }
 
 
-def _data_text(name: str) -> str:
-    # importlib.resources so the table is found inside a wheel or zip too. While
-    # `generator` has no __init__.py it is a namespace package, which an editable
-    # install's path hook breaks for importlib.resources: then the source tree serves.
-    try:
-        return files("generator.reference").joinpath("data", name).read_text(encoding="utf-8")
-    except (NotADirectoryError, TypeError):
-        return (Path(__file__).with_name("data") / name).read_text(encoding="utf-8")
-
-
 @cache
 def stations() -> dict[str, Station]:
     """Every station of data/stations.tsv by code, loaded once."""
-    text = _data_text("stations.tsv")
+    text = data_text("stations.tsv")
     table: dict[str, Station] = {}
     for row in csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE):
         station = Station(row["station"], row["origin"], row["spelling"])
