@@ -16,6 +16,7 @@ Asserts nothing about speed.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import subprocess
@@ -85,6 +86,10 @@ def main() -> int:
             root = work / f"{name}{number}"
             copy = work / f"cables-{name}{number}"
             subprocess.run(["cp", "-r", str(cables.resolve()), str(copy)], check=True)
+            # Files written in the last seconds are hashed by the next build (their
+            # time may hide an edit): an hour old, the no-op build is a real one.
+            for path in copy.iterdir():
+                os.utime(path, (time.time() - 3600, time.time() - 3600))
             site(root, copy)
             build = [command, "build", "-q", "-C", str(root), "-j", str(args.jobs)]
             for kind, extra in (("clean", ["--clean"]), ("no-op", [])):

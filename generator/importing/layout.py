@@ -46,6 +46,7 @@ from typing import Any
 
 import yaml
 
+from generator.digests import raw_digest
 from generator.model import Cable
 from generator.parse import parse_subject, parse_tags
 from generator.parse.text import remove_furniture
@@ -116,7 +117,7 @@ def layout(cable: Cable, where: str) -> Layout:
     text = _text_after_front_matter(cable)
     # Only compared within one run, so any exact rendering will do; repr is
     # exact for these values and far cheaper than a second YAML dump.
-    identity = hashlib.blake2b(repr(meta).encode() + text.encode(), digest_size=16).digest()
+    identity = raw_digest(repr(meta).encode() + text.encode())
     meta["source"] = cable.source or where
     unstamped = f"---\n{_dump(meta)}---\n{text}".encode()
     return Layout(cable.id, relpath, stamp(unstamped), identity)

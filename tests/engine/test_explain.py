@@ -13,30 +13,19 @@ from pathlib import Path
 from generator.cli import main
 from generator.engine.builder import Builder, BuildOptions
 
-CITING = """---
-id: 03OTTAWA312
-created: 2003-02-04 09:00
-origin: Embassy Ottawa
-classification: UNCLASSIFIED
-tags: [KPAO, CA]
-subject: "TALKS WITH THE MINISTER"
-references: [03OTTAWA311]
----
 
-1. (U) The minister spoke, as reported in reftel.
-"""
+def markdown_cable(cable_id: str, day: int, subject: str, references: str = "") -> str:
+    """A cable as a Markdown file with front matter, as `cablesite import` writes one."""
+    cited = f"references: [{references}]\n" if references else ""
+    return (
+        f"---\nid: {cable_id}\ncreated: 2003-02-0{day} 09:00\norigin: Embassy Ottawa\n"
+        f'classification: UNCLASSIFIED\ntags: [KPAO, CA]\nsubject: "{subject}"\n{cited}---\n\n'
+        f"1. (U) The minister spoke, as reported in reftel.\n"
+    )
 
-CITED = """---
-id: 03OTTAWA311
-created: 2003-02-03 09:00
-origin: Embassy Ottawa
-classification: UNCLASSIFIED
-tags: [KPAO, CA]
-subject: "THE FIRST REPORT"
----
 
-1. (U) A first report.
-"""
+CITING = markdown_cable("03OTTAWA312", 4, "TALKS WITH THE MINISTER", "03OTTAWA311")
+CITED = markdown_cable("03OTTAWA311", 3, "THE FIRST REPORT")
 
 
 def make(root: Path) -> Path:
