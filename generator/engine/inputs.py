@@ -1,4 +1,4 @@
-"""What a build reads besides the cables, and the fingerprints it signs pages with.
+"""What a build reads besides the cables: settings, templates, static files, Markdown pages.
 
 Settings, templates, static files and Markdown pages: few files, read in
 full by every build (a build with nothing to do only stats them).

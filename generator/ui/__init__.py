@@ -1,0 +1,1 @@
+"""The terminal and the first steps: progress bars, the warning summary, ``cablesite new``."""
