@@ -14,24 +14,22 @@ own folder, and a theme only needs the files it changes.
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Iterator, MutableMapping
 from datetime import date
 from functools import cache
 from pathlib import Path
-from types import CodeType, TracebackType
+from types import TracebackType
 from typing import Any
 
 import jinja2
 import jinja2.filters
 import jinja2.meta
-from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
 
 from generator.config import SiteConfig
 from generator.errors import UserError
 from generator.reference.glossary import tag_kind
 from generator.render.fragments import Links, html_text
+from generator.render.internals import jinja_classes
 from generator.urls import Urls
 
 
@@ -70,87 +68,16 @@ def check_theme(config: SiteConfig) -> None:
         raise UserError("site.toml", None, f"theme {config.theme!r} not found")
 
 
-def _one_piece(piece: str) -> str:
-    return piece
-
-
-class _JoinedOutput:
-    """``_joined_output.extend((a, b, c))`` is ``"".join((a, b, c))``, and
-    ``_joined_output.append(a)`` is ``a``: see :class:`SiteCodeGenerator`."""
-
-    __slots__ = ()
-    extend = "".join
-    append = staticmethod(_one_piece)
-
-
-_JOINED_OUTPUT = "_joined_output"
-
-# Below this many nodes, one yield each is as fast as joining them first.
-_JOIN_FROM = 3
-
-
-class SiteCodeGenerator(CodeGenerator):
-    """Jinja's code generator, but a run of output yields one string.
-
-    Jinja compiles ``<p id="{{ a }}">{{ b }}</p>`` in a page or block to
-    one ``yield`` per piece; each goes up through every generator between
-    the block and ``render`` (a cable page's blocks are three deep), about
-    45 ns a piece. A run of three or more pieces is compiled as Jinja
-    compiles it inside a macro, where it extends a list, but with a join
-    the run yields once: ``yield _joined_output.extend((…))``. The same
-    pieces, escaped the same way, in the same order: the same text.
-    """
-
-    def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
-        # Jinja writes a run whose pieces fold into one constant as
-        # ``.append(piece)``, which yields the piece itself here.
-        if frame.buffer is not None or len(node.nodes) < _JOIN_FROM:
-            super().visit_Output(node, frame)
-            return
-        frame.buffer = f"yield {_JOINED_OUTPUT}"
-        try:
-            super().visit_Output(node, frame)
-        finally:
-            frame.buffer = None
-
-
-class FastTemplate(jinja2.Template):
-    """A template whose output escaping is :func:`~generator.render.fragments.html_text`.
-
-    A compiled template calls the name ``escape`` of its module for every
-    ``{{ }}`` with autoescape on, and only there (filters such as ``|e`` are
-    looked up among the filters): rebinding that name changes how fast the
-    text is escaped, not what it becomes. Its module also has the joiner
-    :class:`SiteCodeGenerator` writes.
-    """
-
-    @classmethod
-    def from_code(
-        cls,
-        environment: jinja2.Environment,
-        code: CodeType,
-        globals: MutableMapping[str, Any],
-        uptodate: Callable[[], bool] | None = None,
-    ) -> jinja2.Template:
-        template = super().from_code(environment, code, globals, uptodate)
-        namespace = template.root_render_func.__globals__
-        namespace["escape"] = html_text
-        namespace[_JOINED_OUTPUT] = _JoinedOutput()
-        return template
-
-
 class SiteEnvironment(jinja2.Environment):
-    """The environment of a build: its templates are :class:`FastTemplate`, and
-    share the environment's globals rather than a ChainMap over them.
+    """The environment of a build: its templates share the environment's globals rather
+    than a ChainMap over them, and (when :mod:`generator.render.internals` can) join runs
+    of output and escape with :func:`~generator.render.fragments.html_text`.
 
     Every render copies a template's globals into its context: a dict copies
     in one step, a ChainMap key by key in Python (about a twentieth of a
     cable page). Nothing here gives a template globals of its own; if
     something did, it would get the usual ChainMap.
     """
-
-    template_class = FastTemplate
-    code_generator_class = SiteCodeGenerator
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         if not d:
@@ -189,6 +116,9 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
         auto_reload=False,
         cache_size=-1,
     )
+    # Chosen when the environment is made (tests/render/test_internals.py renders a site
+    # with Jinja's own classes too, and compares).
+    env.template_class, env.code_generator_class = jinja_classes(html_text)
     env.filters["xml"] = xml_text
     env.filters["tag_kind"] = tag_kind
     env.filters["join"] = join
@@ -291,10 +221,3 @@ def _walk(tb: TracebackType | None) -> Iterator[TracebackType]:
     while tb is not None:
         yield tb
         tb = tb.tb_next
-
-
-def is_template_error(exc: BaseException) -> bool:
-    return isinstance(exc, jinja2.TemplateError) or any(
-        f.tb_frame.f_code.co_filename.endswith((".html", ".xml", ".txt", ".svg"))
-        for f in _walk(sys.exc_info()[2])
-    )

@@ -19,16 +19,12 @@ import markupsafe
 from markupsafe import Markup
 
 from generator.reference.glossary import tag_meaning as glossary_meaning
+from generator.render.internals import escape_text, new_markup
 from generator.render.text import marking_level
 from generator.urls import CablePage, Urls
 
-try:  # MarkupSafe 3: the C escaper, without the Markup made around its result
-    from markupsafe import _escape_inner as _escape_str  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - MarkupSafe 2, whose escape() is C already
-
-    def _escape_str(text: str) -> str:
-        return str(markupsafe.escape(text))
-
+# The text of markupsafe.escape(), without the Markup around it (see render/internals).
+_escape_str = escape_text
 
 # Above this length, a text is searched for what to escape before it is escaped.
 _PROSE_CHECK_FROM = 160
@@ -36,10 +32,9 @@ _PROSE_CHECK_FROM = 160
 _UNDATED = Markup('<span class="undated">undated</span>')
 
 
-# ``_markup(Markup, html)`` is ``Markup(html)`` for a str, without Markup.__new__'s
-# Python frame (which asks a str for ``__html__`` and then makes this call):
-# 0.3 µs less for every date and cable link on a page.
-_markup = str.__new__
+# ``_markup(Markup, html)`` is ``Markup(html)`` for a str, 0.3 µs less for every date
+# and cable link on a page (see render/internals).
+_markup = new_markup
 
 # Distinct classification strings are few; a hostile corpus could make many.
 _BADGE_CACHE_LIMIT = 4096

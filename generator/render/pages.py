@@ -23,6 +23,7 @@ from generator.reference.glossary import tag_kind, tag_meaning
 from generator.render import chart
 from generator.render.environment import template_error
 from generator.render.fragments import badge, when
+from generator.render.internals import new_markup
 from generator.render.markdown import render_markdown
 from generator.render.text import marking_level, paragraphs_for, raw_html
 from generator.site.documents import Document
@@ -186,8 +187,8 @@ class Renderer:
 
     def _cable(self, page: Page, cable: Cable, raw: str | None = None) -> dict[str, Any]:
         if raw is not None:
-            # str.__new__: Markup() first asks the str for __html__ (a caught AttributeError).
-            raw = str.__new__(Markup, raw)
+            # Markup() would first ask the str for __html__ (a caught AttributeError).
+            raw = new_markup(Markup, raw)
         archive = self.archive
         entry = archive.entries[page.subject]
         before, after = archive.neighbours.get(entry.key, (None, None))

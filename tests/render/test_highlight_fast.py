@@ -198,12 +198,14 @@ def test_the_formatter_s_class_names() -> None:
 
 def test_first_characters_are_all_there() -> None:
     # A rule left out of the regex for a character must never match starting with it.
-    from generator.render.highlight.fast import _rule_first_chars
+    from generator.render.internals import first_chars, lexer_rules
 
     texts = [line + end for line in LINES for end in ("\n-----\n", "\n", " x\n")]
-    for rexmatch, _, _ in CableLexer()._tokens["root"]:  # type: ignore[attr-defined]
+    rules = lexer_rules(CableLexer)
+    assert rules is not None
+    for rexmatch, _, _ in rules["root"]:
         regex = rexmatch.__self__
-        first = _rule_first_chars(regex)
+        first = first_chars(regex)
         if first is None:
             continue
         for char in map(chr, range(128)):

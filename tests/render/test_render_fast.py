@@ -18,7 +18,8 @@ from markupsafe import Markup
 
 from generator.config import SiteConfig
 from generator.render.environment import SiteEnvironment, make_environment
-from generator.render.fragments import paragraph, strftime
+from generator.render.fragments import html_text, paragraph, strftime
+from generator.render.internals import jinja_classes
 from generator.render.pages import Renderer
 from generator.render.text import Line, ShownParagraph, reflow
 from generator.site.plan import Page
@@ -132,12 +133,15 @@ TEMPLATES = {
 @pytest.mark.parametrize("name", ["page.html", "plain.txt"])
 def test_joined_output_renders_what_jinja_renders(name: str) -> None:
     def make(cls: type[jinja2.Environment]) -> jinja2.Environment:
-        return cls(
+        env = cls(
             loader=jinja2.DictLoader(TEMPLATES),
             autoescape=jinja2.select_autoescape(["html"]),
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        if cls is SiteEnvironment:
+            env.template_class, env.code_generator_class = jinja_classes(html_text)
+        return env
 
     context = {"site": "A & B", "n": 3, "title": "<T>", "items": ["x", "<y>", "'z'"]}
     for items in (context["items"], []):
@@ -148,6 +152,7 @@ def test_joined_output_renders_what_jinja_renders(name: str) -> None:
 
 def test_joined_output_is_compiled_as_one_yield() -> None:
     env = SiteEnvironment(autoescape=True)
+    env.template_class, env.code_generator_class = jinja_classes(html_text)
     source = env.compile("<p>{{ a }} and {{ b }}</p>", raw=True)
     assert "yield _joined_output.extend((" in source
     assert env.compile("{{ a }}{{ b }}", raw=True).count("yield escape(") == 2

@@ -27,7 +27,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from pygments.lexer import RegexLexer
-from pygments.token import Error, Whitespace, _TokenType
+from pygments.token import Error, Whitespace
+
+from generator.render.internals import TokenType, lexer_rules
 
 Rule = tuple[Callable[..., Any], Any, Any]  # (regex match, action, new state)
 
@@ -38,7 +40,11 @@ class AnchoredRulesMixin:
     def get_tokens_unprocessed(
         self, text: str, stack: tuple[str, ...] = ("root",)
     ) -> Iterator[tuple[int, Any, str]]:
-        tokendefs = self._tokens  # type: ignore[attr-defined]
+        tokendefs = lexer_rules(type(self))
+        if tokendefs is None:
+            # The rules cannot be had: Pygments' own loop, every rule at every position.
+            yield from super().get_tokens_unprocessed(text, stack)  # type: ignore[misc]
+            return
         mid_line = _mid_line_rules(type(self), tokendefs)
         pos = 0
         statestack = list(stack)
@@ -64,13 +70,13 @@ class AnchoredRulesMixin:
                 continue
             _, action, new_state = rule
             if action is not None:
-                if type(action) is _TokenType:
+                if type(action) is TokenType:
                     yield pos, action, m.group()
                 else:
                     yield from action(self, m)
             pos = m.end()
             if new_state is not None:
-                _transition(statestack, new_state)
+                transition(statestack, new_state)
                 state = statestack[-1]
 
 
@@ -79,19 +85,19 @@ def _mid_line_rules(cls: type, tokendefs: dict[str, list[Rule]]) -> dict[str, li
     cached = cls.__dict__.get("_mid_line")
     if cached is None:
         cached = {
-            name: [rule for rule in rules if not _anchored(rule[0].__self__)]
+            name: [rule for rule in rules if not anchored_at_line_start(rule[0].__self__)]
             for name, rules in tokendefs.items()
         }
         cls._mid_line = cached  # type: ignore[attr-defined]
     return cached
 
 
-def _anchored(regex: re.Pattern[str]) -> bool:
+def anchored_at_line_start(regex: re.Pattern[str]) -> bool:
     """True when the regex matches only at the start of a line (``^`` first, multi-line)."""
     return regex.pattern.startswith("^") and bool(regex.flags & re.MULTILINE)
 
 
-def _transition(statestack: list[str], new_state: Any) -> None:
+def transition(statestack: list[str], new_state: Any) -> None:
     """Pygments' state transitions, as in RegexLexer.get_tokens_unprocessed."""
     if isinstance(new_state, tuple):
         for state in new_state:

@@ -50,21 +50,13 @@ from functools import cache
 from typing import Any
 
 from pygments.formatters import HtmlFormatter
-from pygments.lexer import RegexLexer, bygroups
-from pygments.token import Error, Text, _TokenType
+from pygments.lexer import RegexLexer
+from pygments.token import Error, Text
 
-from generator.render.highlight.anchored import _anchored, _transition
-
-try:  # Python 3.11+: the regex parser moved.
-    import re._constants as _sre_constants
-    import re._parser as _sre_parse
-except ImportError:  # pragma: no cover - older Pythons
-    import sre_constants as _sre_constants  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+from generator.render.highlight.anchored import anchored_at_line_start, transition
+from generator.render.internals import TokenType, first_chars, lexer_rules, rule_tokens
 
 __all__ = ["compile_lexer"]
-
-_BYGROUPS = bygroups(Text).__code__
 
 # The root-state rules the plain-text shortcut knows, as cable_lexer writes them; if
 # they change, compile_lexer returns None (and tests/render/test_highlight_fast.py fails).
@@ -84,28 +76,6 @@ _STOP_WORDS = ("end", "beg")
 _ASCII_STOP_WORDS = ("end", "begin")
 _DASH_OR_INDENT = frozenset("- \t")
 _ASCII = frozenset(map(chr, range(128)))
-# Whether \d, \s, \w, \D, \S, \W match a newline.
-_NEWLINE_CATEGORIES = {
-    getattr(_sre_constants, name): bool(re.fullmatch(regex, "\n"))
-    for name, regex in (
-        ("CATEGORY_DIGIT", r"\d"),
-        ("CATEGORY_SPACE", r"\s"),
-        ("CATEGORY_WORD", r"\w"),
-        ("CATEGORY_NOT_DIGIT", r"\D"),
-        ("CATEGORY_NOT_SPACE", r"\S"),
-        ("CATEGORY_NOT_WORD", r"\W"),
-    )
-}
-# The ASCII characters of \d, \s, \w (as the regex engine has them), for first characters.
-_CATEGORIES = {
-    getattr(_sre_constants, name): frozenset(ch for ch in _ASCII if re.fullmatch(regex, ch))
-    for name, regex in (
-        ("CATEGORY_DIGIT", r"\d"),
-        ("CATEGORY_SPACE", r"\s"),
-        ("CATEGORY_WORD", r"\w"),
-    )
-}
-
 # Never in the text once "\x00" is ruled out: joins the pieces escaped at once.
 _SEP = "\x00"
 
@@ -261,7 +231,7 @@ class Compiled:
                     if len(stack) > 1:
                         stack.pop()
                 else:
-                    _transition(stack, new_state)
+                    transition(stack, new_state)
                 state = states[stack[-1]]
                 continue
             if state is root:
@@ -388,8 +358,9 @@ def compile_lexer(lexer_class: type[RegexLexer], formatter: HtmlFormatter) -> Co
     """The fast path for `lexer_class` and `formatter`, or None when it cannot be exact."""
     if not _plain_formatter(formatter):
         return None
-    lexer = lexer_class()
-    tokendefs: dict[str, list[Any]] = lexer._tokens  # type: ignore[attr-defined]
+    tokendefs = lexer_rules(lexer_class)
+    if tokendefs is None:
+        return None
     flags = lexer_class.flags
     css = _css_classes(formatter)
     plain = _plain_plan(tokendefs.get("root", []))
@@ -404,9 +375,9 @@ def compile_lexer(lexer_class: type[RegexLexer], formatter: HtmlFormatter) -> Co
             return None
         states[name] = state
     root = tokendefs["root"][: plain.before]
-    firsts = [_rule_first_chars(rexmatch.__self__) for rexmatch, _, _ in root]
+    firsts = [first_chars(rexmatch.__self__) for rexmatch, _, _ in root]
     everywhere = [True] * len(root)
-    unanchored = [not _anchored(rexmatch.__self__) for rexmatch, _, _ in root]
+    unanchored = [not anchored_at_line_start(rexmatch.__self__) for rexmatch, _, _ in root]
     line_start_rules = _ByFirstChar(root, firsts, everywhere, flags, css, states["root"])
     mid_line_rules = _ByFirstChar(root, firsts, unanchored, flags, css, states["root"])
     error_class = css(Error)
@@ -433,7 +404,7 @@ class _ByFirstChar(dict[str, _State]):
         firsts: list[set[str] | None],
         where: list[bool],
         flags: int,
-        css: Callable[[_TokenType], str],
+        css: Callable[[TokenType], str],
         every_rule: _State,
     ) -> None:
         super().__init__()
@@ -486,12 +457,21 @@ def _plain_formatter(formatter: HtmlFormatter) -> bool:
     )
 
 
-def _css_classes(formatter: HtmlFormatter) -> Callable[[_TokenType], str]:
-    # The formatter's own lookup, so the class names are the ones it writes.
-    return formatter._get_css_classes  # type: ignore[attr-defined, no-any-return]
+def _css_classes(formatter: HtmlFormatter) -> Callable[[TokenType], str]:
+    """The classes the formatter writes for a token type, found by formatting one token:
+    the formatter's own answer, by its public API."""
+
+    @cache
+    def classes(token: TokenType) -> str:
+        out = io.StringIO()
+        formatter.format(iter([(token, "x")]), out)
+        written = out.getvalue()
+        return written[len('<span class="') : written.index('"', 13)] if written[0] == "<" else ""
+
+    return classes
 
 
-def _compile_state(rules: list[Any], flags: int, css: Callable[[_TokenType], str]) -> _State | None:
+def _compile_state(rules: list[Any], flags: int, css: Callable[[TokenType], str]) -> _State | None:
     """One regex for the state's rules, in order, each in a group of its own."""
     patterns: list[str] = []
     table: dict[int, _Rule] = {}
@@ -502,13 +482,13 @@ def _compile_state(rules: list[Any], flags: int, css: Callable[[_TokenType], str
             return None
         if _has_backreference(regex.pattern):
             return None
-        classes = _group_classes(regex, action)
-        if classes is None:
+        tokens = rule_tokens(regex, action)
+        if tokens is None:
             return None
         marks = tuple(
-            (group + offset, _opener(css(token)), _may_hold_newline(items))
-            for offset, token, items in classes
-            if css(token) and not _just_a_newline(items)
+            (group + run.offset, _opener(css(run.token)), run.may_hold_newline)
+            for run in tokens
+            if css(run.token) and not run.just_a_newline
         )
         whole = (
             marks[0][1] if len(marks) == 1 and marks[0][0] == group and not marks[0][2] else None
@@ -526,102 +506,9 @@ def _compile_state(rules: list[Any], flags: int, css: Callable[[_TokenType], str
 
 
 @cache
-def _group_classes(regex: re.Pattern[str], action: Any) -> list[tuple[int, _TokenType, Any]] | None:
-    """(group offset from the rule's own group, token type, parsed pattern) of each token.
-
-    None when the action's tokens may not cover the match in order (its text
-    would be dropped or repeated by Pygments): then the fast path is not exact.
-    """
-    if type(action) is _TokenType:
-        return [(0, action, _sre_parse.parse(regex.pattern, regex.flags))]
-    code = getattr(action, "__code__", None)
-    if code is not _BYGROUPS:
-        return None
-    cells = dict(zip(code.co_freevars, (c.cell_contents for c in action.__closure__), strict=True))
-    args = cells.get("args")
-    if not isinstance(args, tuple) or not all(type(a) is _TokenType for a in args):
-        return None
-    groups = _groups_covering(regex)
-    if groups is None or len(groups) != len(args):
-        return None
-    return [
-        (i + 1, token, items) for i, (token, items) in enumerate(zip(args, groups, strict=True))
-    ]
-
-
-def _groups_covering(regex: re.Pattern[str]) -> list[Any] | None:
-    """The parsed groups 1, 2, ... when the pattern is them in order, each at most once,
-    and assertions; else None."""
-    c = _sre_constants
-    groups = []
-    for op, av in _sre_parse.parse(regex.pattern, regex.flags):
-        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
-            continue
-        if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] == 0 and av[1] == 1 and len(av[2]) == 1:
-            op, av = av[2][0]
-        if op is not c.SUBPATTERN or av[0] != len(groups) + 1 or av[1] & re.DOTALL:
-            return None
-        groups.append(av[3])
-    return groups if len(groups) == regex.groups else None
-
-
-@cache
 def _opener(css: str) -> str:
     # One string per class: runs are merged when their tags are the same object.
     return f'<span class="{css}">'
-
-
-def _just_a_newline(items: Any) -> bool:
-    """True for a pattern that matches a newline alone: its class never shows."""
-    c = _sre_constants
-    consuming = [(op, av) for op, av in items if op not in (c.AT, c.ASSERT, c.ASSERT_NOT)]
-    return consuming == [(c.LITERAL, 10)]
-
-
-def _may_hold_newline(items: Any) -> bool:
-    """False when a parsed pattern cannot match a newline (more True is safe, never less)."""
-    c = _sre_constants
-    for op, av in items:
-        if op in (c.AT, c.ASSERT, c.ASSERT_NOT, c.ANY):
-            continue  # zero-width, or "." without DOTALL (a flag Pygments does not set)
-        if op is c.LITERAL:
-            found = av == 10
-        elif op is c.NOT_LITERAL:
-            found = av != 10
-        elif op is c.IN:
-            found = _in_class_newline(av)
-        elif op is c.SUBPATTERN:
-            found = bool(av[1] & re.DOTALL) or _may_hold_newline(av[3])
-        elif op is c.BRANCH:
-            found = any(_may_hold_newline(branch) for branch in av[1])
-        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-            found = _may_hold_newline(av[2])
-        elif op is c.ATOMIC_GROUP:
-            found = _may_hold_newline(av)
-        else:
-            found = True
-        if found:
-            return True
-    return False
-
-
-def _in_class_newline(items: Any) -> bool:
-    """Whether a parsed character class matches a newline."""
-    c = _sre_constants
-    negated = False
-    found = False
-    for op, av in items:
-        if op is c.NEGATE:
-            negated = True
-        elif op is c.LITERAL:
-            found = found or av == 10
-        elif op is c.RANGE:
-            found = found or av[0] <= 10 <= av[1]
-        elif op is c.CATEGORY and av in _NEWLINE_CATEGORIES:
-            found = found or _NEWLINE_CATEGORIES[av]
-        else:
-            return True
-    return found != negated
 
 
 def _has_backreference(pattern: str) -> bool:
@@ -657,94 +544,10 @@ def _plain_plan(root: list[Any]) -> _Plain | None:
         regex = rexmatch.__self__
         if regex.pattern == _HEADING:
             continue  # the caller looks at the next line instead
-        first = _rule_first_chars(regex)
+        first = first_chars(regex)
         if first is None:
             return None
         line_start |= first
-        if not _anchored(regex):
+        if not anchored_at_line_start(regex):
             mid_line |= first
     return _Plain(_ASCII - line_start - {"\n"}, _ASCII - mid_line - {"\n"}, plain)
-
-
-def _rule_first_chars(regex: re.Pattern[str]) -> set[str] | None:
-    parsed = _sre_parse.parse(regex.pattern, regex.flags)
-    return _first_chars(parsed, bool(regex.flags & re.IGNORECASE))
-
-
-def _first_chars(items: Any, ignorecase: bool) -> set[str] | None:
-    """The ASCII characters a match of this parsed pattern may start with.
-
-    None when it may start with any character, or be empty; a pattern that
-    may start with a non-ASCII character needs no mark of it, because the
-    shortcut takes no line that starts with one.
-    """
-    first, nullable = _first_of_sequence(items, ignorecase)
-    return None if first is None or nullable else first
-
-
-def _first_of_sequence(items: Any, ignorecase: bool) -> tuple[set[str] | None, bool]:
-    """(first characters, may match empty) of a sequence of parsed items."""
-    c = _sre_constants
-    chars: set[str] = set()
-    for op, av in items:
-        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
-            continue  # zero-width: the next item's characters come first
-        if op is c.LITERAL:
-            chars |= _cased(chr(av), ignorecase)
-            return chars, False
-        if op is c.IN:
-            return chars | _charset(av, ignorecase), False
-        if op in (c.NOT_LITERAL, c.ANY):
-            return chars | _ASCII, False
-        if op is c.SUBPATTERN:
-            sub_flags = av[1] & ~av[2]
-            sub_first, nullable = _first_of_sequence(av[3], ignorecase or bool(sub_flags & re.I))
-        elif op is c.BRANCH:
-            sub_first, nullable = set(), False
-            for branch in av[1]:
-                branch_first, branch_nullable = _first_of_sequence(branch, ignorecase)
-                if branch_first is None:
-                    return None, False
-                sub_first |= branch_first
-                nullable = nullable or branch_nullable
-        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-            sub_first, nullable = _first_of_sequence(av[2], ignorecase)
-            nullable = nullable or av[0] == 0
-        elif op is c.ATOMIC_GROUP:
-            sub_first, nullable = _first_of_sequence(av, ignorecase)
-        else:
-            return None, False  # any character, or more than this knows
-        if sub_first is None:
-            return None, False
-        chars |= sub_first
-        if not nullable:
-            return chars, False
-    return chars, True
-
-
-def _charset(items: Any, ignorecase: bool) -> set[str]:
-    """The ASCII characters a parsed character class may match (more is safe, never fewer)."""
-    c = _sre_constants
-    chars: set[str] = set()
-    for op, av in items:
-        if op is c.LITERAL:
-            chars |= _cased(chr(av), ignorecase)
-        elif op is c.RANGE and not (ignorecase and av[1] > 127):
-            for code in range(av[0], min(av[1], 127) + 1):
-                chars |= _cased(chr(code), ignorecase)
-        elif op is c.CATEGORY and av in _CATEGORIES:
-            chars |= _CATEGORIES[av]
-        else:
-            # A negated class, or "[\u0100-\u017f]" that matches an s as "ſ" does
-            # when case is ignored: say any character.
-            return set(_ASCII)
-    return chars
-
-
-@cache
-def _cased(char: str, ignorecase: bool) -> frozenset[str]:
-    """The ASCII characters a literal matches (the regex engine's own answer, case ignored)."""
-    if not ignorecase:
-        return frozenset({char}) & _ASCII
-    literal = re.compile(re.escape(char), re.IGNORECASE)
-    return frozenset(other for other in _ASCII if literal.fullmatch(other))
