@@ -22,6 +22,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 
 from generator.config import SiteConfig, load_config
@@ -56,34 +57,27 @@ def build_site(
     return builder.build(options or BuildOptions())
 
 
+@dataclass(slots=True)
 class Builder:
     """Builds one site, as often as asked.
 
     It keeps the state of its last build in memory, so the rebuilds of
     ``cablesite serve`` do not load it from disk each time. With `keep`, it
     also keeps the memory of its last full pass, for quick rebuilds; those
-    do not save the whole state, the other builds do.
+    do not save the whole state, the other builds do. `say` gets a line per
+    stage, `bars` draws progress bars, `explain` gets a line for each file
+    rewritten (``--explain``).
     """
 
-    def __init__(
-        self,
-        root: Path,
-        *,
-        reader: Reader = parse_reader,
-        say: Say | None = None,
-        bars: bool = False,
-        keep: bool = False,
-        explain: Say | None = None,
-    ) -> None:
-        self.root = root
-        self.reader = reader
-        self.say = say
-        self.bars = bars
-        self.explain = explain
-        # Keep the memory of the last full pass for quick rebuilds (serve).
-        self.keep = keep
-        self._state: BuildState | None = None
-        self._memory: Memory | None = None
+    root: Path
+    _: KW_ONLY
+    reader: Reader = parse_reader
+    say: Say | None = None
+    bars: bool = False
+    keep: bool = False
+    explain: Say | None = None
+    _state: BuildState | None = field(default=None, init=False, repr=False)
+    _memory: Memory | None = field(default=None, init=False, repr=False)
 
     def build(
         self, options: BuildOptions | None = None, hint: frozenset[Path] | None = None
