@@ -97,13 +97,18 @@ def rule_tokens(regex: re.Pattern[str], action: Any) -> list[TokenRun] | None:
     """The tokens a lexer rule yields, when its action is a token type, or a ``bygroups``
     of token types whose groups cover the match in order; None otherwise (Pygments would
     drop or repeat text, or this cannot tell): then no shortcut can be exact."""
-    if not _REGEX_ANALYSIS:
+    if not _REGEX_ANALYSIS or (type(action) is not TokenType and not _BYGROUPS_ARGS):
         return None
+    return _rule_tokens(regex, action)
+
+
+@cache  # (a state's rules are compiled again for each first character that starts a run)
+def _rule_tokens(regex: re.Pattern[str], action: Any) -> list[TokenRun] | None:
     try:
         if type(action) is TokenType:
             items = _sre_parse.parse(regex.pattern, regex.flags)
             return [_run(0, action, items)]
-        args = bygroups_tokens(action)
+        args = _bygroups_args(action)
         if args is None or not all(type(a) is TokenType for a in args):
             return None
         groups = _groups_covering(regex)
