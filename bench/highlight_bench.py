@@ -7,8 +7,8 @@ The texts are what the build highlights (`text.raw_text` of each cable):
 the dev corpus (../shared/corpus/dev, four formats) and `--n` synthetic
 cables (../shared/bench/make_corpus.py --format cable, cached in a temp
 folder). For each, `pygments_cable` (Pygments' highlight() with the
-anchored-rule lexer of fastlex, what the build did before) and
-`highlight_cable` (render/fasthtml's fast path) are timed with
+anchored-rule lexer of render/highlight/anchored.py, what the build did before) and
+`highlight_cable` (the fast path of render/highlight/fast.py) are timed with
 `time.process_time`, the best of `--repeat` runs, and their outputs compared.
 Prints figures; asserts nothing.
 """

@@ -48,7 +48,7 @@ def html_text(value: object) -> str:
     The same text as :func:`markupsafe.escape`, without wrapping it in a new
     Markup (a Python-level ``Markup.__new__``, as slow as the escaping).
     Templates use it for every ``{{ value }}`` (see
-    :class:`~generator.render.environment.FastTemplate`): their output is
+    :func:`generator.render.internals.template_class`): their output is
     joined into one string, where the wrapper was a fifth of a cable page's
     time. Anything other than a str or a Markup (a number, Undefined, an
     object with ``__html__``) goes through escape() itself.

@@ -19,7 +19,7 @@ from generator.render.highlight.fast import compile_lexer
 from generator.render.highlight.lexer import CableLexer
 from generator.render.text import raw_text
 
-# Pygments itself, without the anchored-rule shortcut of fastlex: today's output.
+# Pygments itself, without the anchored-rule shortcut of highlight/anchored.py: today's output.
 PLAIN_PYGMENTS = CableLexer(stripnl=False, ensurenl=True)
 FORMATTER = HtmlFormatter(nowrap=True)
 
@@ -34,7 +34,7 @@ def check(text: str) -> None:
 
 
 def test_the_fast_path_is_on() -> None:
-    # If CableLexer's rules stop fitting fasthtml's shortcuts, highlighting is slow again.
+    # If CableLexer's rules stop fitting the fast path's shortcuts, highlighting is slow again.
     assert _fast_cable() is not None
 
 

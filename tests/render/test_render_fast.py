@@ -2,7 +2,7 @@
 
 The paragraph filter against the loop the default cable page had, the
 strftime filter against ``datetime.strftime``, and templates compiled by
-:class:`SiteCodeGenerator` against the same templates compiled by Jinja's own
+the joining code generator (:mod:`generator.render.internals`) against the same templates compiled by Jinja's own
 code generator.
 """
 

@@ -43,13 +43,13 @@ def _block(code: str, lexer: Lexer, language: str = "") -> Markup:
 
 @cache
 def _cable_lexer() -> Lexer:
-    # The same tokens as CableLexer, found faster (see fastlex).
+    # The same tokens as CableLexer, found faster (see highlight/anchored.py).
     return anchored(CableLexer)(stripnl=False, ensurenl=True)
 
 
 @cache
 def _fast_cable() -> Compiled | None:
-    # The same HTML as _block(text, _cable_lexer()), found 4-5 times faster (see fasthtml);
+    # The same HTML as _block(text, _cable_lexer()), found 4-5 times faster (see highlight/fast.py);
     # None if CableLexer's rules ever stop fitting its shortcuts.
     return compile_lexer(CableLexer, _bare_formatter())
 

@@ -14,7 +14,7 @@ compares the two on real and random text).
 then saves and restores every rule's groups at every position, which made
 it slower than the calls it saved.)
 
-The cable pages no longer go through it: ``render/fasthtml.py`` writes the
+The cable pages no longer go through it: ``render/highlight/fast.py`` writes the
 same HTML without a token stream. It remains the fallback of
 ``highlight_cable`` and the lexer that ``pygments_cable``, the reference the
 fast path is tested against, runs.
