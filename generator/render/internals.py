@@ -391,6 +391,9 @@ def _plain_markup(cls: type[Markup], text: str) -> Markup:
 
 
 def _markup_works() -> bool:
+    # str.__new__ runs no __init__: Markup must have none of its own.
+    if any("__init__" in vars(cls) for cls in Markup.__mro__ if cls not in (str, object)):
+        return False
     made = str.__new__(Markup, "<b>x</b>")
     return type(made) is Markup and made == Markup("<b>x</b>") and made.__html__() == "<b>x</b>"
 
@@ -496,6 +499,8 @@ def _jinja_probe(escape: Callable[[object], str]) -> bool:
             code_generator_class = JoiningCodeGenerator
 
         fast = Fast(autoescape=True)
+        if f"yield {_JOINED_OUTPUT}.extend((" not in fast.compile(_PROBE_TEMPLATE, raw=True):
+            return False  # (the output would be right, but not joined: say so)
         context = {"a": "<\"&'>", "b": Markup("<em>ok</em>"), "c": ["<x>", 1, Markup("&amp;")]}
         return fast.from_string(_PROBE_TEMPLATE).render(context) == plain.from_string(
             _PROBE_TEMPLATE

@@ -114,6 +114,68 @@ def test_the_fast_jinja_classes_are_the_ones_used() -> None:
     assert env.code_generator_class is internals.JoiningCodeGenerator
 
 
+# --- an upgrade that changes an internal: the public path, the same bytes ------------------------
+
+HARNESS = Path(__file__).with_name("internals_off.py")
+REGEX, LEXER, BYGROUPS, ESCAPE, MARKUP, JINJA = internals.speedups()
+OFF = {
+    "none": set(),
+    "regex_parser_missing": {REGEX},
+    "bygroups_changed": {BYGROUPS},
+    "escape_missing": {ESCAPE},
+    "escape_changed": {ESCAPE},
+    "markup_changed": {MARKUP},
+    "jinja_template_hook_broken": {JINJA},
+    "jinja_code_generator_changed": {JINJA},
+    "everything": {REGEX, BYGROUPS, ESCAPE, MARKUP, JINJA},
+}
+
+
+def run_broken(breakage: str, work: Path, dev_corpus: Path) -> tuple[dict, dict[str, bytes]]:
+    """Highlight and build in a fresh process with one internal changed."""
+    import json
+    import subprocess
+    import sys
+
+    site = work / breakage
+    shutil.copytree(REPO / "content", site / "content")
+    shutil.copytree(dev_corpus / "telegram", site / "content" / "cables" / "telegram")
+    shutil.copy(REPO / "site.toml", site / "site.toml")
+    out = work / f"{breakage}.json"
+    subprocess.run(
+        [sys.executable, str(HARNESS), breakage, str(site), str(out)], check=True, cwd=work
+    )
+    return json.loads(out.read_text(encoding="utf-8")), tree(site / "site")
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory, dev_corpus: Path):  # type: ignore[no-untyped-def]
+    work = tmp_path_factory.mktemp("internals")
+    return work, run_broken("none", work, dev_corpus)
+
+
+def test_every_breakage_is_tried() -> None:
+    import internals_off
+
+    assert set(OFF) == set(internals_off.BREAKAGES)
+    assert set().union(*OFF.values()) | {LEXER} == set(internals.speedups())
+
+
+@pytest.mark.parametrize("breakage", sorted(set(OFF) - {"none"}))
+def test_a_changed_internal_turns_its_shortcut_off_and_nothing_else_changes(
+    breakage: str,
+    reference,
+    dev_corpus: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    work, (expected, pages) = reference
+    assert not [name for name, on in expected["speedups"].items() if not on]
+    found, built = run_broken(breakage, work, dev_corpus)
+    off = {name for name, on in found["speedups"].items() if not on}
+    assert off == OFF[breakage]
+    assert found["html"] == expected["html"]
+    assert built == pages
+
+
 # --- nobody else reads an internal -----------------------------------------------------------
 
 
