@@ -249,6 +249,18 @@ def changed_identities(
     return sorted(name for name, identity in now.items() if recorded[name] != identity)
 
 
+def changed_sources(
+    inputs: Inputs, now: Mapping[str, Identity], recorded: Mapping[str, Identity]
+) -> list[Source] | None:
+    """The sources whose identity is not the recorded one, in order; None when files came
+    or went (which only the full pass handles)."""
+    differing = changed_identities(now, recorded)
+    if differing is None:
+        return None
+    differ = set(differing)
+    return [s for s in inputs.sources if s.display in differ] if differ else []
+
+
 def find_files(
     folder: Path, root: Path, suffixes: frozenset[str] | None = None
 ) -> tuple[Inputs, Identities]:

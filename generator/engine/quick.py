@@ -44,7 +44,7 @@ from generator.engine.discover import (
     Identities,
     Inputs,
     Source,
-    changed_identities,
+    changed_sources,
     display_path,
     find_files,
     parse_reader,
@@ -263,12 +263,13 @@ def resume(
         return None
     if not state.complete or state.site != run.site or not has_memory(run.cache):
         return None
-    differing = changed_identities(stats, state.identities)
-    if differing is None:
-        return None  # files came or went: the full pass
-    differ = set(differing)
-    changed = [s for s in inputs.sources if s.display in differ] if differ else []
-    if len(changed) > QUICK_FILES or not usable or not load_body(run.cache, state, lazy=True):
+    changed = changed_sources(inputs, stats, state.identities)
+    if (
+        changed is None
+        or len(changed) > QUICK_FILES
+        or not usable
+        or not load_body(run.cache, state, lazy=True)
+    ):
         return None
     memory = restore(run.cache, config=run.config, output=run.output, state=state, inputs=inputs)
     if memory is None:
@@ -300,11 +301,9 @@ def _changed_sources(
     known = m.sources_by_display()
     if hint is None:
         inputs, stats = find_files(config.cables_dir, config.root)
-        differing = changed_identities(stats, m.state.identities) if inputs == m.inputs else None
-        if differing is None:
+        if inputs != m.inputs:
             return None
-        differ = set(differing)
-        return [s for s in inputs.sources if s.display in differ] if differ else []
+        return changed_sources(inputs, stats, m.state.identities)
     top = config.cables_dir.resolve()
     prefix = display_path(config.cables_dir, config.root) + "/"
     changed: list[Source] = []
