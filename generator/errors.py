@@ -39,3 +39,16 @@ class StrictFailure(UserError):
         message = f"{len(problems)} warning(s) with --strict; site not written"
         super().__init__("build", None, message)
         self.problems = problems
+
+
+def failure(err: BaseException) -> str:
+    """One line saying what an unexpected exception was, for a warning about one input.
+
+    The crash barriers (a record, a file, a page) turn an exception into a
+    warning with this text: the kind of error and its message, on one line
+    and cut short, so that no input can print a traceback or forge a line.
+    """
+    message = " ".join(str(err).split())
+    if len(message) > 200:
+        message = message[:197] + "..."
+    return f"{type(err).__name__}: {message}" if message else type(err).__name__

@@ -116,6 +116,15 @@ class Cable:
         return self.created.year if self.created else None
 
 
+# Control characters (and Unicode line breaks) as escapes: a report is one line, so a
+# file named "x\ny.txt: forged" cannot add a line of its own to warnings.txt.
+_ONE_LINE = {
+    code: repr(chr(code))[1:-1]
+    for code in (*range(0x20), 0x7F, 0x85, 0x2028, 0x2029)
+    if chr(code) != "\t"
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """Something wrong with an input that a user can fix.
@@ -130,7 +139,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
+        return f"{where}: {self.message}".translate(_ONE_LINE)
 
     def kind(self) -> str:
         """What the warning says, whatever cable or numbers it is about: the terminal and

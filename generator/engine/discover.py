@@ -334,6 +334,10 @@ def _files(folder: str, relative: str, found: list[str], links: set[str]) -> Non
                     elif entry.is_symlink():
                         found.append(relative + name)
                         links.add(relative + name)
+                    else:
+                        # A FIFO, socket or device: listed, so that it is reported
+                        # (the read pass never opens it: a FIFO would block the build).
+                        found.append(relative + name)
                 except OSError:
                     continue
     except FileNotFoundError:

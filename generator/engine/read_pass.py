@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from generator.engine.discover import Identity, Inputs, Reader, Source, parse_re
 from generator.engine.parsecache import BlobRef, PackWriter, encode
 from generator.engine.state import RACY_NS, SourceState
 from generator.engine.workers import run_tasks
+from generator.errors import failure
 from generator.model import Cable, Problem
 from generator.parse import read_cables, read_open_file
 from generator.render.text import raw_html
@@ -149,6 +151,10 @@ def _scan_file(
     source: Source, old_content: str | None, writer: PackWriter | None
 ) -> SourceState | None:
     assert _JOB is not None
+    special = _special_kind(source.location)
+    if special:
+        problem = (source.display, None, f"{special}, not a cable file; skipped")
+        return SourceState.of("", (), (problem,), ())
     content = ""
     data = None
     if _JOB.cacheable:
@@ -158,15 +164,54 @@ def _scan_file(
     problems: list[Problem] = []
     entries: list[tuple] = []  # type: ignore[type-arg]
     blobs: list[BlobRef | None] = []
-    for cable in read_normalised(source, problems.append, _JOB.reader, data):
-        pickled = pickle_cable(cable)
-        entries.append(plain_entry_of(cable, pickled))
-        blobs.append(writer.add(encode((pickled, str(raw_html(cable))))) if writer else None)
-        problems.extend(Problem(source.display, None, f"{cable.id}: {w}") for w in cable.warnings)
+    cables = read_normalised(source, problems.append, _JOB.reader, data)
+    try:
+        for cable in cables:
+            pickled = pickle_cable(cable)
+            entries.append(plain_entry_of(cable, pickled))
+            blobs.append(writer.add(encode((pickled, str(raw_html(cable))))) if writer else None)
+            problems.extend(
+                Problem(source.display, None, f"{cable.id}: {w}") for w in cable.warnings
+            )
+    except Exception as err:  # the crash barrier: one file, one warning
+        # The cables read before the failure (a container's good records) still count.
+        what = f"the parser failed: {failure(err)}"
+        problems.append(Problem(source.display, None, what + _kept(len(entries))))
+        return _state(content, entries, problems, blobs)
     if not entries:
         problems.append(Problem(source.display, None, "no cable found in this file"))
+    return _state(content, entries, problems, blobs)
+
+
+def _kept(count: int) -> str:
+    return f"; the {count} cable(s) read before it are kept" if count else "; file skipped"
+
+
+def _state(
+    content: str, entries: list[tuple], problems: list[Problem], blobs: list[BlobRef | None]
+) -> SourceState:
     plain_problems = tuple((p.path, p.line, p.message) for p in problems)
     return SourceState.of(content, tuple(entries), plain_problems, tuple(blobs))
+
+
+def _special_kind(path: str) -> str:
+    """What a file that is not a regular file is ("a FIFO"), or "" for a regular or missing one.
+
+    Opening a FIFO for reading waits for a writer: it would hang the build.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return ""  # gone or unreadable: reported when it is read
+    if stat.S_ISREG(mode):
+        return ""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
 
 
 def read_normalised(

@@ -12,10 +12,11 @@ the paths), so page bytes never cross processes.
 
 from __future__ import annotations
 
+import html
 import pickle
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from itertools import chain
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Protocol
 
 from generator.archive import Archive
@@ -24,7 +25,7 @@ from generator.engine.parsecache import PackReader
 from generator.engine.read_pass import read_normalised
 from generator.engine.state import SourceState
 from generator.engine.workers import run_tasks
-from generator.errors import UserError
+from generator.errors import UserError, failure
 from generator.model import Cable, Problem
 from generator.render.pages import Renderer
 from generator.site.plan import Page
@@ -68,14 +69,19 @@ class RenderJob:
     output: Writer
     # Each page's output file, by page index, when the caller has them (else made here).
     files: Sequence[str] | None = None
+    # A warning for each page whose render raised (the crash barrier), in page order.
+    failures: list[Problem] = field(default_factory=list)
+    # Their page indices: their signatures are not recorded, so the next build retries them.
+    failed: list[int] = field(default_factory=list)
 
 
 _JOB: RenderJob | None = None
 
 # A task: ("cables", ((source, ((ordinal, page index), ...)), ...)) or ("pages", (index, ...))
 Task = tuple[str, tuple]  # type: ignore[type-arg]
-# Whether each page of a task changed its file, in the task's order.
-Done = bytes
+# Whether each page of a task changed its file, in the task's order, and
+# (page index, what it raised) for each page that failed to render.
+Done = tuple[bytes, tuple[tuple[int, str], ...]]
 
 
 def render_pages(
@@ -92,26 +98,53 @@ def render_pages(
         tasks = list(_tasks(job, indices))
         if len(indices) < SERIAL_BELOW:
             jobs = 1
-        files = job.files
         # Cable pages first, then the rest (the order _tasks gives), each with its own pool.
         cables = [task for task in tasks if task[0] == "cables"]
         others = [task for task in tasks if task[0] != "cables"]
-        tasks = cables + others
-        results = chain(
-            run_tasks(_render_task, cables, jobs, recycle=RECYCLE),
-            run_tasks(_render_task, others, jobs, recycle=RECYCLE_INDEXES),
-        )
-        for task, done in zip(tasks, results, strict=True):
-            indices = _task_pages(task)
-            if files is None:
-                paths = [output_file(job.pages[index].path) for index in indices]
-            else:
-                paths = [files[index] for index in indices]
-            yield from zip(paths, map(bool, done), strict=True)
-            if advance is not None:
-                advance(len(done))
+        results = run_tasks(_render_task, cables, jobs, recycle=RECYCLE)
+        yield from _collect(job, cables, results, advance)
+        if job.failures:
+            # The diagnostics pages list the failures: render them too (the
+            # workers of the second pool fork now, and see the failures).
+            others.extend(_diagnostics_tasks(job, indices))
+        results = run_tasks(_render_task, others, jobs, recycle=RECYCLE_INDEXES)
+        yield from _collect(job, others, results, advance)
     finally:
         _JOB = None
+
+
+def _collect(
+    job: RenderJob,
+    tasks: Sequence[Task],
+    results: Iterator[Done],
+    advance: Callable[[int], None] | None,
+) -> Iterator[tuple[str, bool]]:
+    """(output file, whether its bytes changed) of each page of the tasks, in order."""
+    for task, (done, failed) in zip(tasks, results, strict=True):
+        indices = _task_pages(task)
+        if job.files is None:
+            paths = [output_file(job.pages[index].path) for index in indices]
+        else:
+            paths = [job.files[index] for index in indices]
+        for index, what in failed:
+            problem = _failure_problem(job, index, what)
+            job.failures.append(problem)
+            job.failed.append(index)
+            if isinstance(job.renderer.diagnostics.problems, list):
+                job.renderer.diagnostics.problems.append(problem)
+        yield from zip(paths, map(bool, done), strict=True)
+        if advance is not None:
+            advance(len(done))
+
+
+def _diagnostics_tasks(job: RenderJob, indices: Sequence[int]) -> list[Task]:
+    asked = set(indices)
+    wanted = [
+        index
+        for index, page in enumerate(job.pages)
+        if page.kind in ("diagnostics", "warnings") and index not in asked
+    ]
+    return [("pages", tuple(wanted))] if wanted else []
 
 
 def _tasks(job: RenderJob, indices: Sequence[int]) -> Iterator[Task]:
@@ -152,12 +185,17 @@ def _task_pages(task: Task) -> list[int]:
 def _render_task(task: Task) -> Done:
     assert _JOB is not None
     kind, items = task
+    failed: list[tuple[int, str]] = []
     if kind == "cables":
-        return bytes(wrote for source, wanted in items for wrote in _render_source(source, wanted))
-    return bytes(_render_page(index) for index in items)
+        done = [w for source, wanted in items for w in _render_source(source, wanted, failed)]
+    else:
+        done = [_render_page(index, failed) for index in items]
+    return bytes(done), tuple(failed)
 
 
-def _render_source(source: str, wanted: tuple[tuple[int, int], ...]) -> list[bool]:
+def _render_source(
+    source: str, wanted: tuple[tuple[int, int], ...], failed: list[tuple[int, str]]
+) -> list[bool]:
     assert _JOB is not None
     cables = cables_of(_JOB, source, [ordinal for ordinal, _ in wanted])
     done = []
@@ -165,17 +203,64 @@ def _render_source(source: str, wanted: tuple[tuple[int, int], ...]) -> list[boo
         page = _JOB.pages[index]
         cable, raw = cables[ordinal]
         _check_same(page, cable, _JOB.archive, source)
-        path = output_file(page.path)
-        done.append(_JOB.output.put(path, _JOB.renderer.render(page, cable, raw)))
+        data = _guarded(index, failed, partial(_JOB.renderer.render, page, cable, raw))
+        done.append(_JOB.output.put(output_file(page.path), data))
     return done
 
 
-def _render_page(index: int) -> bool:
+def _render_page(index: int, failed: list[tuple[int, str]]) -> bool:
     assert _JOB is not None
     page = _JOB.pages[index]
-    extra = feed_cables(_JOB, page.members) if page.kind == "feed" else None
-    path = output_file(page.path)
-    return _JOB.output.put(path, _JOB.renderer.render(page, extra))
+
+    def render() -> bytes:
+        assert _JOB is not None
+        extra = feed_cables(_JOB, page.members) if page.kind == "feed" else None
+        return _JOB.renderer.render(page, extra)
+
+    return _JOB.output.put(output_file(page.path), _guarded(index, failed, render))
+
+
+def _guarded(index: int, failed: list[tuple[int, str]], render: Callable[[], bytes]) -> bytes:
+    """The crash barrier: a page whose render raises is written as a page saying so.
+
+    A user error (a template that does not compile, a file changed during
+    the build) still stops the build: it is about the site, not one page.
+    Anything else a parser or template raises for one cable is that page's
+    warning (`failed`), and the rest of the site builds.
+    """
+    try:
+        return render()
+    except UserError:
+        raise
+    except Exception as err:  # the crash barrier
+        what = failure(err)
+        failed.append((index, what))
+        return _failed_page(index, what)
+
+
+def _failed_page(index: int, what: str) -> bytes:
+    """A plain page (no template: the template may be what failed) saying what happened."""
+    assert _JOB is not None
+    page = _JOB.pages[index]
+    name = html.escape(page.subject or page.path)
+    diagnostics = html.escape(_JOB.renderer.urls.href("diagnostics/"))
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
+        f"<title>{name}: could not be rendered</title></head>\n<body>\n"
+        f"<h1>{name} could not be rendered</h1>\n"
+        f"<p>Building this page failed: <code>{html.escape(what)}</code>.</p>\n"
+        f'<p>The rest of the site was built; see the <a href="{diagnostics}">diagnostics</a>.</p>\n'
+        "</body>\n</html>\n"
+    ).encode()
+
+
+def _failure_problem(job: RenderJob, index: int, what: str) -> Problem:
+    """The warning for a page that could not be rendered, under its cable's source file."""
+    page = job.pages[index]
+    if page.kind == "cable":
+        entry = job.archive.entries[page.subject]
+        return Problem(entry.source, None, f"{entry.id}: page could not be rendered: {what}")
+    return Problem(page.path, None, f"page could not be rendered: {what}")
 
 
 def feed_cables(job: RenderJob, keys: Sequence[str]) -> dict[str, Cable]:

@@ -149,6 +149,7 @@ def _changed_files(step: Rewrite, recorded: MutableMapping[str, bytes]) -> Rewri
     for path in gone:
         recorded.pop(path, None)
     recorded.update(extra_signatures)
+    _forget_failed(step, recorded)
     _explain_all(step, dirty, set(staged), gone)
     return Rewritten(
         rendered=len(dirty),
@@ -158,6 +159,22 @@ def _changed_files(step: Rewrite, recorded: MutableMapping[str, bytes]) -> Rewri
         changed=frozenset([*staged, *gone]),
         recorded=recorded,
     )
+
+
+# A signature no page has: a page recorded with it is rendered again next time.
+_FAILED = b"render failed"
+
+
+def _forget_failed(step: Rewrite, recorded: dict[str, bytes]) -> None:
+    """Pages whose render failed (the crash barrier wrote a page saying so), and the
+    diagnostics pages that list the failures, are rendered again by the next build."""
+    if not step.job.failed:
+        return
+    for index in step.job.failed:
+        recorded[step.files[index]] = _FAILED
+    for index, page in enumerate(step.job.pages):
+        if page.kind in ("diagnostics", "warnings"):
+            recorded[step.files[index]] = _FAILED
 
 
 def _render(step: Rewrite, indices: Sequence[int]) -> list[tuple[str, bool]]:

@@ -25,6 +25,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from generator.errors import failure
 from generator.model import Cable, Problem
 from generator.parse.assemble import assemble
 from generator.parse.decode import decode_bytes, looks_binary
@@ -210,9 +211,9 @@ def _source_of(
         return first if isinstance(first, Source) else Source(body="", source_path=filename)
     text = normalise_newlines(text)
     front = split_front_matter(text)
-    if front.error and report:
-        line, message = front.error
-        report(Problem(filename or "<text>", line, message))
+    if report:
+        for line, message in [front.error] if front.error else front.problems:
+            report(Problem(filename or "<text>", line, message))
     header, body = _split_stated_header(front.body, front.meta.get("header_lines"))
     if suffix in {".md", ".markdown"}:
         source = read_markdown(body, filename)
@@ -222,8 +223,9 @@ def _source_of(
         source = read_telegram(body, filename)
     source.header = header or source.header
     source.meta.update({k: v for k, v in front.meta.items() if v not in (None, "")})
-    if front.error and not report:
-        source.warnings.append(f"line {front.error[0]}: {front.error[1]}")
+    if not report:
+        for line, message in [front.error] if front.error else front.problems:
+            source.warnings.append(f"line {line}: {message}")
     return source
 
 
@@ -261,9 +263,13 @@ def _read_container(path: Path, suffix: str, report: ProblemHandler) -> Iterator
             if isinstance(item, Problem):
                 report(item)
                 continue
-            item.body = normalise_newlines(item.body)
-            item.header = normalise_newlines(item.header)
-            cable = assemble(item)
+            try:
+                item.body = normalise_newlines(item.body)
+                item.header = normalise_newlines(item.header)
+                cable = assemble(item)
+            except Exception as err:  # one bad record must not lose the rest
+                report(Problem(name, _line_of(item), f"record skipped: {failure(err)}"))
+                continue
             if not cable.id:
                 report(
                     Problem(name, _line_of(item), "skipped: no cable id in the record or its text")

@@ -86,11 +86,25 @@ def timeline(archive: Archive, urls: Urls) -> Timeline | None:
 def _ticks(first: tuple[int, int], last: tuple[int, int], span: int) -> tuple[Tick, ...]:
     """Round years (every 1, 2, 5, 10… so at most ~8 labels), at each January."""
     years = last[0] - first[0] + 1
-    step = next(s for s in (1, 2, 5, 10, 20, 50) if years / s <= 8)
+    step = _tick_step(years)
     ticks = []
-    for year in range(first[0], last[0] + 1):
+    for year in range(first[0] + (-first[0]) % step, last[0] + 1, step):
         index = (year - first[0]) * 12 + (1 - first[1])
         # A label needs room on both sides: skip those hugging the chart's edges.
-        if year % step == 0 and 0.04 <= index / span <= 0.96:
+        if 0.04 <= index / span <= 0.96:
             ticks.append(Tick(percent=round(100 * index / span, 2), label=str(year)))
     return tuple(ticks)
+
+
+def _tick_step(years: int) -> int:
+    """The smallest of 1, 2, 5, 10, 20, 50, 100… years that leaves at most 8 labels.
+
+    Unbounded: one cable dated 1600 among cables of the 2000s is a span of
+    four centuries, and must still draw.
+    """
+    scale = 1
+    while True:
+        for factor in (1, 2, 5):
+            if years / (factor * scale) <= 8:
+                return factor * scale
+        scale *= 10

@@ -1,12 +1,28 @@
-"""YAML front matter: a `---` block at the top of a text cable or page."""
+"""YAML front matter: a `---` block at the top of a text cable or page.
+
+Loaded with a safe loader that refuses what front matter never needs and an
+attacker would use: aliases (`*name`, the "billion laughs" bomb: nine levels
+of nine aliases is 328 bytes that expand to 387 million items), nesting
+deeper than a few levels (PyYAML composes recursively), blocks larger than
+`MAX_FRONT_MATTER_BYTES`. A timestamp that is no date (`2003-13-45`) is
+kept as text and reported, not raised.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
+
+from generator.parse.formats.guards import (
+    MAX_FRONT_MATTER_BYTES,
+    MAX_NESTING,
+    BadDate,
+    checked_meta,
+)
 
 _FENCE = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 
@@ -18,6 +34,55 @@ class FrontMatter:
     # Lines the front matter took, so body line numbers can be reported truly.
     lines: int
     error: tuple[int, str] | None = None
+    # (line, message) of each value dropped for its type (`tags: 5`).
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """`yaml.SafeLoader` without aliases, with a nesting limit, tolerant of bad dates."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise ComposerError(None, None, "aliases (*name) are not allowed", mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                mark = self.peek_event().start_mark
+                raise ComposerError(None, None, f"nested deeper than {MAX_NESTING} levels", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_lenient_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return self.construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return BadDate(node.value)
+
+
+_FrontMatterLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _FrontMatterLoader.construct_lenient_timestamp
+)
+
+
+def load_front_matter(text: str) -> Any:
+    """The YAML of a front matter block, loaded safely (raises `yaml.YAMLError`)."""
+    loader = _FrontMatterLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def _key_line(yaml_text: str, key: str) -> int:
+    """The file line of a top-level key (the block starts on line 2)."""
+    found = re.search(rf"^['\"]?{re.escape(key)}['\"]?\s*:", yaml_text, re.M | re.I)
+    return yaml_text.count("\n", 0, found.start()) + 2 if found else 2
 
 
 def split_front_matter(text: str) -> FrontMatter:
@@ -27,8 +92,12 @@ def split_front_matter(text: str) -> FrontMatter:
         return FrontMatter({}, text, 0)
     lines = text.count("\n", 0, m.end())
     body = text[m.end() :]
+    yaml_text = m.group("yaml")
+    if len(yaml_text) > MAX_FRONT_MATTER_BYTES:
+        limit = f"{MAX_FRONT_MATTER_BYTES // 1024} KB"
+        return FrontMatter({}, body, lines, (1, f"front matter is larger than {limit}; ignored"))
     try:
-        loaded = yaml.safe_load(m.group("yaml"))
+        loaded = load_front_matter(yaml_text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -38,4 +107,6 @@ def split_front_matter(text: str) -> FrontMatter:
         return FrontMatter({}, body, lines)
     if not isinstance(loaded, dict):
         return FrontMatter({}, body, lines, (2, "front matter must be a mapping of keys to values"))
-    return FrontMatter({str(k).lower(): v for k, v in loaded.items()}, body, lines)
+    meta, dropped = checked_meta({str(k).lower(): v for k, v in loaded.items()})
+    problems = [(_key_line(yaml_text, key), message) for key, message in dropped]
+    return FrontMatter(meta, body, lines, problems=problems)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from generator.model import Problem
+from generator.parse.formats.guards import MAX_NESTING, MAX_RECORD_BYTES, checked_meta, json_nesting
 from generator.parse.source import Source
 from generator.parse.text import restore_lost_newlines
 
@@ -61,10 +62,20 @@ def read_jsonl(
     for line_no, line in enumerate(lines, 1):
         if not line.strip():
             continue
+        # Checked before json.loads, which recurses once per level of nesting.
+        if len(line) > MAX_RECORD_BYTES:
+            yield Problem(path, line_no, f"record skipped: longer than {MAX_RECORD_BYTES >> 20} MB")
+            continue
+        if json_nesting(line):
+            yield Problem(path, line_no, f"record skipped: nested deeper than {MAX_NESTING} levels")
+            continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as err:
             yield Problem(path, line_no, f"not a JSON object: {err.msg}")
+            continue
+        except RecursionError:  # the guard above should make this unreachable
+            yield Problem(path, line_no, "record skipped: nested too deeply")
             continue
         if not isinstance(record, dict):
             yield Problem(path, line_no, "not a JSON object")
@@ -73,15 +84,24 @@ def read_jsonl(
         if not isinstance(body, str) or not body.strip():
             yield Problem(path, line_no, "record has no cable text (body)")
             continue
-        yield _source(record, body, f"{path}:{line_no}", names)
+        meta, dropped = checked_meta(_meta(record, names))
+        for _, message in dropped:
+            yield Problem(path, line_no, message)
+        yield _source(record, meta, body, f"{path}:{line_no}", names)
 
 
-def _source(record: dict, body: str, where: str, names: dict[str, tuple[str, ...]]) -> Source:
+def _meta(record: dict, names: dict[str, tuple[str, ...]]) -> dict[str, object]:
     meta = {}
     for key in ("id", "created", "released", "origin", "classification", "subject", "tags"):
         value = _first(record, names[key])
         if value not in (None, ""):
             meta[key] = value
+    return meta
+
+
+def _source(
+    record: dict, meta: dict, body: str, where: str, names: dict[str, tuple[str, ...]]
+) -> Source:
     warnings = []
     if "id" in meta and not _CABLE_ID.match(str(meta["id"]).strip().upper()):
         warnings.append(

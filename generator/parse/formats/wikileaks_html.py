@@ -45,8 +45,19 @@ def is_wikileaks_page(text: str) -> bool:
     return bool(_TABLE.search(text)) and "<pre" in text.lower()
 
 
+def _strip_tags(text: str) -> str:
+    """`_TAG.sub("", text)` in time linear in the text's length.
+
+    A "<" with no ">" after it fails the match only at the end of the text,
+    so the regex alone is quadratic in such "<"s (400,000 of them took 97 s).
+    None after the last ">" can match: the text after it is kept as it is.
+    """
+    end = text.rfind(">") + 1
+    return _TAG.sub("", text[:end]) + text[end:] if end < len(text) else _TAG.sub("", text)
+
+
 def _text_of(fragment: str) -> str:
-    text = _TAG.sub("", _PARAGRAPH_ANCHOR.sub("", fragment))
+    text = _strip_tags(_PARAGRAPH_ANCHOR.sub("", fragment))
     # Unescaped first, the newlines spare `html.unescape` a Python call each.  The
     # same text results: no character reference spans an "&" or a newline.
     return html.unescape(text.replace(_NEWLINE_REFERENCE, "\n"))
