@@ -20,10 +20,12 @@ boundary as they are.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
 import signal
+import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -122,3 +124,27 @@ def _worker_init() -> None:
     # The parent may have its own SIGTERM handler (`serve` turns it into
     # Ctrl-C); a worker is stopped by SIGTERM and must simply stop.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
+
+
+# Linux's prctl(PR_SET_PDEATHSIG): a signal the kernel sends when the parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Have the kernel kill this worker when the build that forked it dies.
+
+    A build killed outright (``kill -9``, the OOM killer) cannot tear its pool
+    down: its workers would render on for nobody, then each print a
+    BrokenPipeError traceback when it sent its result. (Linux only: other
+    systems have no such request.)
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(0)
