@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from generator.engine.workers import run_tasks
 from generator.errors import failure
 from generator.model import Cable, Problem
 from generator.parse import read_cables, read_open_file
+from generator.parse.formats.guards import special_kind
 from generator.render.text import raw_html
 
 # Files per task: enough to make a task's overhead (a few pickled tuples)
@@ -151,7 +151,7 @@ def _scan_file(
     source: Source, old_content: str | None, writer: PackWriter | None
 ) -> SourceState | None:
     assert _JOB is not None
-    special = _special_kind(source.location)
+    special = special_kind(source.location)
     if special:
         problem = (source.display, None, f"{special}, not a cable file; skipped")
         return SourceState.of("", (), (problem,), ())
@@ -192,26 +192,6 @@ def _state(
 ) -> SourceState:
     plain_problems = tuple((p.path, p.line, p.message) for p in problems)
     return SourceState.of(content, tuple(entries), plain_problems, tuple(blobs))
-
-
-def _special_kind(path: str) -> str:
-    """What a file that is not a regular file is ("a FIFO"), or "" for a regular or missing one.
-
-    Opening a FIFO for reading waits for a writer: it would hang the build.
-    """
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return ""  # gone or unreadable: reported when it is read
-    if stat.S_ISREG(mode):
-        return ""
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "a special file"
 
 
 def read_normalised(

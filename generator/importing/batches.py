@@ -18,6 +18,7 @@ from generator.importing.prepare import FileItem, Item, RecordItem, Result, prep
 from generator.model import Problem
 from generator.parse.decode import decode_bytes
 from generator.parse.formats.cables_csv import read_dump
+from generator.parse.formats.guards import special_kind
 from generator.parse.formats.jsonl import read_jsonl
 from generator.parse.source import Source
 
@@ -52,7 +53,11 @@ def batches(
     """Batches of items over all files; unreadable files are added to `failures`."""
     batch = Batch()
     for input_file in files:
-        if input_file.is_container:
+        special = special_kind(input_file.path)
+        if special:  # never opened: a FIFO would wait for a writer for ever
+            problem = Problem(str(input_file.path), None, f"{special}, not a cable file; skipped")
+            batch.items.append(problem)
+        elif input_file.is_container:
             for item, nbytes in _container_items(input_file, jsonl_fields, failures):
                 batch.items.append(item)
                 batch.nbytes += nbytes

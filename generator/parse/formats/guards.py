@@ -9,7 +9,9 @@ size, and cheap enough to run on every record of a 250,000-cable export.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from datetime import date
 from typing import Any
 
@@ -98,3 +100,23 @@ class BadDate(str):
     """A YAML timestamp that is no date (`2003-13-45`), kept as its text to be reported."""
 
     __slots__ = ()
+
+
+def special_kind(path: str | os.PathLike[str]) -> str:
+    """What a file that is not a regular file is ("a FIFO"), or "" for a regular or missing one.
+
+    Opening a FIFO for reading waits for a writer: it would hang the build.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return ""  # gone or unreadable: reported when it is read
+    if stat.S_ISREG(mode):
+        return ""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
