@@ -15,12 +15,15 @@ stream and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
+import socket
 import threading
+import time
 import uuid
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -153,6 +156,13 @@ class Subscription:
 
     def __init__(self) -> None:
         self.queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        # Called after each put: wakes the thread that writes the streams.
+        self.notify: Callable[[], None] | None = None
+
+    def put(self, item: bytes | None) -> None:
+        self.queue.put(item)
+        if self.notify is not None:
+            self.notify()
 
     def messages(self, heartbeat: float) -> Iterator[bytes]:
         """Events as they come, a comment line every `heartbeat` seconds of silence."""
@@ -192,12 +202,12 @@ class LiveReload:
 
     def subscribe(self, since: str = "", page: str = "") -> Subscription:
         sub = Subscription()
-        sub.queue.put(b"retry: 1000\n\n")
+        sub.put(b"retry: 1000\n\n")
         with self._lock:
-            sub.queue.put(event("state", self._state()))
+            sub.put(event("state", self._state()))
             if self._missed(since, page):
                 token = f"{self.instance}.{self.generation}"
-                sub.queue.put(event("reload", {"all": True, "pages": [], "since": token}))
+                sub.put(event("reload", {"all": True, "pages": [], "since": token}))
             self._subscribers.add(sub)
         return sub
 
@@ -230,7 +240,7 @@ class LiveReload:
         """End every stream (the server is stopping)."""
         with self._lock:
             for sub in self._subscribers:
-                sub.queue.put(None)
+                sub.put(None)
             self._subscribers.clear()
 
     def _state(self) -> dict[str, object]:
@@ -238,7 +248,7 @@ class LiveReload:
 
     def _broadcast(self, message: bytes) -> None:
         for sub in self._subscribers:
-            sub.queue.put(message)
+            sub.put(message)
 
     def _missed(self, since: str, page: str) -> bool:
         """Whether a build since the page was served changed it (or whether that is unknown)."""
@@ -260,3 +270,126 @@ class LiveReload:
 def _normal(path: str) -> str:
     path = unquote(path)
     return path[: -len("index.html")] if path.endswith("/index.html") else path
+
+
+# A stream whose reader has not taken this many bytes is dropped: the browser
+# is gone or stuck, and the server must not hold its events for ever.
+MAX_PENDING = 1 << 20
+
+
+class _Stream:
+    __slots__ = ("ending", "pending", "sock", "sub")
+
+    def __init__(self, sock: socket.socket, sub: Subscription) -> None:
+        self.sock = sock
+        self.sub = sub
+        self.pending = bytearray()
+        self.ending = False  # the hub ended it: close once the pending bytes are sent
+
+
+class StreamWriter:
+    """One thread that writes every open event stream, so that none holds a request thread.
+
+    A request for the stream is answered (status and headers) by its request
+    thread, which then hands the connection over here and is free: a room
+    of 200 open pages is 200 sockets in this thread's list, not 200 threads
+    sleeping on a queue. Sockets are written without blocking; a reader
+    that stops reading is dropped once `MAX_PENDING` bytes wait for it.
+    """
+
+    def __init__(self, hub: LiveReload, heartbeat: float) -> None:
+        self.hub = hub
+        self.heartbeat = heartbeat
+        self._streams: list[_Stream] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="cablesite-events", daemon=True)
+        self._thread.start()
+
+    def add(self, sock: socket.socket, sub: Subscription) -> None:
+        """Write `sub`'s events to `sock` from now on (the stream's headers are sent)."""
+        sock.setblocking(False)
+        with self._lock:
+            if self._stopped:
+                _close(sock)
+                self.hub.unsubscribe(sub)
+                return
+            self._streams.append(_Stream(sock, sub))
+        sub.notify = self._wake.set
+        self._wake.set()
+
+    def open_count(self) -> int:
+        with self._lock:
+            return len(self._streams)
+
+    def stop(self) -> None:
+        """Close every stream and end the thread."""
+        with self._lock:
+            self._stopped = True
+        self._wake.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        last_write = time.monotonic()
+        while True:
+            woken = self._wake.wait(timeout=self.heartbeat / 4)
+            self._wake.clear()
+            with self._lock:
+                streams, stopped = list(self._streams), self._stopped
+            if stopped:
+                for stream in streams:
+                    self._drop(stream)
+                return
+            # Writing is the only way to notice a browser that went away.
+            ping = not woken and time.monotonic() - last_write >= self.heartbeat
+            busy = False
+            for stream in streams:
+                busy |= self._flush(stream, ping)
+            if ping:
+                last_write = time.monotonic()
+            if busy:  # a full socket buffer: try again shortly
+                self._wake.set()
+                time.sleep(0.01)
+
+    def _flush(self, stream: _Stream, ping: bool) -> bool:
+        """Send what the stream has queued; True when bytes are still waiting."""
+        while not stream.ending:
+            try:
+                item = stream.sub.queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                stream.ending = True
+            else:
+                stream.pending += item
+        if ping and not stream.pending and not stream.ending:
+            stream.pending += b": ping\n\n"
+        try:
+            while stream.pending:
+                sent = stream.sock.send(stream.pending)
+                del stream.pending[:sent]
+        except BlockingIOError:
+            if len(stream.pending) <= MAX_PENDING:
+                return True
+            self._drop(stream)
+            return False
+        except OSError:
+            self._drop(stream)
+            return False
+        if stream.ending:
+            self._drop(stream)
+        return False
+
+    def _drop(self, stream: _Stream) -> None:
+        with self._lock:
+            if stream in self._streams:
+                self._streams.remove(stream)
+        self.hub.unsubscribe(stream.sub)
+        _close(stream.sock)
+
+
+def _close(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()

@@ -18,6 +18,7 @@ shows its error in every open page until a build succeeds.
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import sys
@@ -39,7 +40,13 @@ from generator.config import SiteConfig, load_config
 from generator.engine.cache import CACHE_NAME
 from generator.errors import UserError
 from generator.model import Problem
-from generator.serve.livereload import EVENTS_PATH, LiveReload, inject, script_tag
+from generator.serve.livereload import (
+    EVENTS_PATH,
+    LiveReload,
+    StreamWriter,
+    inject,
+    script_tag,
+)
 from generator.serve.rebuilder import IncrementalRebuilder, Rebuilder, RebuildOutcome
 from generator.serve.watch import ChangeSet, Debouncer, SiteLayout, SiteWatcher, site_layout
 from generator.urls import Urls
@@ -49,6 +56,12 @@ REQUEST_WAIT = 120.0
 # Seconds of silence after which an event stream sends a comment, to notice
 # browsers that went away.
 HEARTBEAT = 15.0
+# A request path longer than this is answered 414: no page of a site has
+# one (the longest are a few hundred bytes), and a longer one reached the file
+# system only to fail there (ENAMETOOLONG from about 4 KB).
+MAX_URL_PATH = 2048
+# The longest file name most file systems allow, in bytes.
+MAX_NAME = 255
 
 Log = Callable[[str], None]
 
@@ -150,6 +163,8 @@ def route(raw_target: str, target: Target) -> Route:
     """
     raw_path, query = _split_target(raw_target)
     base = target.base_path
+    if len(raw_path) > MAX_URL_PATH:
+        return Route(HTTPStatus.REQUEST_URI_TOO_LONG)
     if not raw_path.startswith("/"):
         return Route(HTTPStatus.BAD_REQUEST)
     if raw_path in ("/", base.rstrip("/")) and raw_path != base:
@@ -159,6 +174,16 @@ def route(raw_target: str, target: Target) -> Route:
     segments = _decoded_segments(raw_path[len(base) :])
     if segments is None:
         return Route(HTTPStatus.BAD_REQUEST)
+    if any(len(s.encode("utf-8", "surrogateescape")) > MAX_NAME for s in segments):
+        return Route(HTTPStatus.NOT_FOUND)  # no file has such a name
+    try:
+        return _file_route(target, segments, raw_path, query)
+    except (OSError, ValueError):
+        # ENAMETOOLONG, ELOOP, EACCES…: nothing there that can be served.
+        return Route(HTTPStatus.NOT_FOUND)
+
+
+def _file_route(target: Target, segments: list[str], raw_path: str, query: str) -> Route:
     folder = target.output.resolve()
     wants_folder = not segments or segments[-1] == ""
     found = _inside(folder, folder.joinpath(*[s for s in segments if s]))
@@ -224,10 +249,16 @@ class PreviewServer(ThreadingHTTPServer):
     # idle keep-alive reads and event streams at once.
     daemon_threads = False
     block_on_close = True
+    # The listen backlog: a room of readers opening pages at once (200 in the
+    # load test) must queue, not be refused; the default of 5 left a third of
+    # them unanswered. The system caps it (net.core.somaxconn).
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], preview: Preview) -> None:
         self.preview = preview
         self._open: set[socket.socket] = set()
+        # Connections handed to the event-stream writer: not closed when their request ends.
+        self._handed_off: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
@@ -241,7 +272,15 @@ class PreviewServer(ThreadingHTTPServer):
     def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
         with self._open_lock:
             self._open.discard(request)
+            if request in self._handed_off:
+                self._handed_off.discard(request)
+                return  # the stream writer owns it now
         super().shutdown_request(request)
+
+    def hand_off(self, request: socket.socket) -> None:
+        """The request's connection outlives its request (an event stream)."""
+        with self._open_lock:
+            self._handed_off.add(request)
 
     def close(self) -> None:
         """Stop serving: after `shutdown` (no new connections), end the open ones."""
@@ -255,7 +294,12 @@ class PreviewServer(ThreadingHTTPServer):
         error = sys.exc_info()[1]
         if isinstance(error, ConnectionError | TimeoutError):
             return  # a browser cancelling a request on reload is not news
-        super().handle_error(request, client_address)  # type: ignore[arg-type]
+        # One line, never a traceback: the request's path (which may be
+        # anything a client sent) is not echoed, and the terminal stays for builds.
+        kind = type(error).__name__
+        errno = getattr(error, "errno", None)
+        detail = f" ({os.strerror(errno)})" if isinstance(errno, int) else ""
+        print(f"serve: a request failed: {kind}{detail}", file=sys.stderr)
 
 
 class PreviewHandler(BaseHTTPRequestHandler):
@@ -356,16 +400,17 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         if head:
             return
-        hub = self.server.preview.hub
-        sub = hub.subscribe(params.get("since", [""])[0], params.get("page", [""])[0])
+        preview = self.server.preview
+        sub = preview.hub.subscribe(params.get("since", [""])[0], params.get("page", [""])[0])
         try:
-            for message in sub.messages(HEARTBEAT):
-                self.wfile.write(message)
-                self.wfile.flush()
+            self.wfile.flush()
         except OSError:
-            pass  # the page went away
-        finally:
-            hub.unsubscribe(sub)
+            preview.hub.unsubscribe(sub)
+            return  # the page went away
+        # From here the stream writer's one thread sends its events: this
+        # request thread is free as soon as the headers are out.
+        self.server.hand_off(self.connection)
+        preview.streams.add(self.connection, sub)
 
 
 # --- the preview: server + rebuilds + live reload ---------------------------------
@@ -391,6 +436,7 @@ class Preview:
         self.target = site_target(root)
         self.gate = BuildGate()
         self.hub = LiveReload()
+        self.streams = StreamWriter(self.hub, HEARTBEAT)
         self._config = SiteConfig(root=root)
         try:
             self.server = PreviewServer((host, port), self)
@@ -414,6 +460,7 @@ class Preview:
 
     def stop(self) -> None:
         self.hub.close()
+        self.streams.stop()
         self.server.shutdown()
         if self._thread is not None:
             self._thread.join(timeout=5)
