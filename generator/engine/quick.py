@@ -58,7 +58,7 @@ from generator.engine.output import NoOutput
 from generator.engine.parsecache import PackReader
 from generator.engine.read_pass import read_sources
 from generator.engine.render_pass import RenderJob
-from generator.engine.rewrite import Rewrite, rewrite
+from generator.engine.rewrite import Rewrite, failed_files, had_failed_pages, rewrite
 from generator.engine.run import BuildResult, Run
 from generator.engine.signatures import Signer
 from generator.engine.state import BuildState, load_body, save_delta
@@ -117,6 +117,8 @@ def quick_rebuild(
         return None
     if run.options.clean or run.options.strict:
         return None
+    if had_failed_pages(m.state.output.pages):
+        return None  # the full pass renders them again
     if changed is None:
         changed = _changed_sources(m, run.config, hint)
     if changed is None:
@@ -182,7 +184,9 @@ def quick_rebuild(
         sources=sources,
     )
     new_states = {d: read.sources[d] for d in updates}
-    renderer = Renderer(env, run.config, archive, docs, Diagnostics(problems, sources))
+    # A copy: pages that fail to render add their warnings to this build's list only.
+    shown = list(problems)
+    renderer = Renderer(env, run.config, archive, docs, Diagnostics(shown, sources))
     packs = PackReader(run.cache / PACKS)
     try:
         job = RenderJob(
@@ -223,6 +227,7 @@ def quick_rebuild(
     noted.files.update(m.files[index] for index in touched)
     noted.files.update(gone)
     noted.files.update(extra)
+    noted.files.update(failed_files(job, m.files))  # recorded as failed: saved so
     noted.spans |= problems is not m.problems
     m.state.sources.update(new_states)
     m.state.identities.update(read.identities)
@@ -238,7 +243,7 @@ def quick_rebuild(
         pages=len(m.pages),
         written=done.written,
         unchanged=len(m.files) + len(m.extra) - done.written,
-        problems=m.problems,
+        problems=shown,
         copies=len(archive.copies),
         removed=done.removed,
         parsed=read.parsed,

@@ -178,7 +178,7 @@ def _scan_file(
         what = f"the parser failed: {failure(err)}"
         problems.append(Problem(source.display, None, what + _kept(len(entries))))
         return _state(content, entries, problems, blobs)
-    if not entries:
+    if not entries and not problems:  # (a file that said why it holds no cable has its warning)
         problems.append(Problem(source.display, None, "no cable found in this file"))
     return _state(content, entries, problems, blobs)
 

@@ -32,6 +32,7 @@ from generator.engine.output import ChangedOutput, StagedOutput
 from generator.engine.render_pass import RenderJob, render_pages
 from generator.engine.signatures import Signer
 from generator.ui.progress import Progress
+from generator.urls import Urls, output_file
 
 Say = Callable[[str], None]
 # Why a page is rewritten, by page index (see generator.engine.explain).
@@ -101,6 +102,7 @@ def _new_tree(step: Rewrite) -> Rewritten:
         staged.commit()
     recorded: dict[str, bytes] = dict(zip(files, signatures, strict=True))
     recorded.update(_extra_signatures(step.extra))
+    _forget_failed(step, recorded)
     removed = before - recorded.keys() - _KEPT
     written = sorted(path for path, wrote in done if wrote)
     _explain_all(step, range(len(files)), set(written), removed)
@@ -163,18 +165,30 @@ def _changed_files(step: Rewrite, recorded: MutableMapping[str, bytes]) -> Rewri
 
 # A signature no page has: a page recorded with it is rendered again next time.
 _FAILED = b"render failed"
+# Recorded with _FAILED whenever a page failed: the quick paths, which sign only
+# the pages an edit touches, look here and leave such a build to the full pass.
+_FAILURE_MARK = output_file(Urls.warnings)
+
+
+def had_failed_pages(recorded: Mapping[str, bytes]) -> bool:
+    """Whether the last build wrote pages saying they could not be rendered."""
+    return recorded.get(_FAILURE_MARK) == _FAILED
 
 
 def _forget_failed(step: Rewrite, recorded: dict[str, bytes]) -> None:
     """Pages whose render failed (the crash barrier wrote a page saying so), and the
     diagnostics pages that list the failures, are rendered again by the next build."""
-    if not step.job.failed:
-        return
-    for index in step.job.failed:
-        recorded[step.files[index]] = _FAILED
-    for index, page in enumerate(step.job.pages):
-        if page.kind in ("diagnostics", "warnings"):
-            recorded[step.files[index]] = _FAILED
+    for path in failed_files(step.job, step.files):
+        recorded[path] = _FAILED
+
+
+def failed_files(job: RenderJob, files: Sequence[str]) -> list[str]:
+    """The files of the pages that failed to render, and of the diagnostics pages listing
+    them (none when every page rendered)."""
+    if not job.failed:
+        return []
+    listing = [i for i, page in enumerate(job.pages) if page.kind in ("diagnostics", "warnings")]
+    return [files[index] for index in [*job.failed, *listing]]
 
 
 def _render(step: Rewrite, indices: Sequence[int]) -> list[tuple[str, bool]]:

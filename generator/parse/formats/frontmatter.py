@@ -99,10 +99,18 @@ def split_front_matter(text: str) -> FrontMatter:
     try:
         loaded = load_front_matter(yaml_text)
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        return FrontMatter({}, body, lines, (line, f"front matter is not valid YAML: {problem}"))
+        error = _located(err, 0)
+        kept, errors = _salvaged(yaml_text)
+        if not kept:
+            return FrontMatter({}, body, lines, error)
+        # The keys that load on their own are kept: one bad value (`tags:`
+        # nested a thousand deep) loses only itself, not the cable's id and date.
+        meta, dropped = checked_meta(kept)
+        if len(errors) > 1:  # one warning for the block, however many keys it lost
+            line, message = errors[0]
+            errors = [(line, f"{message} (and in {len(errors) - 1} more key(s), all dropped)")]
+        problems = [*errors, *((_key_line(yaml_text, key), m) for key, m in dropped)]
+        return FrontMatter(meta, body, lines, problems=sorted(problems))
     if loaded is None:
         return FrontMatter({}, body, lines)
     if not isinstance(loaded, dict):
@@ -110,3 +118,31 @@ def split_front_matter(text: str) -> FrontMatter:
     meta, dropped = checked_meta({str(k).lower(): v for k, v in loaded.items()})
     problems = [(_key_line(yaml_text, key), message) for key, message in dropped]
     return FrontMatter(meta, body, lines, problems=problems)
+
+
+def _located(err: yaml.YAMLError, first_line: int) -> tuple[int, str]:
+    """(file line, message) of a YAML error in a block starting `first_line` lines in."""
+    mark = getattr(err, "problem_mark", None)
+    line = mark.line + 2 + first_line if mark is not None else 1
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    return line, f"front matter is not valid YAML: {problem}"
+
+
+_TOP_LEVEL_KEY = re.compile(r"^[^\s#-][^:]*:", re.M)
+
+
+def _salvaged(yaml_text: str) -> tuple[dict[str, Any], list[tuple[int, str]]]:
+    """Each top-level key loaded on its own: the keys that load, and an error for each that does not."""
+    starts = [m.start() for m in _TOP_LEVEL_KEY.finditer(yaml_text)]
+    kept: dict[str, Any] = {}
+    errors: list[tuple[int, str]] = []
+    for start, end in zip(starts, [*starts[1:], len(yaml_text)], strict=True):
+        first_line = yaml_text.count("\n", 0, start)
+        try:
+            loaded = load_front_matter(yaml_text[start:end])
+        except yaml.YAMLError as err:
+            errors.append(_located(err, first_line))
+            continue
+        if isinstance(loaded, dict):
+            kept.update({str(k).lower(): v for k, v in loaded.items()})
+    return kept, errors
