@@ -22,8 +22,10 @@ from generator.parse.formats.guards import (
     MAX_NESTING,
     BadDate,
     checked_meta,
+    yaml_flow_nesting,
 )
 
+_TOO_DEEP = f"nested deeper than {MAX_NESTING} levels"
 _FENCE = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 
 
@@ -53,7 +55,7 @@ class _FrontMatterLoader(yaml.SafeLoader):
         try:
             if self._depth > MAX_NESTING:
                 mark = self.peek_event().start_mark
-                raise ComposerError(None, None, f"nested deeper than {MAX_NESTING} levels", mark)
+                raise ComposerError(None, None, _TOO_DEEP, mark)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -97,6 +99,8 @@ def split_front_matter(text: str) -> FrontMatter:
         limit = f"{MAX_FRONT_MATTER_BYTES // 1024} KB"
         return FrontMatter({}, body, lines, (1, f"front matter is larger than {limit}; ignored"))
     try:
+        if yaml_flow_nesting(yaml_text):  # checked before the loader recurses into it
+            raise ComposerError(None, None, _TOO_DEEP, None)
         loaded = load_front_matter(yaml_text)
     except yaml.YAMLError as err:
         error = _located(err, 0)
@@ -123,7 +127,7 @@ def split_front_matter(text: str) -> FrontMatter:
 def _located(err: yaml.YAMLError, first_line: int) -> tuple[int, str]:
     """(file line, message) of a YAML error in a block starting `first_line` lines in."""
     mark = getattr(err, "problem_mark", None)
-    line = mark.line + 2 + first_line if mark is not None else 1
+    line = (mark.line if mark is not None else 0) + 2 + first_line
     problem = getattr(err, "problem", None) or str(err).splitlines()[0]
     return line, f"front matter is not valid YAML: {problem}"
 
@@ -139,6 +143,8 @@ def _salvaged(yaml_text: str) -> tuple[dict[str, Any], list[tuple[int, str]]]:
     for start, end in zip(starts, [*starts[1:], len(yaml_text)], strict=True):
         first_line = yaml_text.count("\n", 0, start)
         try:
+            if yaml_flow_nesting(yaml_text[start:end]):
+                raise ComposerError(None, None, _TOO_DEEP, None)
             loaded = load_front_matter(yaml_text[start:end])
         except yaml.YAMLError as err:
             errors.append(_located(err, first_line))

@@ -15,8 +15,10 @@ import stat
 from datetime import date
 from typing import Any
 
-# Front matter is a handful of keys: more than this is not front matter.
-MAX_FRONT_MATTER_BYTES = 64 * 1024
+# Front matter is a handful of keys (the importer writes under 4 KB): more than
+# this is not front matter. PyYAML's pure-Python loader (needed for the checks
+# below) reads about 150 KB/s, so this also bounds a file's cost.
+MAX_FRONT_MATTER_BYTES = 16 * 1024
 # Deeper than anything a cable's metadata needs, far below Python's recursion limit.
 MAX_NESTING = 32
 # A JSON Lines record holds one cable; the longest real cables are under 1 MB.
@@ -41,6 +43,21 @@ def json_nesting(text: str, limit: int = MAX_NESTING) -> bool:
         if depth > limit:
             return True
     return False
+
+
+_YAML_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"\\]|\\.)*\"", re.S)
+
+
+def yaml_flow_nesting(text: str, limit: int = MAX_NESTING) -> bool:
+    """Whether YAML text opens flow collections (`[`, `{`) deeper than `limit`.
+
+    Counted before the loader runs, outside quoted strings; a bracket in a
+    plain scalar (`subject: a [b`) counts too, which only errs towards
+    refusing front matter no one writes.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    return json_nesting(_YAML_QUOTED.sub("", text), limit)
 
 
 # What each metadata key of a cable may hold. A scalar is a string or a number.

@@ -1,0 +1,88 @@
+"""No parse is worse than linear in the size of the file (#13).
+
+For each shape of hostile input (a viewer page with 400,000 "<" and no ">"
+took 97 s; a JSON record nested 5,000 deep raised), the file is parsed at
+two sizes, n and 4n: the time must grow about 4 times (a quadratic parse
+grows 16 times), and stay within a budget relative to a plain read and
+decode of the same bytes. Times are the best of three runs, so a busy
+machine does not fail the test; both bounds are loose enough for that, and
+far below what a quadratic parse takes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator.parse import read_cables
+from tests.repo import DEMO_CABLES
+
+N = 100_000
+# t(4n) / t(n): 4 when linear, 16 when quadratic.
+MAX_GROWTH = 8.0
+# Seconds of parse per second of plain read and decode of the same bytes:
+# measured 15 to 600 here, and up to 30,000 for front matter (PyYAML's pure
+# Python loader, about 150 KB/s, is what the checks on aliases and nesting
+# need). 400,000 "<" took 97 s, some 2,000,000 times a read.
+MAX_PER_READ = 100_000
+CABLE = (
+    "C O N F I D E N T I A L OTTAWA 000600\n\nE.O. 12958: DECL: 01/07/2013\n"
+    "TAGS: PREL, CA\nSUBJECT: A CABLE\n\n1. (C) Text of the cable.\n"
+)
+
+
+def _viewer(filler: str) -> Callable[[int], str]:
+    page = (DEMO_CABLES / "03STATE9002.html").read_text()
+    body = page.index("<pre>", page.index("<pre>") + 1) + len("<pre>")
+    return lambda n: page[:body] + filler * n + page[body:]
+
+
+SHAPES: dict[str, Callable[[int], str]] = {
+    "viewer-lt.html": _viewer("<"),
+    "viewer-entities.html": _viewer("&#"),
+    "viewer-open-tags.html": _viewer("<a "),
+    "nested.jsonl": lambda n: "[" * n + "]" * n + "\n",
+    "brackets-in-strings.jsonl": lambda n: json.dumps({"body": CABLE + "[" * n}) + "\n",
+    "unbalanced.csv": lambda n: '"1","2/25/2003","03OTTAWA1","x","y","","","' + '\\"' * n + "\n",
+    "front-matter.md": lambda n: (
+        "---\n" + "".join(f"k{i}: [a, b]\n" for i in range(n // 400)) + "---\n" + CABLE
+    ),
+    "front-matter-unclosed.md": lambda n: "---\n" + "x: y\n" * (n // 5) + CABLE,
+    "front-matter-brackets.md": lambda n: "---\ntags: " + "[" * (n // 40) + "\n---\n" + CABLE,
+    "telegram-lt.txt": lambda n: CABLE + "<" * n + "\n",
+    "telegram-long-lines.txt": lambda n: CABLE + ("A" * 80 + "\n") * (n // 80),
+    "telegram-one-line.txt": lambda n: CABLE + "A " * n + "\n",
+}
+
+
+def _best_of_three(action: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _parse(path: Path) -> float:
+    return _best_of_three(lambda: list(read_cables(path, on_problem=lambda _: None)))
+
+
+def _read(path: Path) -> float:
+    return _best_of_three(lambda: path.read_bytes().decode("utf-8", "replace"))
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_parse_time_is_linear(name: str, tmp_path: Path) -> None:
+    small, large = tmp_path / f"small-{name}", tmp_path / f"large-{name}"
+    small.write_text(SHAPES[name](N))
+    large.write_text(SHAPES[name](4 * N))
+    small_time, large_time = _parse(small), _parse(large)
+    # Below a millisecond, timer noise decides the ratio: only the budget applies.
+    if small_time > 0.001:
+        assert large_time / small_time < MAX_GROWTH, (small_time, large_time)
+    assert large_time < MAX_PER_READ * _read(large) + 0.05, large_time
