@@ -238,6 +238,7 @@ def _write(
                 bars=run.bars,
                 why=why,
                 explain=run.explain,
+                strict=run.options.strict,
             )
         )
     finally:

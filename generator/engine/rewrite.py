@@ -31,6 +31,7 @@ from generator.engine.journal import mark_pending
 from generator.engine.output import ChangedOutput, StagedOutput
 from generator.engine.render_pass import RenderJob, render_pages
 from generator.engine.signatures import Signer
+from generator.errors import StrictFailure
 from generator.ui.progress import Progress
 from generator.urls import Urls, output_file
 
@@ -77,6 +78,8 @@ class Rewrite:
     # With --explain: why each rewritten page is rewritten, and where to say it.
     why: Why | None = None
     explain: Say | None = None
+    # --strict: a page that fails to render fails the build before anything is applied.
+    strict: bool = False
 
 
 def rewrite(step: Rewrite) -> Rewritten:
@@ -97,6 +100,7 @@ def _new_tree(step: Rewrite) -> Rewritten:
     with StagedOutput(step.output, reuse=True) as staged:
         step.job.output = staged
         done = _render(step, range(len(files)))
+        _fail_if_strict(step)
         for path, data in step.extra.items():
             done.append((path, staged.put(path, data)))
         staged.commit()
@@ -140,6 +144,7 @@ def _changed_files(step: Rewrite, recorded: MutableMapping[str, bytes]) -> Rewri
     with ChangedOutput(step.output) as changes:
         step.job.output = changes
         done = _render(step, dirty)
+        _fail_if_strict(step)
         done.extend((path, changes.put(path, step.extra[path])) for path in dirty_extra)
         staged = [path for path, wrote in done if wrote]
         if staged or gone:
@@ -180,6 +185,11 @@ def _forget_failed(step: Rewrite, recorded: dict[str, bytes]) -> None:
     diagnostics pages that list the failures, are rendered again by the next build."""
     for path in failed_files(step.job, step.files):
         recorded[path] = _FAILED
+
+
+def _fail_if_strict(step: Rewrite) -> None:
+    if step.strict and step.job.failures:
+        raise StrictFailure(list(step.job.renderer.diagnostics.problems))
 
 
 def failed_files(job: RenderJob, files: Sequence[str]) -> list[str]:

@@ -297,3 +297,21 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_strict_fails_on_a_page_that_cannot_be_rendered(tmp_path: Path) -> None:
+    """README: under `--strict` a page that cannot be rendered fails the build, writing nothing."""
+    site = tmp_path / "site"
+    cables = site / "content" / "cables"
+    cables.mkdir(parents=True)
+    (site / "site.toml").write_text('title = "strict"\n')
+    shutil.copy(FIXTURE / "content" / "cables" / "good-telegram.txt", cables)
+    (site / "templates").mkdir()
+    default = (REPO / "themes" / "default" / "templates" / "cable.html").read_text()
+    raising = RAISING_TEMPLATE.replace("03OTTAWA605", "03OTTAWA600")
+    (site / "templates" / "cable.html").write_text(raising + default)
+    done = cablesite("build", "-C", str(site), "--strict")
+    assert done.returncode == 1
+    assert "03OTTAWA600: page could not be rendered: ZeroDivisionError" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (site / "site").exists()
