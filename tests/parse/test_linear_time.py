@@ -4,7 +4,7 @@ For each shape of hostile input (a viewer page with 400,000 "<" and no ">"
 took 97 s; a JSON record nested 5,000 deep raised), the file is parsed at
 two sizes, n and 4n: the time must grow about 4 times (a quadratic parse
 grows 16 times), and stay within a budget relative to a plain read and
-decode of the same bytes. Times are the best of three runs, so a busy
+decode of the same bytes. Times are the best of five runs, so a busy
 machine does not fail the test; both bounds are loose enough for that, and
 far below what a quadratic parse takes.
 """
@@ -22,8 +22,9 @@ from generator.parse import read_cables
 from tests.repo import DEMO_CABLES
 
 N = 100_000
-# t(4n) / t(n): 4 when linear, 16 when quadratic.
-MAX_GROWTH = 8.0
+# t(4n) / t(n): 4 when linear, 16 when quadratic (a busy machine and the
+# caches' sizes make a linear parse reach 9 now and then).
+MAX_GROWTH = 11.0
 # Seconds of parse per second of plain read and decode of the same bytes:
 # measured 15 to 600 here, and up to 30,000 for front matter (PyYAML's pure
 # Python loader, about 150 KB/s, is what the checks on aliases and nesting
@@ -59,9 +60,9 @@ SHAPES: dict[str, Callable[[int], str]] = {
 }
 
 
-def _best_of_three(action: Callable[[], object]) -> float:
+def _best_of(action: Callable[[], object]) -> float:
     best = float("inf")
-    for _ in range(3):
+    for _ in range(5):
         started = time.perf_counter()
         action()
         best = min(best, time.perf_counter() - started)
@@ -69,11 +70,11 @@ def _best_of_three(action: Callable[[], object]) -> float:
 
 
 def _parse(path: Path) -> float:
-    return _best_of_three(lambda: list(read_cables(path, on_problem=lambda _: None)))
+    return _best_of(lambda: list(read_cables(path, on_problem=lambda _: None)))
 
 
 def _read(path: Path) -> float:
-    return _best_of_three(lambda: path.read_bytes().decode("utf-8", "replace"))
+    return _best_of(lambda: path.read_bytes().decode("utf-8", "replace"))
 
 
 @pytest.mark.parametrize("name", sorted(SHAPES))
@@ -82,7 +83,7 @@ def test_parse_time_is_linear(name: str, tmp_path: Path) -> None:
     small.write_text(SHAPES[name](N))
     large.write_text(SHAPES[name](4 * N))
     small_time, large_time = _parse(small), _parse(large)
-    # Below a millisecond, timer noise decides the ratio: only the budget applies.
-    if small_time > 0.001:
+    # Below two milliseconds, timer noise decides the ratio: only the budget applies.
+    if small_time > 0.002:
         assert large_time / small_time < MAX_GROWTH, (small_time, large_time)
     assert large_time < MAX_PER_READ * _read(large) + 0.05, large_time
