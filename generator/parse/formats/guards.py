@@ -24,7 +24,9 @@ MAX_NESTING = 32
 # A JSON Lines record holds one cable; the longest real cables are under 1 MB.
 MAX_RECORD_BYTES = 16 * 1024 * 1024
 
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+# Possessive, in runs: a plain alternation keeps a backtracking point per
+# character, which made a 1 MB string superlinear.
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.S)
 _BRACKET = re.compile(r"[\[\]{}]")
 
 
@@ -45,7 +47,7 @@ def json_nesting(text: str, limit: int = MAX_NESTING) -> bool:
     return False
 
 
-_YAML_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"\\]|\\.)*\"", re.S)
+_YAML_QUOTED = re.compile(r"'(?:[^']++|'')*+'|\"(?:[^\"\\]++|\\.)*+\"", re.S)
 
 
 def yaml_flow_nesting(text: str, limit: int = MAX_NESTING) -> bool:
