@@ -147,4 +147,4 @@ def _die_with_parent() -> None:
     except (OSError, AttributeError):
         return
     if os.getppid() == 1:  # the parent died before the request took effect
-        os._exit(0)
+        raise SystemExit(0)
