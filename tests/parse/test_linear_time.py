@@ -82,13 +82,30 @@ def _read(path: Path) -> float:
     return _best_of(lambda: path.read_bytes().decode("utf-8", "replace"))
 
 
+def _growth(small: Path, large: Path) -> tuple[float, float]:
+    """(t(4n) / t(n), t(4n) / t(plain read of 4n)), the best of three tries.
+
+    A timing is only ever made longer by other work on the machine, so a
+    try that meets the bounds is the truth; a linear parse failing three
+    tries in a row would take a machine busier than any CI runner.
+    """
+    best = (float("inf"), float("inf"))
+    for _ in range(3):
+        small_time, large_time = _parse(small), _parse(large)
+        # Below three milliseconds, timer noise decides the ratio: only the budget applies.
+        growth = large_time / small_time if small_time > 0.003 else 0.0
+        per_read = large_time / max(_read(large), 1e-6)
+        best = (min(best[0], growth), min(best[1], per_read))
+        if best[0] < MAX_GROWTH and best[1] < MAX_PER_READ:
+            break
+    return best
+
+
 @pytest.mark.parametrize("name", sorted(SHAPES))
 def test_parse_time_is_linear(name: str, tmp_path: Path) -> None:
     small, large = tmp_path / f"small-{name}", tmp_path / f"large-{name}"
     small.write_text(SHAPES[name](N))
     large.write_text(SHAPES[name](SCALE * N))
-    small_time, large_time = _parse(small), _parse(large)
-    # Below three milliseconds, timer noise decides the ratio: only the budget applies.
-    if small_time > 0.003:
-        assert large_time / small_time < MAX_GROWTH, (small_time, large_time)
-    assert large_time < MAX_PER_READ * _read(large) + 0.05, large_time
+    growth, per_read = _growth(small, large)
+    assert growth < MAX_GROWTH
+    assert per_read < MAX_PER_READ
