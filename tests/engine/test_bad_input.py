@@ -12,6 +12,7 @@ The crash barrier is tested with a parser and a template that raise.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -255,7 +256,7 @@ KILLED = textwrap.dedent(
     from generator.engine.workers import run_tasks
 
     def work(n):
-        print("worker", os.getpid(), flush=True)
+        os.write(1, f"worker {os.getpid()}\n".encode())  # one write: lines never interleave
         time.sleep(0.3)
         return n
 
@@ -281,7 +282,7 @@ def test_workers_die_quietly_with_a_killed_build(tmp_path: Path) -> None:
     while len(workers) < 2:
         line = process.stdout.readline()
         assert line, process.stderr.read()
-        workers.add(int(line.split()[1]))
+        workers.update(int(pid) for pid in re.findall(r"worker (\d+)", line))
     process.kill()
     process.wait()
     deadline = time.monotonic() + 10
