@@ -256,7 +256,7 @@ KILLED = textwrap.dedent(
     from generator.engine.workers import run_tasks
 
     def work(n):
-        os.write(1, f"worker {os.getpid()}\n".encode())  # one write: lines never interleave
+        os.write(1, f"worker {os.getpid()}\\n".encode())  # one write: lines never interleave
         time.sleep(0.3)
         return n
 
