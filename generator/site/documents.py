@@ -19,6 +19,8 @@ import yaml
 from generator.config import SiteConfig
 from generator.errors import UserError
 from generator.model import Problem
+from generator.parse.formats.frontmatter import load_front_matter
+from generator.parse.formats.guards import MAX_NESTING, yaml_flow_nesting
 
 CABLE_ID = re.compile(r"\b\d{2}[A-Z][A-Z-]*[A-Z]\d+\b")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.DOTALL | re.MULTILINE)
@@ -55,7 +57,13 @@ def split_front_matter(text: str, display: str) -> tuple[dict, str, int]:
     if not found:
         return {}, text, 1
     try:
-        meta = yaml.safe_load(found.group(1)) or {}
+        # The cables' guarded loader: no aliases (a 300-byte alias bomb expands
+        # to gigabytes) and no nesting deep enough to exhaust the stack.
+        if yaml_flow_nesting(found.group(1)):
+            raise UserError(
+                display, 2, f"invalid front matter: nested deeper than {MAX_NESTING} levels"
+            )
+        meta = load_front_matter(found.group(1)) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -79,7 +87,11 @@ def load_documents(config: SiteConfig, problems: list[Problem]) -> dict[str, Doc
         return docs
     for path in sorted(folder.glob("*.md")):
         display = path.relative_to(config.root).as_posix()
-        doc = read_document(path, display)
+        try:
+            doc = read_document(path, display)
+        except UserError as error:  # one bad page is a warning, like one bad cable
+            problems.append(Problem(error.path, error.line, f"{error.message}; skipped"))
+            continue
         if doc.slug in docs:
             problems.append(Problem(display, None, f"slug {doc.slug!r} already used; skipped"))
             continue
