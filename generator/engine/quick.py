@@ -227,7 +227,7 @@ def quick_rebuild(
     noted.files.update(m.files[index] for index in touched)
     noted.files.update(gone)
     noted.files.update(extra)
-    noted.files.update(failed_files(job, m.files))  # recorded as failed: saved so
+    noted.files.update(failed_files(job, m.files))  # unrecorded: rendered again next build
     noted.spans |= problems is not m.problems
     m.state.sources.update(new_states)
     m.state.identities.update(read.identities)
