@@ -76,6 +76,9 @@ class Rewrite:
     # With --explain: why each rewritten page is rewritten, and where to say it.
     why: Why | None = None
     explain: Say | None = None
+    # Files copied into the output from elsewhere (the archive database), by
+    # site path: the file to copy and its signature.
+    copies: Mapping[str, tuple[Path, bytes]] | None = None
 
 
 def rewrite(step: Rewrite) -> Rewritten:
@@ -98,9 +101,12 @@ def _new_tree(step: Rewrite) -> Rewritten:
         done = _render(step, range(len(files)))
         for path, data in step.extra.items():
             done.append((path, staged.put(path, data)))
+        for path, (source, _) in (step.copies or {}).items():
+            done.append((path, staged.put_file(path, source, unchanged=False)))
         staged.commit()
     recorded: dict[str, bytes] = dict(zip(files, signatures, strict=True))
     recorded.update(_extra_signatures(step.extra))
+    recorded.update(_copy_signatures(step))
     removed = before - recorded.keys() - _KEPT
     written = sorted(path for path, wrote in done if wrote)
     _explain_all(step, range(len(files)), set(written), removed)
@@ -130,6 +136,8 @@ def _changed_files(step: Rewrite, recorded: MutableMapping[str, bytes]) -> Rewri
     ]
     extra_signatures = _extra_signatures(step.extra)
     dirty_extra = [p for p, s in extra_signatures.items() if recorded.get(p) != s]
+    copy_signatures = _copy_signatures(step)
+    dirty_copies = [p for p, s in copy_signatures.items() if recorded.get(p) != s]
     gone = list(step.gone)
     for path in gone:
         recorded.get(path)  # (read now: a lazily read state reads nothing once files move)
@@ -139,6 +147,8 @@ def _changed_files(step: Rewrite, recorded: MutableMapping[str, bytes]) -> Rewri
         step.job.output = changes
         done = _render(step, dirty)
         done.extend((path, changes.put(path, step.extra[path])) for path in dirty_extra)
+        copies = step.copies or {}
+        done.extend((path, changes.put_file(path, copies[path][0])) for path in dirty_copies)
         staged = [path for path, wrote in done if wrote]
         if staged or gone:
             mark_pending(step.cache, [*staged, *gone])
@@ -149,6 +159,7 @@ def _changed_files(step: Rewrite, recorded: MutableMapping[str, bytes]) -> Rewri
     for path in gone:
         recorded.pop(path, None)
     recorded.update(extra_signatures)
+    recorded.update(copy_signatures)
     _explain_all(step, dirty, set(staged), gone)
     return Rewritten(
         rendered=len(dirty),
@@ -186,6 +197,10 @@ def _explain_all(
 
 def _extra_signatures(extra: Mapping[str, bytes]) -> dict[str, bytes]:
     return {path: raw_digest(data) for path, data in extra.items()}
+
+
+def _copy_signatures(step: Rewrite) -> dict[str, bytes]:
+    return {path: signature for path, (_, signature) in (step.copies or {}).items()}
 
 
 def _say(step: Rewrite, line: str) -> None:

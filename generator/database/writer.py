@@ -1,0 +1,257 @@
+"""Keeping a database file in step with the archive, row by row.
+
+The database the engine keeps is in its cache folder (the site gets a
+copy); beside it, a side file (attached as ``side``) records for each cable
+the digest of what its rows were made from and the values its index entry
+was made of. With both, one edited cable costs a delete and an insert of
+its rows, in one transaction over the two files (SQLite commits attached
+files together), and a build can tell, from the digests alone, which
+cables changed since the file was last written.
+"""
+
+from __future__ import annotations
+
+import marshal
+import secrets
+import sqlite3
+from collections.abc import Iterable
+from contextlib import closing, suppress
+from datetime import datetime
+from pathlib import Path
+
+import zstandard
+
+from generator.database.rows import CableRow
+from generator.digests import SIZE as DIGEST_SIZE
+from generator.database.schema import PAGE_SIZE, SCHEMA_VERSION, SIDE_TABLES, TABLES, cable_number
+
+
+class Database:
+    """An open database and its side file; use as a context manager."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.db = connection
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.db.close()
+
+    def version(self) -> bytes:
+        """What the rows hold, as a digest: the XOR of every cable's digest (kept as rows
+        change, so the same rows give the same version however they were written)."""
+        (value,) = self.db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        return bytes.fromhex(value)
+
+    def _turn(self, digest: bytes) -> None:
+        """Put a digest in the version, or take it out (XOR is its own inverse)."""
+        turned = bytes(a ^ b for a, b in zip(self.version(), digest, strict=True))
+        self.db.execute("UPDATE meta SET value = ? WHERE key = 'version'", (turned.hex(),))
+
+    def made(self) -> dict[str, bytes]:
+        """The digest each cable's rows were made from, by key."""
+        return dict(self.db.execute("SELECT key, digest FROM side.made"))
+
+    def update(self, rows: Iterable[CableRow], removed: Iterable[str] = ()) -> int:
+        """Replace the rows of these cables, delete those of `removed`; rows changed."""
+        db = self.db
+        changed = 0
+        touched_ids: set[str] = set()
+        facets_moved = False
+        db.execute("BEGIN")
+        try:
+            for key in removed:
+                old = self._delete(key)
+                if old is not None:
+                    touched_ids.add(old)
+                    facets_moved = True
+                    changed += 1
+            for row in rows:
+                before = db.execute(
+                    "SELECT year, origin, classification, tags FROM facets JOIN side.made m "
+                    "ON m.n = facets.n WHERE m.key = ?",
+                    (row.key,),
+                ).fetchone()
+                old = self._delete(row.key)
+                self._insert(row)
+                touched_ids.update((row.id, old) if old else (row.id,))
+                facets_moved |= before != (row.year, row.origin, row.classification, row.tags)
+                changed += 1
+            if touched_ids:
+                _mark_in_archive(db, touched_ids)
+            if facets_moved:
+                _count_facets(db)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return changed
+
+    def fill(self, rows: Iterable[CableRow]) -> int:
+        """Every cable's rows into a new, empty database; how many."""
+        db = self.db
+        count = 0
+        db.execute("BEGIN")
+        for row in rows:
+            self._insert(row, fresh=True)
+            count += 1
+        db.execute(
+            "UPDATE cable_references SET in_archive = 1 WHERE cited IN (SELECT id FROM cables)"
+        )
+        _count_facets(db)
+        # One segment per column's index: a query reads one b-tree, not many.
+        db.execute("INSERT INTO search (search) VALUES ('optimize')")
+        db.execute("COMMIT")
+        return count
+
+    def _insert(self, row: CableRow, *, fresh: bool = False) -> None:
+        db = self.db
+        n = _free_number(db, cable_number(_created(row), row.slot))
+        db.execute("INSERT INTO cables VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (n, *row.columns()))
+        db.executemany(
+            "INSERT OR IGNORE INTO cable_tags VALUES (?, ?)", [(n, tag) for tag in row.tags.split()]
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO cable_references VALUES (?, ?, 0)",
+            [(row.key, cited) for cited in row.references],
+        )
+        db.execute(
+            "INSERT INTO facets VALUES (?,?,?,?,?)",
+            (n, row.year, row.origin, row.classification, row.tags),
+        )
+        indexed = row.indexed()
+        db.execute(
+            "INSERT INTO search (rowid, subject, summary, text) VALUES (?,?,?,?)", (n, *indexed)
+        )
+        digest = row.digest
+        db.execute("INSERT INTO side.made VALUES (?,?,?,?)", (row.key, n, digest, _pack(indexed)))
+        self._turn(digest)
+
+    def _delete(self, key: str) -> str | None:
+        """Delete a cable's rows; its id, or None when it had none."""
+        db = self.db
+        found = db.execute(
+            "SELECT n, indexed, digest FROM side.made WHERE key = ?", (key,)
+        ).fetchone()
+        if found is None:
+            return None
+        n, indexed, digest = found
+        self._turn(digest)
+        (cable_id,) = db.execute("SELECT id FROM cables WHERE n = ?", (n,)).fetchone()
+        # A contentless index forgets an entry when given the values it was made of.
+        db.execute(
+            "INSERT INTO search (search, rowid, subject, summary, text) VALUES ('delete',?,?,?,?)",
+            (n, *_unpack(indexed)),
+        )
+        for table in ("cables", "cable_tags", "facets"):
+            db.execute(f"DELETE FROM {table} WHERE n = ?", (n,))  # noqa: S608 (fixed names)
+        db.execute("DELETE FROM cable_references WHERE citing = ?", (key,))
+        db.execute("DELETE FROM side.made WHERE key = ?", (key,))
+        return str(cable_id)
+
+
+def open_database(path: Path, side: Path, *, fresh: bool = False) -> Database:
+    """The database at `path` with its side file; `fresh` makes both anew.
+
+    Raises sqlite3.DatabaseError (or OSError) when an existing one cannot be
+    used: the caller makes it anew.
+    """
+    if fresh:
+        for leftover in (path, side, _journal(path), _journal(side)):
+            with suppress(FileNotFoundError):
+                leftover.unlink()
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("ATTACH DATABASE ? AS side", (str(side),))
+        if fresh:
+            connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+            connection.execute("PRAGMA journal_mode = DELETE")
+            connection.executescript(TABLES)
+            connection.executescript(SIDE_TABLES)
+            pair = secrets.token_hex(8)
+            connection.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [
+                    ("schema_version", str(SCHEMA_VERSION)),
+                    ("version", "00" * DIGEST_SIZE),
+                    ("pair", pair),
+                ],
+            )
+            connection.execute("INSERT INTO side.pair VALUES (?)", (pair,))
+        else:
+            version = connection.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchone()
+            if version != (str(SCHEMA_VERSION),):
+                raise sqlite3.DatabaseError("another version of the schema")
+            # The side file must be the one written with this database.
+            mine = connection.execute("SELECT value FROM meta WHERE key = 'pair'").fetchone()
+            side_pair = connection.execute("SELECT token FROM side.pair").fetchone()
+            if mine is None or side_pair is None or mine[0] != side_pair[0]:
+                raise sqlite3.DatabaseError("the side file is not this database's")
+        connection.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        connection.close()
+        raise
+    return Database(connection)
+
+
+def check_integrity(path: Path) -> bool:
+    """Whether SQLite finds the file sound (for tests and doubt)."""
+    with closing(sqlite3.connect(path)) as db:
+        return db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def _mark_in_archive(db: sqlite3.Connection, ids: Iterable[str]) -> None:
+    for cable_id in ids:
+        db.execute(
+            "UPDATE cable_references SET in_archive = EXISTS "
+            "(SELECT 1 FROM cables WHERE cables.id = cable_references.cited) WHERE cited = ?",
+            (cable_id,),
+        )
+    # The references of the cables just inserted.
+    db.execute(
+        "UPDATE cable_references SET in_archive = 1 WHERE in_archive = 0 "
+        "AND cited IN (SELECT id FROM cables)"
+    )
+
+
+def _count_facets(db: sqlite3.Connection) -> None:
+    """The whole archive's count of each facet value (the search page with no query)."""
+    db.execute("DELETE FROM facet_counts")
+    db.execute("INSERT INTO facet_counts SELECT 'tag', tag, count(*) FROM cable_tags GROUP BY tag")
+    for facet in ("origin", "classification", "year"):
+        db.execute(
+            f"INSERT INTO facet_counts SELECT '{facet}', {facet}, count(*) FROM facets "  # noqa: S608
+            f"WHERE {facet} IS NOT NULL GROUP BY {facet}"
+        )
+
+
+def _free_number(db: sqlite3.Connection, wanted: int) -> int:
+    """`wanted`, or the next number of its minute's slots that no cable has."""
+    n = wanted
+    while db.execute("SELECT 1 FROM cables WHERE n = ?", (n,)).fetchone() is not None:
+        n += 1
+    return n
+
+
+def _created(row: CableRow) -> datetime | None:
+    return datetime.fromisoformat(row.created) if row.created else None
+
+
+_ZSTD = zstandard.ZstdCompressor(level=1)
+_UNZSTD = zstandard.ZstdDecompressor()
+
+
+def _pack(values: tuple[str, str, str]) -> bytes:
+    return _ZSTD.compress(marshal.dumps(values))
+
+
+def _unpack(blob: bytes) -> tuple[str, str, str]:
+    subject, summary, text = marshal.loads(_UNZSTD.decompress(blob))
+    return str(subject), str(summary), str(text)
+
+
+def _journal(path: Path) -> Path:
+    return path.with_name(path.name + "-journal")

@@ -1,0 +1,128 @@
+"""The database pass: the archive database kept in step, then published with the pages.
+
+The engine keeps the database in its cache folder (``database/cables.db``,
+with its side file ``database/made.db``, :mod:`generator.database.writer`)
+and the site gets a copy, ``data/cables.db``, staged and moved in by the
+output writers like any changed file (:mod:`generator.engine.output`): the
+published file is never written in place, so a reader (or a host serving
+it) sees the old file or the new one, whole, and a failed build leaves the
+published one as it was.
+
+Which cables to write is decided from digests, not from the state: each
+cable's rows record a digest of its entry (which holds its parsed text's
+digest); a full pass compares every entry's with the recorded one, a quick
+rebuild only those of the entries it changed. A database that cannot be
+opened (missing, damaged, another schema) is made anew, as with
+``--clean``. A build that changes no row publishes nothing: a no-op build
+leaves ``data/cables.db`` untouched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.archive import Entry
+from generator.database import Database, open_database, row_of
+from generator.database.rows import CableRow, entry_digest
+from generator.engine.render_pass import RenderJob, cables_of
+from generator.engine.run import Run
+from generator.urls import Urls
+
+FOLDER = "database"
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """The database file to publish, and its version (its signature in the output)."""
+
+    path: str  # site-relative: data/cables.db
+    file: Path  # the cache's copy
+    version: bytes
+
+
+def sync_database(
+    cache: Path, job: RenderJob, keys: Collection[str] | None, *, clean: bool
+) -> Published | None:
+    """Bring the cache's database in step with `job.archive`; what to publish.
+
+    `keys` are the entries that may have changed (None: any of them, or
+    any may have gone). None when the database cannot be written (a
+    warning is the caller's): the site then keeps the file it had.
+    """
+    folder = cache / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    master, side = folder / "cables.db", folder / "made.db"
+    try:
+        database = None if clean else _open_existing(master, side)
+        if database is None:
+            _fill_anew(master, side, job)
+            database = open_database(master, side)
+        else:
+            _catch_up(database, job, keys)
+        with database:
+            version = database.version()
+    except sqlite3.Error:
+        return None
+    return Published(Urls.database, master, version)
+
+
+def _open_existing(master: Path, side: Path) -> Database | None:
+    if not (master.is_file() and side.is_file()):
+        return None
+    try:
+        return open_database(master, side)
+    except (sqlite3.Error, OSError):
+        return None
+
+
+def _fill_anew(master: Path, side: Path, job: RenderJob) -> None:
+    """Every cable's rows into new files, renamed over the old ones when complete."""
+    new_master = master.with_name("new-" + master.name)
+    new_side = side.with_name("new-" + side.name)
+    with open_database(new_master, new_side, fresh=True) as database:
+        database.db.execute("PRAGMA synchronous = OFF")
+        database.fill(_rows(job, sorted(job.archive.entries)))
+    # The side file first: a master left older than its side file fails its pair check.
+    new_side.replace(side)
+    new_master.replace(master)
+
+
+def _catch_up(database: Database, job: RenderJob, keys: Collection[str] | None) -> None:
+    entries = job.archive.entries
+    made = database.made()
+    if keys is None:
+        wanted = entries.keys()
+        removed = sorted(made.keys() - entries.keys())
+    else:
+        wanted = [key for key in keys if key in entries]
+        removed = sorted(key for key in keys if key not in entries and key in made)
+    stale = sorted(key for key in wanted if made.get(key) != entry_digest(entries[key]))
+    if stale or removed:
+        database.update(_rows(job, stale), removed)
+
+
+def _rows(job: RenderJob, keys: list[str]) -> Iterator[CableRow]:
+    """The rows of these entries, their cables read a source at a time."""
+    entries = job.archive.entries
+    by_source: dict[str, list[Entry]] = {}
+    for key in keys:
+        entry = entries[key]
+        by_source.setdefault(entry.source, []).append(entry)
+    for source, found in by_source.items():
+        cables = cables_of(job, source, [entry.ordinal for entry in found])
+        for entry in found:
+            yield row_of(entry, cables[entry.ordinal][0])
+
+
+def database_copies(
+    run: Run, job: RenderJob, keys: Collection[str] | None
+) -> dict[str, tuple[Path, bytes]]:
+    """The database brought in step, as the rewrite step's copies (site path: file, version)."""
+    published = sync_database(run.cache, job, keys, clean=run.options.clean)
+    if published is None:
+        run.tell("warning: the archive database could not be written; the site is without it")
+        return {}
+    return {published.path: (published.file, published.version)}
