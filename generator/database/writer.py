@@ -22,8 +22,8 @@ from pathlib import Path
 import zstandard
 
 from generator.database.rows import CableRow
-from generator.digests import SIZE as DIGEST_SIZE
 from generator.database.schema import PAGE_SIZE, SCHEMA_VERSION, SIDE_TABLES, TABLES, cable_number
+from generator.digests import SIZE as DIGEST_SIZE
 
 
 class Database:
@@ -145,7 +145,7 @@ class Database:
             (n, *_unpack(indexed)),
         )
         for table in ("cables", "cable_tags", "facets"):
-            db.execute(f"DELETE FROM {table} WHERE n = ?", (n,))  # noqa: S608 (fixed names)
+            db.execute(f"DELETE FROM {table} WHERE n = ?", (n,))
         db.execute("DELETE FROM cable_references WHERE citing = ?", (key,))
         db.execute("DELETE FROM side.made WHERE key = ?", (key,))
         return str(cable_id)
@@ -223,7 +223,7 @@ def _count_facets(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO facet_counts SELECT 'tag', tag, count(*) FROM cable_tags GROUP BY tag")
     for facet in ("origin", "classification", "year"):
         db.execute(
-            f"INSERT INTO facet_counts SELECT '{facet}', {facet}, count(*) FROM facets "  # noqa: S608
+            f"INSERT INTO facet_counts SELECT '{facet}', {facet}, count(*) FROM facets "
             f"WHERE {facet} IS NOT NULL GROUP BY {facet}"
         )
 
