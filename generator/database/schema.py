@@ -77,6 +77,8 @@ CREATE TABLE facets (
     classification TEXT NOT NULL,
     tags TEXT NOT NULL
 );
+CREATE INDEX facets_origin ON facets (origin, n);
+CREATE INDEX facets_classification ON facets (classification, n);
 CREATE TABLE facet_counts (
     facet TEXT NOT NULL,            -- tag, origin, classification or year
     value TEXT NOT NULL,
