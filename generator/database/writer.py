@@ -12,7 +12,6 @@ cables changed since the file was last written.
 from __future__ import annotations
 
 import marshal
-import secrets
 import sqlite3
 from collections.abc import Iterable
 from contextlib import closing, suppress
@@ -102,6 +101,11 @@ class Database:
         _count_facets(db)
         # One segment per column's index: a query reads one b-tree, not many.
         db.execute("INSERT INTO search (search) VALUES ('optimize')")
+        # The pair's token: what the rows hold when both files were made (not a
+        # random token, so that the same archive makes the same bytes).
+        pair = self.version().hex()
+        db.execute("UPDATE meta SET value = ? WHERE key = 'pair'", (pair,))
+        db.execute("UPDATE side.pair SET token = ?", (pair,))
         db.execute("COMMIT")
         return count
 
@@ -169,7 +173,7 @@ def open_database(path: Path, side: Path, *, fresh: bool = False) -> Database:
             connection.execute("PRAGMA journal_mode = DELETE")
             connection.executescript(TABLES)
             connection.executescript(SIDE_TABLES)
-            pair = secrets.token_hex(8)
+            pair = "new"  # (set by fill)
             connection.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
                 [

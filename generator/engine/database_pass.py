@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from generator.archive import Entry
 from generator.database import Database, open_database, row_of
 from generator.database.rows import CableRow, entry_digest
 from generator.engine.render_pass import RenderJob, cables_of
+from generator.engine.rewrite import Copy
 from generator.engine.run import Run
 from generator.urls import Urls
 
@@ -85,6 +87,9 @@ def _fill_anew(master: Path, side: Path, job: RenderJob) -> None:
     with open_database(new_master, new_side, fresh=True) as database:
         database.db.execute("PRAGMA synchronous = OFF")
         database.fill(_rows(job, sorted(job.archive.entries)))
+        # Merging the index's segments leaves about 40% of the pages free: a
+        # reader downloading the file should not pay for them.
+        database.db.execute("VACUUM")
     # The side file first: a master left older than its side file fails its pair check.
     new_side.replace(side)
     new_master.replace(master)
@@ -117,12 +122,25 @@ def _rows(job: RenderJob, keys: list[str]) -> Iterator[CableRow]:
             yield row_of(entry, cables[entry.ordinal][0])
 
 
-def database_copies(
-    run: Run, job: RenderJob, keys: Collection[str] | None
-) -> dict[str, tuple[Path, bytes]]:
-    """The database brought in step, as the rewrite step's copies (site path: file, version)."""
+def database_copies(run: Run, job: RenderJob, keys: Collection[str] | None) -> dict[str, Copy]:
+    """The database brought in step, as the rewrite step's copies."""
     published = sync_database(run.cache, job, keys, clean=run.options.clean)
     if published is None:
         run.tell("warning: the archive database could not be written; the site is without it")
         return {}
-    return {published.path: (published.file, published.version)}
+    old = run.output / published.path
+    unchanged = published_version(old) == published.version
+    return {published.path: Copy(published.file, published.version, unchanged)}
+
+
+def published_version(path: Path) -> bytes | None:
+    """The version of a published database (None when there is none, or it cannot be read):
+    a full build that makes the same rows keeps the published file as it is."""
+    if not path.is_file():
+        return None
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            found = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        return bytes.fromhex(found[0]) if found else None
+    except (sqlite3.Error, ValueError):
+        return None

@@ -25,6 +25,7 @@ import os
 from collections.abc import Callable, Collection, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from generator.digests import raw_digest
 from generator.engine.journal import mark_pending
@@ -52,6 +53,14 @@ class Rewritten:
     recorded: MutableMapping[str, bytes]  # the signature of every file the output holds
 
 
+class Copy(NamedTuple):
+    """A file the output gets a copy of (the archive database)."""
+
+    file: Path
+    signature: bytes
+    unchanged: bool  # the output's file already holds it (a new tree links it)
+
+
 @dataclass(slots=True)
 class Rewrite:
     """One application of the step: what may have changed, and where it goes."""
@@ -76,9 +85,8 @@ class Rewrite:
     # With --explain: why each rewritten page is rewritten, and where to say it.
     why: Why | None = None
     explain: Say | None = None
-    # Files copied into the output from elsewhere (the archive database), by
-    # site path: the file to copy and its signature.
-    copies: Mapping[str, tuple[Path, bytes]] | None = None
+    # Files copied into the output from elsewhere (the archive database), by site path.
+    copies: Mapping[str, Copy] | None = None
 
 
 def rewrite(step: Rewrite) -> Rewritten:
@@ -101,8 +109,8 @@ def _new_tree(step: Rewrite) -> Rewritten:
         done = _render(step, range(len(files)))
         for path, data in step.extra.items():
             done.append((path, staged.put(path, data)))
-        for path, (source, _) in (step.copies or {}).items():
-            done.append((path, staged.put_file(path, source, unchanged=False)))
+        for path, copy in (step.copies or {}).items():
+            done.append((path, staged.put_file(path, copy.file, unchanged=copy.unchanged)))
         staged.commit()
     recorded: dict[str, bytes] = dict(zip(files, signatures, strict=True))
     recorded.update(_extra_signatures(step.extra))
@@ -148,7 +156,7 @@ def _changed_files(step: Rewrite, recorded: MutableMapping[str, bytes]) -> Rewri
         done = _render(step, dirty)
         done.extend((path, changes.put(path, step.extra[path])) for path in dirty_extra)
         copies = step.copies or {}
-        done.extend((path, changes.put_file(path, copies[path][0])) for path in dirty_copies)
+        done.extend((path, changes.put_file(path, copies[path].file)) for path in dirty_copies)
         staged = [path for path, wrote in done if wrote]
         if staged or gone:
             mark_pending(step.cache, [*staged, *gone])
@@ -200,7 +208,7 @@ def _extra_signatures(extra: Mapping[str, bytes]) -> dict[str, bytes]:
 
 
 def _copy_signatures(step: Rewrite) -> dict[str, bytes]:
-    return {path: signature for path, (_, signature) in (step.copies or {}).items()}
+    return {path: copy.signature for path, copy in (step.copies or {}).items()}
 
 
 def _say(step: Rewrite, line: str) -> None:

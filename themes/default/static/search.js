@@ -138,7 +138,7 @@
     return expression;
   }
 
-  // A cable id typed as such (03OTTAWA49, 03 OTTAWA 49, 08SECSTATE74879).
+  // A cable id typed as such (09PARIS100, 09 PARIS 100, 08SECSTATE74879).
   function cableId(text) {
     var m = /^\s*(\d{2})\s*([A-Za-z][A-Za-z ]*?[A-Za-z]|[A-Za-z])\s*(\d+)\s*$/.exec(text);
     return m ? m[1] + m[2].replace(/\s+/g, "").toUpperCase() + m[3] : null;
