@@ -156,7 +156,12 @@ def _changed_files(step: Rewrite, recorded: MutableMapping[str, bytes]) -> Rewri
         done = _render(step, dirty)
         done.extend((path, changes.put(path, step.extra[path])) for path in dirty_extra)
         copies = step.copies or {}
-        done.extend((path, changes.put_file(path, copies[path].file)) for path in dirty_copies)
+        # (Not recorded, but the output's file holds these rows: a file the pending
+        # journal named, after a preview's rebuild.)
+        done.extend(
+            (path, not copies[path].unchanged and changes.put_file(path, copies[path].file))
+            for path in dirty_copies
+        )
         staged = [path for path, wrote in done if wrote]
         if staged or gone:
             mark_pending(step.cache, [*staged, *gone])

@@ -403,5 +403,9 @@
     form.elements[name].addEventListener("change", function () { go(stateOfForm()); });
   });
   window.addEventListener("popstate", function () { run(readState()); });
+  // For measurements (bench/search_bench.py): what the worker fetched of the database.
+  window.cablesiteSearchStats = function () {
+    return database().then(function (w) { return w.worker.getStats(); });
+  };
   run(readState());
 })();
