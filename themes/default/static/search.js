@@ -331,7 +331,7 @@
     meta.appendChild(id);
     meta.appendChild(document.createTextNode(" · " + (row.created ? row.created.slice(0, 10) : "undated") + " · " + row.origin + " "));
     var badge = document.createElement("span");
-    badge.className = "badge search-badge";
+    badge.className = "badge level-" + level(row.classification);
     badge.textContent = row.classification;
     meta.appendChild(badge);
     item.appendChild(meta);
@@ -340,6 +340,19 @@
     marked(snippet, row.summary || row.subject || "", parts);
     item.appendChild(snippet);
     return item;
+  }
+
+  // As generator/render/text.py's marking_level: the badge's colour (its text says it too).
+  function level(marking) {
+    var upper = (marking || "").toUpperCase();
+    var head = upper.replace(/ /g, "").split("//")[0];
+    if (!head) return "none";
+    if (/^(TS|TOPSECRET)/.test(head)) return "topsecret";
+    if (/^S/.test(head) && !/^SBU/.test(head)) return "secret";
+    if (/^C/.test(head)) return "confidential";
+    if (/^(SBU|LOU|FOUO)/.test(head) || upper.indexOf("OFFICIAL") >= 0) return "sensitive";
+    if (/^U/.test(head)) return "unclassified";
+    return "none";
   }
 
   // The snippet: a window of the summary around the first word found, each
