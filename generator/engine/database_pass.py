@@ -25,6 +25,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+import zstandard
+
 from generator.archive import Entry
 from generator.database import Database, open_database, row_of
 from generator.database.rows import CableRow, entry_digest
@@ -52,23 +54,37 @@ def sync_database(
 
     `keys` are the entries that may have changed (None: any of them, or
     any may have gone). None when the database cannot be written (a
-    warning is the caller's): the site then keeps the file it had.
+    warning is the caller's): an incremental build keeps the published file, a new
+    tree goes without it.
     """
     folder = cache / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     master, side = folder / "cables.db", folder / "made.db"
     try:
-        database = None if clean else _open_existing(master, side)
-        if database is None:
+        version = None if clean else _caught_up(master, side, job, keys)
+        if version is None:
             _fill_anew(master, side, job)
-            database = open_database(master, side)
-        else:
-            _catch_up(database, job, keys)
-        with database:
-            version = database.version()
-    except sqlite3.Error:
+            with open_database(master, side) as database:
+                version = database.version()
+    except (sqlite3.Error, OSError):
         return None
     return Published(Urls.database, master, version)
+
+
+def _caught_up(
+    master: Path, side: Path, job: RenderJob, keys: Collection[str] | None
+) -> bytes | None:
+    """The version of the cache's database once brought in step; None when it cannot be
+    used (missing, damaged, another schema, a damaged side file): it is then made anew."""
+    database = _open_existing(master, side)
+    if database is None:
+        return None
+    with database:
+        try:
+            _catch_up(database, job, keys)
+            return database.version()
+        except (sqlite3.Error, ValueError, TypeError, EOFError, zstandard.ZstdError):
+            return None
 
 
 def _open_existing(master: Path, side: Path) -> Database | None:
