@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 import zlib
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 
 from generator.archive import Entry
 from generator.digests import raw_digest
@@ -45,7 +45,12 @@ class CableRow:
         return zlib.crc32(self.key.encode())
 
     def columns(self) -> tuple[object, ...]:
-        return astuple(self)[:13]
+        """The values of the ``cables`` columns after ``n`` (named: dataclasses.astuple
+        deep-copies every field, a fifth of the time of inserting a cable)."""
+        return (
+            self.id, self.key, self.created, self.released, self.origin, self.classification,
+            self.subject, self.title, self.tags, self.summary, self.url, self.partial, self.source,
+        )  # fmt: skip
 
     def indexed(self) -> tuple[str, str, str]:
         """The values of its full-text index entry: subject, summary, text."""

@@ -30,6 +30,7 @@ class Database:
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.db = connection
+        self._version = 0
 
     def __enter__(self) -> Database:
         return self
@@ -44,9 +45,16 @@ class Database:
         return bytes.fromhex(value)
 
     def _turn(self, digest: bytes) -> None:
-        """Put a digest in the version, or take it out (XOR is its own inverse)."""
-        turned = bytes(a ^ b for a, b in zip(self.version(), digest, strict=True))
-        self.db.execute("UPDATE meta SET value = ? WHERE key = 'version'", (turned.hex(),))
+        """Put a digest in the version, or take it out (XOR is its own inverse); written
+        by `_save_version` at the end of the transaction."""
+        self._version ^= int.from_bytes(digest, "big")
+
+    def _load_version(self) -> None:
+        self._version = int.from_bytes(self.version(), "big")
+
+    def _save_version(self) -> None:
+        value = self._version.to_bytes(DIGEST_SIZE, "big").hex()
+        self.db.execute("UPDATE meta SET value = ? WHERE key = 'version'", (value,))
 
     def made(self) -> dict[str, bytes]:
         """The digest each cable's rows were made from, by key."""
@@ -59,6 +67,7 @@ class Database:
         touched_ids: set[str] = set()
         facets_moved = False
         db.execute("BEGIN")
+        self._load_version()
         try:
             for key in removed:
                 old = self._delete(key)
@@ -81,6 +90,7 @@ class Database:
                 _mark_in_archive(db, touched_ids)
             if facets_moved:
                 _count_facets(db)
+            self._save_version()
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -91,10 +101,17 @@ class Database:
         """Every cable's rows into a new, empty database; how many."""
         db = self.db
         count = 0
+        # A new file, renamed into place only once complete: no journal, and a
+        # page cache large enough for the index's merges (128 MB at most).
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA side.journal_mode = OFF")
+        db.execute("PRAGMA cache_size = -131072")
         db.execute("BEGIN")
+        self._load_version()
         for row in rows:
-            self._insert(row, fresh=True)
+            self._insert(row)
             count += 1
+        self._save_version()
         db.execute(
             "UPDATE cable_references SET in_archive = 1 WHERE cited IN (SELECT id FROM cables)"
         )
@@ -109,7 +126,7 @@ class Database:
         db.execute("COMMIT")
         return count
 
-    def _insert(self, row: CableRow, *, fresh: bool = False) -> None:
+    def _insert(self, row: CableRow) -> None:
         db = self.db
         n = _free_number(db, cable_number(_created(row), row.slot))
         db.execute("INSERT INTO cables VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (n, *row.columns()))
