@@ -12,7 +12,9 @@ fresh site folder with a word planted in five cables, it measures:
   (the same code, ``database_copies`` patched to return nothing): the
   difference is the database's share of wall time and peak memory, and the
   database pass is also timed inside the first build (``sync`` = the rows
-  and the index in the cache, ``copy`` = publishing the file);
+  and the index in the cache, in a process of its own beside the render;
+  ``waited`` = how long the build waited for it once the pages rendered;
+  ``copy`` = publishing the file);
 * one edited cable (its SUBJECT line), ``cablesite build``: the whole build
   and the database's part of it;
 * a no-op build: whether ``data/cables.db`` was left untouched;
@@ -53,11 +55,18 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def inner_build(site: Path, *, database: bool) -> None:
-    """One build in this process, the database pass timed (or turned off); JSON on stderr."""
-    from generator.engine import full_pass, output, quick
+    """One build in this process, the database pass timed (or turned off); JSON on stderr.
+
+    A full pass runs the pass in a forked process (``DatabaseProcess``): its
+    time is written by the child to a file, and the build's own wait for it
+    is timed here (``waited``).
+    """
+    from generator.engine import database_pass, full_pass, output, quick
     from generator.engine.builder import BuildOptions, build_site
 
-    timings = {"sync": 0.0, "copy": 0.0}
+    timings = {"sync": 0.0, "waited": 0.0, "copy": 0.0}
+    child_times = site.parent / f".{site.name}-sync-times"
+    child_times.unlink(missing_ok=True)
 
     def timed(name, function):  # type: ignore[no-untyped-def]
         def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -66,17 +75,35 @@ def inner_build(site: Path, *, database: bool) -> None:
                 return function(*args, **kwargs)
             finally:
                 timings[name] += time.perf_counter() - start
+                if name == "sync":  # (in the child too: through the file)
+                    with open(child_times, "a") as out:
+                        out.write(f"{time.perf_counter() - start}\n")
 
         return wrapper
 
     if database:
-        full_pass.database_copies = timed("sync", full_pass.database_copies)
-        quick.database_copies = timed("sync", quick.database_copies)
+        database_pass.sync_database = timed("sync", database_pass.sync_database)
+        database_pass.DatabaseProcess.copies = timed("waited", database_pass.DatabaseProcess.copies)
         output.StagedOutput.put_file = timed("copy", output.StagedOutput.put_file)
         output.ChangedOutput.put_file = timed("copy", output.ChangedOutput.put_file)
     else:
-        full_pass.database_copies = quick.database_copies = lambda *args, **kwargs: {}
+
+        class NoDatabase:
+            def __init__(self, *args: object) -> None:
+                pass
+
+            def copies(self) -> dict:
+                return {}
+
+            def close(self) -> None:
+                pass
+
+        full_pass.DatabaseProcess = NoDatabase
+        quick.database_copies = lambda *args, **kwargs: {}
     result = build_site(site, BuildOptions(clean="--clean" in sys.argv, jobs=2))
+    if child_times.exists():
+        timings["sync"] = sum(float(line) for line in child_times.read_text().split())
+        child_times.unlink()
     print(json.dumps({"kind": result.kind, "changed_db": "data/cables.db" in result.changed,
                       **timings}), file=sys.stderr)  # fmt: skip
 
@@ -101,7 +128,14 @@ def make_site(folder: Path, cables: Path) -> Path:
 def measured_build(site: Path, *extra: str) -> tuple[object, dict]:
     from scale_bench import run
 
-    command = [sys.executable, str(BENCH / "search_bench.py"), "--inner", "build", str(site), *extra]
+    command = [
+        sys.executable,
+        str(BENCH / "search_bench.py"),
+        "--inner",
+        "build",
+        str(site),
+        *extra,
+    ]
     result = run(command, what="build", cwd=REPO, timeout=3600)
     inner = json.loads(result.stderr.strip().splitlines()[-1])
     return result, inner
@@ -151,9 +185,7 @@ def browser_queries(site: Path) -> list[dict]:
                     " return s && !s.startsWith('Searching') ? performance.now() : null; }",
                     timeout=120_000,
                 ).json_value()
-                loaded = page.evaluate(
-                    "performance.getEntriesByType('navigation')[0].loadEventEnd"
-                )
+                loaded = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
                 stats = page.evaluate("window.cablesiteSearchStats()")
                 found.append({
                     "query": label, "url": f"search/?{query}",
@@ -191,7 +223,10 @@ def main() -> None:
     figures: dict = {"n": args.n}
     with_db = make_site(args.work / f"site-{args.n}", cables)
     without_db = make_site(args.work / f"site-{args.n}-nodb", cables)
-    for name, site, extra in (("clean", with_db, ()), ("clean_without_db", without_db, ("--no-db",))):
+    for name, site, extra in (
+        ("clean", with_db, ()),
+        ("clean_without_db", without_db, ("--no-db",)),
+    ):
         run_, inner = measured_build(site, "--clean", *extra)
         figures[name] = {"wall_s": run_.wall, "cpu_s": run_.cpu, "peak_rss_mb": run_.peak_rss / 2**20,
                          "tree_pss_mb": run_.tree_pss / 2**20, **inner}  # fmt: skip

@@ -19,6 +19,7 @@ leaves ``data/cables.db`` untouched.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Collection, Iterator
 from contextlib import closing
@@ -140,7 +141,64 @@ def _rows(job: RenderJob, keys: list[str]) -> Iterator[CableRow]:
 
 def database_copies(run: Run, job: RenderJob, keys: Collection[str] | None) -> dict[str, Copy]:
     """The database brought in step, as the rewrite step's copies."""
-    published = sync_database(run.cache, job, keys, clean=run.options.clean)
+    return _copies_of(run, sync_database(run.cache, job, keys, clean=run.options.clean))
+
+
+class DatabaseProcess:
+    """The database pass of a full pass, in a forked process while the pages render.
+
+    Filling the database of 250,000 cables is a minute of CPU, mostly
+    SQLite's; the build process would otherwise do it alone while the render
+    workers wait, or the workers render while it waits. Forked once the
+    render job is made (the child inherits the archive copy-on-write, as the
+    workers do), it writes only the cache's database files, which nothing
+    else touches until `copies` has waited for it; it reports the version
+    through a pipe. `close` (after `copies`, or when the build failed) waits
+    for the child whatever happened (a fill writes new files renamed when complete, an
+    update is a transaction, so a build that fails meanwhile never leaves
+    a half-written database).
+    """
+
+    def __init__(self, run: Run, job: RenderJob, keys: Collection[str] | None) -> None:
+        self.run = run
+        self._read, write = os.pipe()
+        self._pid: int | None = os.fork()
+        if self._pid == 0:  # the child: the pass, its answer, and out without cleanup
+            status = 1
+            try:
+                os.close(self._read)
+                published = sync_database(run.cache, job, keys, clean=run.options.clean)
+                answer = "" if published is None else published.version.hex()
+                os.write(write, answer.encode())
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write)
+
+    def close(self) -> None:
+        self._wait()
+
+    def _wait(self) -> str | None:
+        """The child's answer (None when it failed); the child reaped."""
+        if self._pid is None:
+            return None
+        chunks = []
+        while chunk := os.read(self._read, 4096):
+            chunks.append(chunk)
+        os.close(self._read)
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        return b"".join(chunks).decode() if status == 0 else None
+
+    def copies(self) -> dict[str, Copy]:
+        answer = self._wait()
+        if not answer:
+            return _copies_of(self.run, None)
+        path = self.run.cache / FOLDER / "cables.db"
+        return _copies_of(self.run, Published(Urls.database, path, bytes.fromhex(answer)))
+
+
+def _copies_of(run: Run, published: Published | None) -> dict[str, Copy]:
     if published is None:
         run.tell("warning: the archive database could not be written; the site is without it")
         return {}

@@ -27,7 +27,7 @@ import jinja2
 
 from generator.archive import Archive, Entry, assemble
 from generator.engine.cache import PACKS
-from generator.engine.database_pass import database_copies
+from generator.engine.database_pass import DatabaseProcess
 from generator.engine.discover import Identities, Identity, Inputs, Reader, parse_reader
 from generator.engine.explain import Explainer, against_memory
 from generator.engine.fingerprint import code_fingerprint, template_fingerprints
@@ -206,6 +206,7 @@ def _write(
     gc.freeze()
     gc.enable()
     packs = PackReader(run.cache / PACKS)
+    database: DatabaseProcess | None = None
     try:
         job = RenderJob(
             renderer=renderer,
@@ -218,7 +219,7 @@ def _write(
             output=NoOutput(),
             files=files,
         )
-        copies = database_copies(run, job, None)
+        database = DatabaseProcess(run, job, None)
         why = explainer.bind(signer, pages, files) if explainer is not None else None
         # Signing in this process, before the render workers fork: in forked
         # workers it was no faster (each worker works out the facts of the same
@@ -240,10 +241,12 @@ def _write(
                 bars=run.bars,
                 why=why,
                 explain=run.explain,
-                copies=copies,
+                copies=database.copies,
             )
         )
     finally:
+        if database is not None:
+            database.close()
         packs.close()
         gc.disable()
     result.kind = "full" if old is None else "incremental"

@@ -85,8 +85,10 @@ class Rewrite:
     # With --explain: why each rewritten page is rewritten, and where to say it.
     why: Why | None = None
     explain: Say | None = None
-    # Files copied into the output from elsewhere (the archive database), by site path.
-    copies: Mapping[str, Copy] | None = None
+    # Files copied into the output from elsewhere (the archive database), by site
+    # path; or what gives them once the pages rendered (the database pass may run
+    # in a process of its own meanwhile).
+    copies: Mapping[str, Copy] | Callable[[], Mapping[str, Copy]] | None = None
 
 
 def rewrite(step: Rewrite) -> Rewritten:
@@ -109,7 +111,7 @@ def _new_tree(step: Rewrite) -> Rewritten:
         done = _render(step, range(len(files)))
         for path, data in step.extra.items():
             done.append((path, staged.put(path, data)))
-        for path, copy in (step.copies or {}).items():
+        for path, copy in _copies(step).items():
             done.append((path, staged.put_file(path, copy.file, unchanged=copy.unchanged)))
         staged.commit()
     recorded: dict[str, bytes] = dict(zip(files, signatures, strict=True))
@@ -144,8 +146,6 @@ def _changed_files(step: Rewrite, recorded: MutableMapping[str, bytes]) -> Rewri
     ]
     extra_signatures = _extra_signatures(step.extra)
     dirty_extra = [p for p, s in extra_signatures.items() if recorded.get(p) != s]
-    copy_signatures = _copy_signatures(step)
-    dirty_copies = [p for p, s in copy_signatures.items() if recorded.get(p) != s]
     gone = list(step.gone)
     for path in gone:
         recorded.get(path)  # (read now: a lazily read state reads nothing once files move)
@@ -155,7 +155,9 @@ def _changed_files(step: Rewrite, recorded: MutableMapping[str, bytes]) -> Rewri
         step.job.output = changes
         done = _render(step, dirty)
         done.extend((path, changes.put(path, step.extra[path])) for path in dirty_extra)
-        copies = step.copies or {}
+        copies = _copies(step)
+        copy_signatures = _copy_signatures(step)
+        dirty_copies = [p for p, s in copy_signatures.items() if recorded.get(p) != s]
         # (Not recorded, but the output's file holds these rows: a file the pending
         # journal named, after a preview's rebuild.)
         done.extend(
@@ -212,8 +214,15 @@ def _extra_signatures(extra: Mapping[str, bytes]) -> dict[str, bytes]:
     return {path: raw_digest(data) for path, data in extra.items()}
 
 
+def _copies(step: Rewrite) -> Mapping[str, Copy]:
+    """The copies, waited for once (after the render: see Rewrite.copies)."""
+    if callable(step.copies):
+        step.copies = step.copies()
+    return step.copies or {}
+
+
 def _copy_signatures(step: Rewrite) -> dict[str, bytes]:
-    return {path: copy.signature for path, copy in (step.copies or {}).items()}
+    return {path: copy.signature for path, copy in _copies(step).items()}
 
 
 def _say(step: Rewrite, line: str) -> None:
