@@ -56,9 +56,16 @@ class Database:
         value = self._version.to_bytes(DIGEST_SIZE, "big").hex()
         self.db.execute("UPDATE meta SET value = ? WHERE key = 'version'", (value,))
 
-    def made(self) -> dict[str, bytes]:
-        """The digest each cable's rows were made from, by key."""
-        return dict(self.db.execute("SELECT key, digest FROM side.made"))
+    def made(self, keys: Iterable[str] | None = None) -> dict[str, bytes]:
+        """The digest each cable's rows were made from, by key (of `keys`, or of all)."""
+        if keys is None:
+            return dict(self.db.execute("SELECT key, digest FROM side.made"))
+        found: dict[str, bytes] = {}
+        for key in keys:
+            row = self.db.execute("SELECT digest FROM side.made WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                found[key] = row[0]
+        return found
 
     def update(self, rows: Iterable[CableRow], removed: Iterable[str] = ()) -> int:
         """Replace the rows of these cables, delete those of `removed`; rows changed."""
