@@ -197,3 +197,19 @@ def test_a_hostile_cable_and_query_run_no_script(page: sync_api.Page, served: st
     search(page, served, f"q={query}&origin={quote('<img src=x onerror=window.pwned=1>')}")
     assert page.locator("#search script, #search img").count() == 0
     # (the page fixture checks that window.pwned was never set and no error was thrown)
+
+
+def test_without_javascript_the_page_points_to_the_indexes(
+    browser: sync_api.Browser, served: str
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{served}search/?q={PLANTED}")
+        notice = page.locator(".search-noscript")
+        assert "needs JavaScript" in notice.inner_text()
+        links = notice.locator("a").evaluate_all("links => links.map(a => a.pathname)")
+        base = served[served.index("/", len("http://")) :]
+        assert f"{base}tag/" in links and f"{base}data/cables.db" in links
+    finally:
+        context.close()
