@@ -72,6 +72,7 @@ class Database:
         db = self.db
         changed = 0
         touched_ids: set[str] = set()
+        inserted: list[str] = []
         facets_moved = False
         db.execute("BEGIN")
         self._load_version()
@@ -90,11 +91,12 @@ class Database:
                 ).fetchone()
                 old = self._delete(row.key)
                 self._insert(row)
+                inserted.append(row.key)
                 touched_ids.update((row.id, old) if old else (row.id,))
                 facets_moved |= before != (row.year, row.origin, row.classification, row.tags)
                 changed += 1
             if touched_ids:
-                _mark_in_archive(db, touched_ids)
+                _mark_in_archive(db, touched_ids, inserted)
             if facets_moved:
                 _count_facets(db)
             self._save_version()
@@ -109,10 +111,11 @@ class Database:
         db = self.db
         count = 0
         # A new file, renamed into place only once complete: no journal, and a
-        # page cache large enough for the index's merges (128 MB at most).
+        # page cache for the index's merges (32 MB at most: the process runs beside
+        # the render workers, within the build's memory bound).
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA side.journal_mode = OFF")
-        db.execute("PRAGMA cache_size = -131072")
+        db.execute("PRAGMA cache_size = -32768")
         db.execute("BEGIN")
         self._load_version()
         for row in rows:
@@ -231,18 +234,20 @@ def check_integrity(path: Path) -> bool:
         return db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
-def _mark_in_archive(db: sqlite3.Connection, ids: Iterable[str]) -> None:
+def _mark_in_archive(db: sqlite3.Connection, ids: Iterable[str], citing: Iterable[str]) -> None:
+    """`in_archive` again for the references to `ids` (cables that came or went) and
+    those of the cables `citing` (just inserted): each through an index, never a scan."""
+    exists = "EXISTS (SELECT 1 FROM cables WHERE cables.id = cable_references.cited)"
     for cable_id in ids:
         db.execute(
-            "UPDATE cable_references SET in_archive = EXISTS "
-            "(SELECT 1 FROM cables WHERE cables.id = cable_references.cited) WHERE cited = ?",
+            f"UPDATE cable_references SET in_archive = {exists} WHERE cited = ?",
             (cable_id,),
         )
-    # The references of the cables just inserted.
-    db.execute(
-        "UPDATE cable_references SET in_archive = 1 WHERE in_archive = 0 "
-        "AND cited IN (SELECT id FROM cables)"
-    )
+    for key in citing:
+        db.execute(
+            f"UPDATE cable_references SET in_archive = {exists} WHERE citing = ?",
+            (key,),
+        )
 
 
 def _count_facets(db: sqlite3.Connection) -> None:
