@@ -19,11 +19,13 @@ leaves ``data/cables.db`` untouched.
 
 from __future__ import annotations
 
-import os
+import multiprocessing
 import sqlite3
 from collections.abc import Collection, Iterator
 from contextlib import closing
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import zstandard
@@ -162,34 +164,29 @@ class DatabaseProcess:
 
     def __init__(self, run: Run, job: RenderJob, keys: Collection[str] | None) -> None:
         self.run = run
-        self._read, write = os.pipe()
-        self._pid: int | None = os.fork()
-        if self._pid == 0:  # the child: the pass, its answer, and out without cleanup
-            status = 1
-            try:
-                os.close(self._read)
-                published = sync_database(run.cache, job, keys, clean=run.options.clean)
-                answer = "" if published is None else published.version.hex()
-                os.write(write, answer.encode())
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write)
+        context = multiprocessing.get_context("fork")  # (as the render workers: see workers.py)
+        self._answers, sender = context.Pipe(duplex=False)
+        self._process: BaseProcess | None = context.Process(
+            target=_child, args=(run, job, keys, sender), daemon=True
+        )
+        self._process.start()
+        sender.close()
 
     def close(self) -> None:
         self._wait()
 
     def _wait(self) -> str | None:
         """The child's answer (None when it failed); the child reaped."""
-        if self._pid is None:
+        process, self._process = self._process, None
+        if process is None:
             return None
-        chunks = []
-        while chunk := os.read(self._read, 4096):
-            chunks.append(chunk)
-        os.close(self._read)
-        _, status = os.waitpid(self._pid, 0)
-        self._pid = None
-        return b"".join(chunks).decode() if status == 0 else None
+        try:
+            answer = self._answers.recv() if self._answers.poll(None) else None
+        except EOFError:
+            answer = None
+        self._answers.close()
+        process.join()
+        return answer if process.exitcode == 0 else None
 
     def copies(self) -> dict[str, Copy]:
         answer = self._wait()
@@ -197,6 +194,13 @@ class DatabaseProcess:
             return _copies_of(self.run, None)
         path = self.run.cache / FOLDER / "cables.db"
         return _copies_of(self.run, Published(Urls.database, path, bytes.fromhex(answer)))
+
+
+def _child(run: Run, job: RenderJob, keys: Collection[str] | None, answers: Connection) -> None:
+    """The forked process: the pass, then its answer (the version, "" when it failed)."""
+    published = sync_database(run.cache, job, keys, clean=run.options.clean)
+    answers.send("" if published is None else published.version.hex())
+    answers.close()
 
 
 def _copies_of(run: Run, published: Published | None) -> dict[str, Copy]:
