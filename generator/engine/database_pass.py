@@ -19,7 +19,9 @@ leaves ``data/cables.db`` untouched.
 
 from __future__ import annotations
 
+import marshal
 import multiprocessing
+import shutil
 import sqlite3
 from collections.abc import Collection, Iterator
 from contextlib import closing
@@ -36,6 +38,7 @@ from generator.database.rows import CableRow, entry_digest
 from generator.engine.render_pass import RenderJob, cables_of
 from generator.engine.rewrite import Copy
 from generator.engine.run import Run
+from generator.files import write_atomically
 from generator.urls import Urls
 
 FOLDER = "database"
@@ -51,41 +54,119 @@ class Published:
 
 
 def sync_database(
-    cache: Path, job: RenderJob, keys: Collection[str] | None, *, clean: bool
+    cache: Path, job: RenderJob, keys: Collection[str] | None, *, clean: bool, published: Path
 ) -> Published | None:
-    """Bring the cache's database in step with `job.archive`; what to publish.
+    """Bring one of the cache's two databases in step with `job.archive`; what to publish.
 
     `keys` are the entries that may have changed (None: any of them, or
-    any may have gone). None when the database cannot be written (a
-    warning is the caller's): an incremental build keeps the published file, a new
-    tree goes without it.
+    any may have gone). `published` is the site's file. None when the
+    database cannot be written (a warning is the caller's): an incremental
+    build keeps the published file, a new tree goes without it.
+
+    Two slots (``database/a``, ``database/b``), because the site's file is a
+    hard link to one of them: the pass writes the other one, which the
+    site does not hold, and publishing it is a link and a rename, not a
+    copy of the whole file. Each slot records the keys the other one was
+    brought in step with since it was last written (``behind``), so that a
+    quick rebuild brings it in step with those and its own, not with
+    everything.
     """
     folder = cache / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    master, side = folder / "cables.db", folder / "made.db"
+    target, other = _slots(folder, published)
     try:
-        version = None if clean else _caught_up(master, side, job, keys)
-        if version is None:
-            _fill_anew(master, side, job)
-            with open_database(master, side) as database:
-                version = database.version()
+        target.mkdir(parents=True, exist_ok=True)
+        behind = None if keys is None else _behind(target)
+        wanted = None if keys is None or behind is None else {*keys, *behind}
+        applied = None if clean else _caught_up(*_files(target), job, wanted)
+        if applied is None and not clean and _copy_slot(other, target):
+            # (this slot lost, the other one sound: a copy, then every digest compared)
+            applied = _caught_up(*_files(target), job, None)
+        if applied is None:
+            _fill_anew(*_files(target), job)
+            # Both slots alike, so that the next build does not copy or fill.
+            _copy_slot(target, other)
+            _set_behind(other, set())
+        else:
+            _add_behind(other, applied)
+        _set_behind(target, set())
+        with open_database(*_files(target)) as database:
+            version = database.version()
     except (sqlite3.Error, OSError):
         return None
-    return Published(Urls.database, master, version)
+    return Published(Urls.database, _files(target)[0], version)
+
+
+def _slots(folder: Path, published: Path) -> tuple[Path, Path]:
+    """The slot to write (the one the site's file is not a link to), and the other."""
+    a, b = folder / "a", folder / "b"
+    try:
+        shown = published.stat()
+        in_a = (folder / "a" / "cables.db").stat()
+        if (shown.st_dev, shown.st_ino) == (in_a.st_dev, in_a.st_ino):
+            return b, a
+    except OSError:
+        pass
+    return a, b
+
+
+def _copy_slot(source: Path, target: Path) -> bool:
+    """`source`'s database copied into `target` (new files renamed in); False when
+    `source` has no database that opens."""
+    database = _open_existing(*_files(source))
+    if database is None:
+        return False
+    database.db.close()
+    target.mkdir(parents=True, exist_ok=True)
+    # The side file first, as _fill_anew: a pair check refuses a half-copied slot.
+    for name in ("made.db", "cables.db"):
+        new = target / ("new-" + name)
+        shutil.copyfile(source / name, new)
+        new.replace(target / name)
+    return True
+
+
+def _files(slot: Path) -> tuple[Path, Path]:
+    return slot / "cables.db", slot / "made.db"
+
+
+def _behind(slot: Path) -> set[str] | None:
+    """The keys the other slot was brought in step with since this one was written
+    (None: unknown, every digest is compared)."""
+    try:
+        return set(marshal.loads((slot / "behind").read_bytes()))
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+
+
+def _set_behind(slot: Path, keys: set[str] | None) -> None:
+    path = slot / "behind"
+    if keys is None:
+        path.unlink(missing_ok=True)
+    else:
+        slot.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, marshal.dumps(sorted(keys)))
+
+
+def _add_behind(slot: Path, applied: Collection[str] | None) -> None:
+    """The other slot now lacks what was applied here (unknown after a fill: None)."""
+    if not slot.exists():
+        return
+    before = _behind(slot)
+    _set_behind(slot, None if applied is None or before is None else before | set(applied))
 
 
 def _caught_up(
     master: Path, side: Path, job: RenderJob, keys: Collection[str] | None
-) -> bytes | None:
-    """The version of the cache's database once brought in step; None when it cannot be
-    used (missing, damaged, another schema, a damaged side file): it is then made anew."""
+) -> list[str] | None:
+    """The keys whose rows were written to bring the database in step; None when it
+    cannot be used (missing, damaged, another schema, a damaged side file): it is then
+    made anew."""
     database = _open_existing(master, side)
     if database is None:
         return None
     with database:
         try:
-            _catch_up(database, job, keys)
-            return database.version()
+            return _catch_up(database, job, keys)
         except (sqlite3.Error, ValueError, TypeError, EOFError, zstandard.ZstdError):
             return None
 
@@ -114,7 +195,7 @@ def _fill_anew(master: Path, side: Path, job: RenderJob) -> None:
     new_master.replace(master)
 
 
-def _catch_up(database: Database, job: RenderJob, keys: Collection[str] | None) -> None:
+def _catch_up(database: Database, job: RenderJob, keys: Collection[str] | None) -> list[str]:
     entries = job.archive.entries
     # (A quick rebuild reads only its few keys' digests, not 250,000 of them.)
     made = database.made(keys)
@@ -127,6 +208,7 @@ def _catch_up(database: Database, job: RenderJob, keys: Collection[str] | None) 
     stale = sorted(key for key in wanted if made.get(key) != entry_digest(entries[key]))
     if stale or removed:
         database.update(_rows(job, stale), removed)
+    return [*stale, *removed]
 
 
 def _rows(job: RenderJob, keys: list[str]) -> Iterator[CableRow]:
@@ -144,7 +226,10 @@ def _rows(job: RenderJob, keys: list[str]) -> Iterator[CableRow]:
 
 def database_copies(run: Run, job: RenderJob, keys: Collection[str] | None) -> dict[str, Copy]:
     """The database brought in step, as the rewrite step's copies."""
-    return _copies_of(run, sync_database(run.cache, job, keys, clean=run.options.clean))
+    published = run.output / Urls.database
+    return _copies_of(
+        run, sync_database(run.cache, job, keys, clean=run.options.clean, published=published)
+    )
 
 
 class DatabaseProcess:
@@ -192,14 +277,16 @@ class DatabaseProcess:
         answer = self._wait()
         if not answer:
             return _copies_of(self.run, None)
-        path = self.run.cache / FOLDER / "cables.db"
-        return _copies_of(self.run, Published(Urls.database, path, bytes.fromhex(answer)))
+        path, version = answer.split("\0")
+        return _copies_of(self.run, Published(Urls.database, Path(path), bytes.fromhex(version)))
 
 
 def _child(run: Run, job: RenderJob, keys: Collection[str] | None, answers: Connection) -> None:
     """The forked process: the pass, then its answer (the version, "" when it failed)."""
-    published = sync_database(run.cache, job, keys, clean=run.options.clean)
-    answers.send("" if published is None else published.version.hex())
+    published = sync_database(
+        run.cache, job, keys, clean=run.options.clean, published=run.output / Urls.database
+    )
+    answers.send("" if published is None else f"{published.file}\0{published.version.hex()}")
     answers.close()
 
 

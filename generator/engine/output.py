@@ -98,7 +98,7 @@ class StagedOutput:
         if self.reuse and unchanged and old.is_file() and not old.is_symlink():
             os.link(old, target)
             return False
-        shutil.copyfile(source, target)
+        _link_or_copy(source, target)
         return True
 
     def commit(self) -> None:
@@ -144,7 +144,7 @@ class ChangedOutput:
         _check_safe(path)
         target = self.stage / path
         _make_parent(target, self._made)
-        shutil.copyfile(source, target)
+        _link_or_copy(source, target)
         return True
 
     def commit(self, staged: list[str], removed: list[str]) -> None:
@@ -226,6 +226,15 @@ def _link_if_same(old: Path, target: Path, data: bytes) -> bool:
     except OSError:
         shutil.copy2(old, target)
     return True
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link to `source` (a file its owner never writes while the output holds
+    it: the database's slot, generator/engine/database_pass.py), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def _remove(path: Path) -> None:

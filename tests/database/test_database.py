@@ -213,8 +213,8 @@ def test_an_edit_of_a_real_file_takes_the_quick_path(tmp_path: Path) -> None:
 
 
 def test_a_damaged_cache_database_is_made_anew(site: Path, tmp_path: Path) -> None:
-    master = site / ".cablesite-cache" / FOLDER / "cables.db"
-    master.write_bytes(b"not a database" * 100)
+    for slot in ("a", "b"):
+        (site / ".cablesite-cache" / FOLDER / slot / "cables.db").write_bytes(b"not a db" * 100)
     files = archive()
     files["b.txt"] = [cable("02OTTAWA3442", datetime(2002, 12, 2), tags=("PGOV",))]
     build(site, files)
@@ -225,14 +225,28 @@ def test_a_damaged_cache_database_is_made_anew(site: Path, tmp_path: Path) -> No
 
 
 def test_the_published_file_is_replaced_never_written_in_place(site: Path) -> None:
-    inode = (site / DB).stat().st_ino
+    old = (site / DB).stat()
+    old_bytes = (site / DB).read_bytes()
     files = archive()
     files["b.txt"] = [
         cable("02OTTAWA3442", datetime(2002, 12, 2), tags=("MARR",), body="1. (C) Other.")
     ]
     build(site, files)
-    # A new file moved over the old one: a reader holding the old one still reads it whole.
-    assert (site / DB).stat().st_ino != inode
+    # Another file moved over the old one: a reader holding the old one still reads it
+    # whole, and the build wrote the cache's other slot, never the file the site held.
+    new = (site / DB).stat()
+    assert new.st_ino != old.st_ino
+    slots = [site / ".cablesite-cache" / FOLDER / slot / "cables.db" for slot in ("a", "b")]
+    linked = [slot for slot in slots if slot.stat().st_ino == new.st_ino]
+    assert len(linked) == 1  # published by a hard link, not a copy
+    (unlinked,) = (slot for slot in slots if slot not in linked)
+    assert unlinked.stat().st_ino == old.st_ino and unlinked.read_bytes() == old_bytes
+    files["b.txt"] = [
+        cable("02OTTAWA3442", datetime(2002, 12, 2), tags=("MARR",), body="1. (C) Again.")
+    ]
+    build(site, files)
+    assert (site / DB).stat().st_ino == old.st_ino  # the slots take turns
+    assert rows(site, "SELECT count(*) FROM search WHERE search MATCH 'again'") == [(1,)]
     assert not list((site / "site" / "data").glob("*-journal"))
     shutil.rmtree(site / ".cablesite-cache")
     assert build(site, files).kind == "full"
