@@ -105,6 +105,8 @@ class Urls:
     robots = "robots.txt"
     not_found = "404.html"
     nojekyll = ".nojekyll"
+    search = "search/"  # the search page
+    database = "data/cables.db"  # the archive database (generator/database)
     tags_index = "tag/"
     origins_index = "origin/"
     dates_index = "date/"

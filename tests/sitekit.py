@@ -7,8 +7,10 @@ parser makes of a file (the dev-corpus tests cover the two together).
 
 from __future__ import annotations
 
+import sqlite3
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
@@ -76,9 +78,35 @@ def read(root: Path, path: str) -> str:
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every file of a built site and its bytes."""
+    """Every file of a built site and its bytes (a database's: what it holds, see below)."""
     return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
+        p.relative_to(folder).as_posix(): database_content(p)
+        if p.suffix == ".db"
+        else p.read_bytes()
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def database_content(path: Path) -> bytes:
+    """What the archive database holds, whatever order it was written in: every row of
+    every table, sorted, and every entry of the full-text index (term, cable, column,
+    position). An incremental build writes other pages of the file than a clean one;
+    this is what must be the same."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        tables = [
+            name
+            for (name,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%'"
+                " AND name NOT LIKE 'search_%' ORDER BY name"
+            )
+        ]
+        content: list[object] = []
+        for table in tables:
+            rows = db.execute(f"SELECT * FROM {table}").fetchall()
+            if table == "meta":
+                rows = [row for row in rows if row[0] != "pair"]  # (a random token per file)
+            content.append((table, sorted(rows, key=repr)))
+        db.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, search, instance)")
+        content.append(("search", sorted(db.execute("SELECT * FROM temp.vocab"), key=repr)))
+    return repr(content).encode()

@@ -24,6 +24,7 @@ ORDER = (
     "archive",
     "site",
     "render",
+    "database",
     "ui",
     "engine",
     "check",

@@ -27,6 +27,7 @@ import jinja2
 
 from generator.archive import Archive, Entry, assemble
 from generator.engine.cache import PACKS
+from generator.engine.database_pass import DatabaseProcess
 from generator.engine.discover import Identities, Identity, Inputs, Reader, parse_reader
 from generator.engine.explain import Explainer, against_memory
 from generator.engine.fingerprint import code_fingerprint, template_fingerprints
@@ -55,7 +56,7 @@ from generator.render.pages import Diagnostics, Renderer
 from generator.site.documents import Document, load_documents
 from generator.site.plan import Page, plan_site
 from generator.ui.progress import Progress
-from generator.urls import output_file
+from generator.urls import Urls, output_file
 
 
 def assemble_sources(inputs: Inputs, states: Mapping[str, SourceState]) -> Assembled:
@@ -198,13 +199,14 @@ def _write(
     old = state.output
     gone: list[str] = []
     if old is not None:
-        gone = sorted(old.pages.keys() - set(files) - set(extra))
+        gone = sorted(old.pages.keys() - set(files) - set(extra) - {Urls.database})
     result.pages = len(pages)
     # Rendering makes cyclic garbage (Jinja does): collect it, but never
     # walk the archive and the plan, which live to the end of the build.
     gc.freeze()
     gc.enable()
     packs = PackReader(run.cache / PACKS)
+    database: DatabaseProcess | None = None
     try:
         job = RenderJob(
             renderer=renderer,
@@ -217,6 +219,7 @@ def _write(
             output=NoOutput(),
             files=files,
         )
+        database = DatabaseProcess(run, job, None)
         why = explainer.bind(signer, pages, files) if explainer is not None else None
         # Signing in this process, before the render workers fork: in forked
         # workers it was no faster (each worker works out the facts of the same
@@ -239,9 +242,12 @@ def _write(
                 why=why,
                 explain=run.explain,
                 strict=run.options.strict,
+                copies=database.copies,
             )
         )
     finally:
+        if database is not None:
+            database.close()
         packs.close()
         gc.disable()
     result.kind = "full" if old is None else "incremental"

@@ -88,6 +88,19 @@ class StagedOutput:
         _write_new(f"{self.stage}/{path}", data)
         return True
 
+    def put_file(self, path: str, source: Path, *, unchanged: bool) -> bool:
+        """Stage a copy of `source` (the database); linked from the old tree when
+        `unchanged` says the old tree's file has its bytes. True when copied."""
+        _check_safe(path)
+        target = self.stage / path
+        _make_parent(target, self._made)
+        old = self.dest / path
+        if self.reuse and unchanged and old.is_file() and not old.is_symlink():
+            os.link(old, target)
+            return False
+        _link_or_copy(source, target)
+        return True
+
     def commit(self) -> None:
         """Swap the finished tree in for the old one."""
         for name in _CARRIED_OVER:
@@ -124,6 +137,14 @@ class ChangedOutput:
         target = self.stage / path
         _make_parent(target, self._made)
         _write_new(f"{self.stage}/{path}", data)
+        return True
+
+    def put_file(self, path: str, source: Path) -> bool:
+        """Stage a copy of `source` (the database), moved in by `commit` like a page."""
+        _check_safe(path)
+        target = self.stage / path
+        _make_parent(target, self._made)
+        _link_or_copy(source, target)
         return True
 
     def commit(self, staged: list[str], removed: list[str]) -> None:
@@ -205,6 +226,15 @@ def _link_if_same(old: Path, target: Path, data: bytes) -> bool:
     except OSError:
         shutil.copy2(old, target)
     return True
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link to `source` (a file its owner never writes while the output holds
+    it: the database's slot, generator/engine/database_pass.py), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def _remove(path: Path) -> None:

@@ -40,6 +40,7 @@ from generator.archive import Archive, Entry
 from generator.archive.entry import SHOWN, STRUCTURE
 from generator.config import SiteConfig
 from generator.engine.cache import PACKS
+from generator.engine.database_pass import database_copies
 from generator.engine.discover import (
     Identities,
     Inputs,
@@ -201,6 +202,7 @@ def quick_rebuild(
             output=NoOutput(),
             files=m.files,
         )
+        copies = database_copies(run, job, replaced)
         done = rewrite(
             Rewrite(
                 job=job,
@@ -215,6 +217,7 @@ def quick_rebuild(
                 gone=gone,
                 why=reasons if run.explain is not None else None,
                 explain=run.explain,
+                copies=copies,
             )
         )
     finally:
@@ -228,6 +231,7 @@ def quick_rebuild(
     noted.files.update(gone)
     noted.files.update(extra)
     noted.files.update(failed_files(job, m.files))  # unrecorded: rendered again next build
+    noted.files.update(copies)
     noted.spans |= problems is not m.problems
     m.state.sources.update(new_states)
     m.state.identities.update(read.identities)

@@ -25,6 +25,7 @@ import os
 from collections.abc import Callable, Collection, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from generator.digests import raw_digest
 from generator.engine.journal import mark_pending
@@ -54,6 +55,14 @@ class Rewritten:
     recorded: MutableMapping[str, bytes]  # the signature of every file the output holds
 
 
+class Copy(NamedTuple):
+    """A file the output gets a copy of (the archive database)."""
+
+    file: Path
+    signature: bytes
+    unchanged: bool  # the output's file already holds it (a new tree links it)
+
+
 @dataclass(slots=True)
 class Rewrite:
     """One application of the step: what may have changed, and where it goes."""
@@ -80,6 +89,10 @@ class Rewrite:
     explain: Say | None = None
     # --strict: a page that fails to render fails the build before anything is applied.
     strict: bool = False
+    # Files copied into the output from elsewhere (the archive database), by site
+    # path; or what gives them once the pages rendered (the database pass may run
+    # in a process of its own meanwhile).
+    copies: Mapping[str, Copy] | Callable[[], Mapping[str, Copy]] | None = None
 
 
 def rewrite(step: Rewrite) -> Rewritten:
@@ -103,10 +116,13 @@ def _new_tree(step: Rewrite) -> Rewritten:
         _fail_if_strict(step)
         for path, data in step.extra.items():
             done.append((path, staged.put(path, data)))
+        for path, copy in _copies(step).items():
+            done.append((path, staged.put_file(path, copy.file, unchanged=copy.unchanged)))
         staged.commit()
     recorded: dict[str, bytes] = dict(zip(files, signatures, strict=True))
     recorded.update(_extra_signatures(step.extra))
     _forget_failed(step, recorded)
+    recorded.update(_copy_signatures(step))
     removed = before - recorded.keys() - _KEPT
     written = sorted(path for path, wrote in done if wrote)
     _explain_all(step, range(len(files)), set(written), removed)
@@ -146,6 +162,15 @@ def _changed_files(step: Rewrite, recorded: MutableMapping[str, bytes]) -> Rewri
         done = _render(step, dirty)
         _fail_if_strict(step)
         done.extend((path, changes.put(path, step.extra[path])) for path in dirty_extra)
+        copies = _copies(step)
+        copy_signatures = _copy_signatures(step)
+        dirty_copies = [p for p, s in copy_signatures.items() if recorded.get(p) != s]
+        # (Not recorded, but the output's file holds these rows: a file the pending
+        # journal named, after a preview's rebuild.)
+        done.extend(
+            (path, not copies[path].unchanged and changes.put_file(path, copies[path].file))
+            for path in dirty_copies
+        )
         staged = [path for path, wrote in done if wrote]
         if staged or gone:
             mark_pending(step.cache, [*staged, *gone])
@@ -157,6 +182,7 @@ def _changed_files(step: Rewrite, recorded: MutableMapping[str, bytes]) -> Rewri
         recorded.pop(path, None)
     recorded.update(extra_signatures)
     _forget_failed(step, recorded)
+    recorded.update(copy_signatures)
     _explain_all(step, dirty, set(staged), gone)
     return Rewritten(
         rendered=len(dirty),
@@ -227,6 +253,17 @@ def _explain_all(
 
 def _extra_signatures(extra: Mapping[str, bytes]) -> dict[str, bytes]:
     return {path: raw_digest(data) for path, data in extra.items()}
+
+
+def _copies(step: Rewrite) -> Mapping[str, Copy]:
+    """The copies, waited for once (after the render: see Rewrite.copies)."""
+    if callable(step.copies):
+        step.copies = step.copies()
+    return step.copies or {}
+
+
+def _copy_signatures(step: Rewrite) -> dict[str, bytes]:
+    return {path: copy.signature for path, copy in _copies(step).items()}
 
 
 def _say(step: Rewrite, line: str) -> None:

@@ -125,6 +125,7 @@ class Renderer:
             "feed": self._feed,
             "sitemap": self._sitemap,
             "not_found": lambda page, _: {},
+            "search": lambda page, _: {},
             "robots": lambda page, _: {},
         }
 

@@ -241,6 +241,72 @@ def content_type(path: Path) -> str:
 # --- HTTP ------------------------------------------------------------------------
 
 
+# --- range requests (the search page reads data/cables.db a few pages at a time) ---
+
+
+def ranged_response(
+    found: Route, header: str | None
+) -> tuple[int, bytes, str, dict[str, str]] | None:
+    """The answer to a Range request for a file: 206 with the bytes asked for, or 416.
+
+    None when the request is answered whole: no Range header, not a file, a
+    header this server does not take (several ranges, another unit, a
+    malformed one: RFC 9110 lets a server ignore it). Only the range is
+    read, so a query reading a few pages of a large database costs a few
+    pages.
+    """
+    if header is None or found.file is None or found.status != HTTPStatus.OK:
+        return None
+    try:
+        with open(found.file, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            span = byte_range(header, size)
+            if span is None:
+                return None
+            kind = content_type(found.file)
+            if span == UNSATISFIABLE:
+                return (
+                    HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                    b"",
+                    kind,
+                    {"Content-Range": f"bytes */{size}"},
+                )
+            start, end = span
+            body = os.pread(handle.fileno(), end - start + 1, start)
+    except OSError:
+        return None
+    return HTTPStatus.PARTIAL_CONTENT, body, kind, {"Content-Range": f"bytes {start}-{end}/{size}"}
+
+
+UNSATISFIABLE = (-1, -1)
+
+
+def byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """The first and last byte of a single ``bytes=`` range of a file of `size` bytes;
+    UNSATISFIABLE when none of it is in the file, None when the header is not one range."""
+    unit, _, spec = header.strip().partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None
+    first, dash, last = spec.strip().partition("-")
+    first, last = first.strip(), last.strip()
+    if not dash or (first and not first.isdigit()) or (last and not last.isdigit()):
+        return None
+    if not first and not last:
+        return None
+    if not first:  # bytes=-N: the last N bytes
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            return UNSATISFIABLE
+        return max(0, size - suffix), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if last and int(last) < start:
+        return None
+    if start >= size:
+        return UNSATISFIABLE
+    return start, end
+
+
 class PreviewServer(ThreadingHTTPServer):
     """Answers each connection in a thread; `close` ends them all and joins their threads."""
 
@@ -335,7 +401,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         try:
             with preview.gate.reading():
                 found = route(self.path, preview.target)
-                status, body, kind = self._response_for(found)
+                ranged = ranged_response(found, self.headers.get("Range"))
+                status, body, kind, extra = ranged or (*self._response_for(found), {})
                 since = preview.hub.since()
         except TimeoutError:
             self._send(
@@ -346,9 +413,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 {"Retry-After": "1"},
             )
             return
-        if kind.startswith("text/html"):
+        if kind.startswith("text/html") and ranged is None:
             body = inject(body, script_tag(since))
-        extra = {"Location": found.location} if found.location else {}
+        if found.location:
+            extra["Location"] = found.location
+        if found.file is not None and status in (HTTPStatus.OK, HTTPStatus.PARTIAL_CONTENT):
+            extra["Accept-Ranges"] = "bytes"
         self._send(status, body, kind, head, extra)
 
     def _response_for(self, found: Route) -> tuple[int, bytes, str]:

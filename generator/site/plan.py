@@ -220,6 +220,8 @@ def special_pages(archive: Archive, config: SiteConfig) -> Iterator[Page]:
     # grow with the archive (82 MB at 251,052 synthetic cables, a warning each).
     yield Page(Urls.warnings, "warnings.txt", "warnings", inputs=(keys.DIAGNOSTICS,))
     yield Page(Urls.not_found, "404.html", "not_found")
+    # The search page: the same bytes whatever the archive holds (it reads data/cables.db).
+    yield Page(Urls.search, "search.html", "search")
     yield Page(
         Urls.feed,
         "feed.xml",

@@ -103,6 +103,7 @@ def test_an_edited_subject_rewrites_its_page_and_the_pages_that_show_it(
         "classification/confidential/index.html",
         "index.html",  # the newest cables
         "feed.xml",
+        "data/cables.db",  # its row
     }
     assert title_case("A NEW SUBJECT") in (site / "site/tag/PREL/index.html").read_text()
 
@@ -121,8 +122,8 @@ def test_an_edited_text_rewrites_the_cable_page_alone(site: Path, tmp_path: Path
         )
     ]
     result = rebuild_and_compare(site, files, tmp_path)
-    # The feed shows summaries; this cable has none, so only its page changes.
-    assert result.changed == {"cable/2004/05/04PARIS1.html"}
+    # The feed shows summaries; this cable has none, so only its page (and its row) changes.
+    assert result.changed == {"cable/2004/05/04PARIS1.html", "data/cables.db"}
 
 
 def test_a_deleted_cable_disappears_everywhere(site: Path, tmp_path: Path) -> None:
@@ -138,6 +139,9 @@ def test_a_deleted_cable_disappears_everywhere(site: Path, tmp_path: Path) -> No
             or path == "cable/2003/02/03OTTAWA311.html"
         ):
             continue  # where a cited cable that is not in the archive is named
+        if path == "data/cables.db":
+            assert b"('03OTTAWA311', '03OTTAWA49', 0)" in data  # cited, not in the archive
+            data = data.replace(b"('03OTTAWA311', '03OTTAWA49', 0)", b"")
         assert b"03OTTAWA49" not in data, path
     citing = (site / "site/cable/2003/02/03OTTAWA311.html").read_text()
     assert 'href="/cable/2003/01/03OTTAWA49.html"' not in citing

@@ -68,7 +68,9 @@ def test_index_pages_are_identical(two_sites: tuple[Path, Path]) -> None:
     differing = [
         name
         for name in direct
-        if not name.startswith(("cable/", "diagnostics/")) and direct[name] != imported[name]
+        # (data/cables.db records each cable's source file, which importing changes)
+        if not name.startswith(("cable/", "diagnostics/", "data/"))
+        and direct[name] != imported[name]
     ]
     assert differing == []
 

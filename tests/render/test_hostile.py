@@ -42,9 +42,15 @@ def outputs(site: Path) -> dict[str, str]:
     }
 
 
+# The only script tags a page may hold: the search page's own, from the theme.
+THEME_SCRIPTS = re.compile(
+    r'<script src="[^"<>]*/static/(?:search\.js|vendor/sql\.js-httpvfs/index\.js)"></script>'
+)
+
+
 def test_no_markup_from_input_survives(built: Path) -> None:
     for path, text in outputs(built).items():
-        lowered = text.lower()
+        lowered = THEME_SCRIPTS.sub("", text.lower())
         assert "<script" not in lowered, path
         assert "<img" not in lowered, path
         assert "<b>" not in lowered, path

@@ -1,0 +1,112 @@
+"""The schema of ``data/cables.db``: what readers query, and the search page relies on.
+
+Readers get plain tables (``cables``, ``cable_tags``, ``cable_references``)
+that open as they are in ``sqlite3``, ``sqlite-utils`` and Datasette, and
+two tables shaped for the search page, which reads the file over HTTP
+range requests a 4 KB page at a time, so what it touches must sit
+together:
+
+- ``n``, every table's cable number, is the cable's date in minutes
+  times 4096 plus a slot taken from its key: rowid order *is* date order,
+  so the full-text index hands out the newest matches first
+  (``ORDER BY rowid DESC`` stops after a page of results) and a year
+  range is a rowid range the index seeks to;
+- ``facets`` holds only what a result list counts (year, origin,
+  classification, tags), about 40 bytes a cable, so the facets of a
+  thousand matches are a few pages, not the summaries around them;
+- ``search`` is a contentless FTS5 index (subject, summary, text): the
+  text is not stored twice, and snippets are made by the page from the
+  summary.
+
+Only features of SQLite 3.35 are used (the WebAssembly build the search
+page vendors): no STRICT tables, no contentless deletes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+# Stored in the meta table; a database of another version is made anew.
+SCHEMA_VERSION = 1
+# The page size: what one range request of the search page fetches.
+PAGE_SIZE = 4096
+# Slots per minute in a cable number (see cable_number).
+SLOTS = 4096
+# The number of an undated cable's minute: before every dated one.
+_EPOCH = datetime(1900, 1, 1)
+
+TABLES = """
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE cables (
+    n INTEGER PRIMARY KEY,          -- date order: minutes since 1900 * 4096 + slot
+    id TEXT NOT NULL,               -- the canonical id (03OTTAWA49)
+    key TEXT NOT NULL UNIQUE,       -- the page's key: the id, or ID_a for a variant
+    created TEXT,                   -- ISO 8601 date and time, or NULL
+    released TEXT,                  -- ISO 8601 date, or NULL
+    origin TEXT NOT NULL,           -- the origin's name (Embassy Ottawa)
+    classification TEXT NOT NULL,   -- UNCLASSIFIED, CONFIDENTIAL... (UNKNOWN when none)
+    subject TEXT NOT NULL,          -- the SUBJECT line as written
+    title TEXT NOT NULL,            -- the title pages show
+    tags TEXT NOT NULL,             -- the TAGS, space-separated (also in cable_tags)
+    summary TEXT,                   -- the summary paragraph, when there is one
+    url TEXT NOT NULL,              -- the cable's page, relative to the site's root
+    partial INTEGER NOT NULL,       -- 1 for a partial extract
+    source TEXT NOT NULL            -- the file it was read from, under content/cables
+);
+CREATE INDEX cables_id ON cables (id);
+CREATE TABLE cable_tags (
+    n INTEGER NOT NULL REFERENCES cables (n),
+    tag TEXT NOT NULL,
+    PRIMARY KEY (n, tag)
+) WITHOUT ROWID;
+CREATE INDEX cable_tags_tag ON cable_tags (tag, n);
+CREATE TABLE cable_references (
+    citing TEXT NOT NULL,           -- the citing cable's key (cables.key)
+    cited TEXT NOT NULL,            -- the cited id
+    in_archive INTEGER NOT NULL,    -- 1 when a cable of that id is in the archive
+    PRIMARY KEY (citing, cited)
+) WITHOUT ROWID;
+CREATE INDEX cable_references_cited ON cable_references (cited);
+CREATE TABLE facets (
+    n INTEGER PRIMARY KEY,
+    year INTEGER,
+    origin TEXT NOT NULL,
+    classification TEXT NOT NULL,
+    tags TEXT NOT NULL
+);
+CREATE INDEX facets_origin ON facets (origin, n);
+CREATE INDEX facets_classification ON facets (classification, n);
+CREATE TABLE facet_counts (
+    facet TEXT NOT NULL,            -- tag, origin, classification or year
+    value TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (facet, value)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE search USING fts5 (
+    subject, summary, text,
+    content = '',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+"""
+
+# The cache's side of the database (never published): what each cable's
+# rows were made from, and the values its index entry was made of, which
+# a contentless index needs to delete that entry again.
+SIDE_TABLES = """
+CREATE TABLE IF NOT EXISTS side.made (
+    key TEXT PRIMARY KEY,
+    n INTEGER NOT NULL,
+    digest BLOB NOT NULL,
+    indexed BLOB NOT NULL           -- zstd of the marshalled (subject, summary, text)
+);
+CREATE TABLE IF NOT EXISTS side.pair (token TEXT NOT NULL);
+"""
+
+
+def cable_number(created: datetime | None, slot: int) -> int:
+    """The cable's number: its minute, then a slot (so rowid order is date order)."""
+    minute = 0 if created is None else max(1, int((created - _EPOCH).total_seconds() // 60) + 1)
+    return minute * SLOTS + slot % SLOTS

@@ -1,0 +1,290 @@
+"""Keeping a database file in step with the archive, row by row.
+
+The database the engine keeps is in its cache folder (the site gets a
+copy); beside it, a side file (attached as ``side``) records for each cable
+the digest of what its rows were made from and the values its index entry
+was made of. With both, one edited cable costs a delete and an insert of
+its rows, in one transaction over the two files (SQLite commits attached
+files together), and a build can tell, from the digests alone, which
+cables changed since the file was last written.
+"""
+
+from __future__ import annotations
+
+import marshal
+import sqlite3
+from collections.abc import Iterable
+from contextlib import closing, suppress
+from datetime import datetime
+from pathlib import Path
+
+import zstandard
+
+from generator.database.rows import CableRow
+from generator.database.schema import PAGE_SIZE, SCHEMA_VERSION, SIDE_TABLES, TABLES, cable_number
+from generator.digests import SIZE as DIGEST_SIZE
+
+
+class Database:
+    """An open database and its side file; use as a context manager."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.db = connection
+        self._version = 0
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.db.close()
+
+    def version(self) -> bytes:
+        """What the rows hold, as a digest: the XOR of every cable's digest (kept as rows
+        change, so the same rows give the same version however they were written)."""
+        (value,) = self.db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        return bytes.fromhex(value)
+
+    def _turn(self, digest: bytes) -> None:
+        """Put a digest in the version, or take it out (XOR is its own inverse); written
+        by `_save_version` at the end of the transaction."""
+        self._version ^= int.from_bytes(digest, "big")
+
+    def _load_version(self) -> None:
+        self._version = int.from_bytes(self.version(), "big")
+
+    def _save_version(self) -> None:
+        value = self._version.to_bytes(DIGEST_SIZE, "big").hex()
+        self.db.execute("UPDATE meta SET value = ? WHERE key = 'version'", (value,))
+
+    def made(self, keys: Iterable[str] | None = None) -> dict[str, bytes]:
+        """The digest each cable's rows were made from, by key (of `keys`, or of all)."""
+        if keys is None:
+            return dict(self.db.execute("SELECT key, digest FROM side.made"))
+        found: dict[str, bytes] = {}
+        for key in keys:
+            row = self.db.execute("SELECT digest FROM side.made WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                found[key] = row[0]
+        return found
+
+    def update(self, rows: Iterable[CableRow], removed: Iterable[str] = ()) -> int:
+        """Replace the rows of these cables, delete those of `removed`; rows changed."""
+        db = self.db
+        changed = 0
+        touched_ids: set[str] = set()
+        inserted: list[str] = []
+        facets_moved = False
+        db.execute("BEGIN")
+        self._load_version()
+        try:
+            for key in removed:
+                old = self._delete(key)
+                if old is not None:
+                    touched_ids.add(old)
+                    facets_moved = True
+                    changed += 1
+            for row in rows:
+                before = db.execute(
+                    "SELECT year, origin, classification, tags FROM facets JOIN side.made m "
+                    "ON m.n = facets.n WHERE m.key = ?",
+                    (row.key,),
+                ).fetchone()
+                old = self._delete(row.key)
+                self._insert(row)
+                inserted.append(row.key)
+                touched_ids.update((row.id, old) if old else (row.id,))
+                facets_moved |= before != (row.year, row.origin, row.classification, row.tags)
+                changed += 1
+            if touched_ids:
+                _mark_in_archive(db, touched_ids, inserted)
+            if facets_moved:
+                _count_facets(db)
+            self._save_version()
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return changed
+
+    def fill(self, rows: Iterable[CableRow]) -> int:
+        """Every cable's rows into a new, empty database; how many."""
+        db = self.db
+        count = 0
+        # A new file, renamed into place only once complete: no journal, and a
+        # page cache for the index's merges (32 MB at most: the process runs beside
+        # the render workers, within the build's memory bound).
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA side.journal_mode = OFF")
+        db.execute("PRAGMA cache_size = -32768")
+        db.execute("BEGIN")
+        self._load_version()
+        for row in rows:
+            self._insert(row)
+            count += 1
+        self._save_version()
+        db.execute(
+            "UPDATE cable_references SET in_archive = 1 WHERE cited IN (SELECT id FROM cables)"
+        )
+        _count_facets(db)
+        # One segment per column's index: a query reads one b-tree, not many.
+        db.execute("INSERT INTO search (search) VALUES ('optimize')")
+        # The pair's token: what the rows hold when both files were made (not a
+        # random token, so that the same archive makes the same bytes).
+        pair = self.version().hex()
+        db.execute("UPDATE meta SET value = ? WHERE key = 'pair'", (pair,))
+        db.execute("UPDATE side.pair SET token = ?", (pair,))
+        db.execute("COMMIT")
+        return count
+
+    def _insert(self, row: CableRow) -> None:
+        db = self.db
+        n = _free_number(db, cable_number(_created(row), row.slot))
+        db.execute("INSERT INTO cables VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (n, *row.columns()))
+        db.executemany(
+            "INSERT OR IGNORE INTO cable_tags VALUES (?, ?)", [(n, tag) for tag in row.tags.split()]
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO cable_references VALUES (?, ?, 0)",
+            [(row.key, cited) for cited in row.references],
+        )
+        db.execute(
+            "INSERT INTO facets VALUES (?,?,?,?,?)",
+            (n, row.year, row.origin, row.classification, row.tags),
+        )
+        indexed = row.indexed()
+        db.execute(
+            "INSERT INTO search (rowid, subject, summary, text) VALUES (?,?,?,?)", (n, *indexed)
+        )
+        digest = row.digest
+        db.execute("INSERT INTO side.made VALUES (?,?,?,?)", (row.key, n, digest, _pack(indexed)))
+        self._turn(digest)
+
+    def _delete(self, key: str) -> str | None:
+        """Delete a cable's rows; its id, or None when it had none."""
+        db = self.db
+        found = db.execute(
+            "SELECT n, indexed, digest FROM side.made WHERE key = ?", (key,)
+        ).fetchone()
+        if found is None:
+            return None
+        n, indexed, digest = found
+        self._turn(digest)
+        (cable_id,) = db.execute("SELECT id FROM cables WHERE n = ?", (n,)).fetchone()
+        # A contentless index forgets an entry when given the values it was made of.
+        db.execute(
+            "INSERT INTO search (search, rowid, subject, summary, text) VALUES ('delete',?,?,?,?)",
+            (n, *_unpack(indexed)),
+        )
+        for table in ("cables", "cable_tags", "facets"):
+            db.execute(f"DELETE FROM {table} WHERE n = ?", (n,))
+        db.execute("DELETE FROM cable_references WHERE citing = ?", (key,))
+        db.execute("DELETE FROM side.made WHERE key = ?", (key,))
+        return str(cable_id)
+
+
+def open_database(path: Path, side: Path, *, fresh: bool = False) -> Database:
+    """The database at `path` with its side file; `fresh` makes both anew.
+
+    Raises sqlite3.DatabaseError (or OSError) when an existing one cannot be
+    used: the caller makes it anew.
+    """
+    if fresh:
+        for leftover in (path, side, _journal(path), _journal(side)):
+            with suppress(FileNotFoundError):
+                leftover.unlink()
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("ATTACH DATABASE ? AS side", (str(side),))
+        if fresh:
+            connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+            connection.execute("PRAGMA journal_mode = DELETE")
+            connection.executescript(TABLES)
+            connection.executescript(SIDE_TABLES)
+            pair = "new"  # (set by fill)
+            connection.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [
+                    ("schema_version", str(SCHEMA_VERSION)),
+                    ("version", "00" * DIGEST_SIZE),
+                    ("pair", pair),
+                ],
+            )
+            connection.execute("INSERT INTO side.pair VALUES (?)", (pair,))
+        else:
+            version = connection.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchone()
+            if version != (str(SCHEMA_VERSION),):
+                raise sqlite3.DatabaseError("another version of the schema")
+            # The side file must be the one written with this database.
+            mine = connection.execute("SELECT value FROM meta WHERE key = 'pair'").fetchone()
+            side_pair = connection.execute("SELECT token FROM side.pair").fetchone()
+            if mine is None or side_pair is None or mine[0] != side_pair[0]:
+                raise sqlite3.DatabaseError("the side file is not this database's")
+        connection.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        connection.close()
+        raise
+    return Database(connection)
+
+
+def check_integrity(path: Path) -> bool:
+    """Whether SQLite finds the file sound (for tests and doubt)."""
+    with closing(sqlite3.connect(path)) as db:
+        return db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def _mark_in_archive(db: sqlite3.Connection, ids: Iterable[str], citing: Iterable[str]) -> None:
+    """`in_archive` again for the references to `ids` (cables that came or went) and
+    those of the cables `citing` (just inserted): each through an index, never a scan."""
+    exists = "EXISTS (SELECT 1 FROM cables WHERE cables.id = cable_references.cited)"
+    for cable_id in ids:
+        db.execute(
+            f"UPDATE cable_references SET in_archive = {exists} WHERE cited = ?",
+            (cable_id,),
+        )
+    for key in citing:
+        db.execute(
+            f"UPDATE cable_references SET in_archive = {exists} WHERE citing = ?",
+            (key,),
+        )
+
+
+def _count_facets(db: sqlite3.Connection) -> None:
+    """The whole archive's count of each facet value (the search page with no query)."""
+    db.execute("DELETE FROM facet_counts")
+    db.execute("INSERT INTO facet_counts SELECT 'tag', tag, count(*) FROM cable_tags GROUP BY tag")
+    for facet in ("origin", "classification", "year"):
+        db.execute(
+            f"INSERT INTO facet_counts SELECT '{facet}', {facet}, count(*) FROM facets "
+            f"WHERE {facet} IS NOT NULL GROUP BY {facet}"
+        )
+
+
+def _free_number(db: sqlite3.Connection, wanted: int) -> int:
+    """`wanted`, or the next number of its minute's slots that no cable has."""
+    n = wanted
+    while db.execute("SELECT 1 FROM cables WHERE n = ?", (n,)).fetchone() is not None:
+        n += 1
+    return n
+
+
+def _created(row: CableRow) -> datetime | None:
+    return datetime.fromisoformat(row.created) if row.created else None
+
+
+_ZSTD = zstandard.ZstdCompressor(level=1)
+_UNZSTD = zstandard.ZstdDecompressor()
+
+
+def _pack(values: tuple[str, str, str]) -> bytes:
+    return _ZSTD.compress(marshal.dumps(values))
+
+
+def _unpack(blob: bytes) -> tuple[str, str, str]:
+    subject, summary, text = marshal.loads(_UNZSTD.decompress(blob))
+    return str(subject), str(summary), str(text)
+
+
+def _journal(path: Path) -> Path:
+    return path.with_name(path.name + "-journal")

@@ -1,0 +1,253 @@
+"""The archive database, data/cables.db: its schema, its rows, and how builds keep it.
+
+Built through the engine (hand-built cables, as the other site tests), read
+with Python's own sqlite3: what a reader of the file sees.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from contextlib import closing
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from repo import DEV_CORPUS
+from sitekit import build, cable, database_content, make_site, ref
+
+from generator.engine.builder import BuildOptions, build_site
+from generator.engine.database_pass import FOLDER
+
+DB = "site/data/cables.db"
+PLANTED = "zanzibarite"  # a word only the planted cables hold
+
+
+def archive() -> dict[str, list]:
+    return {
+        "a.txt": [
+            cable(
+                "03OTTAWA49",
+                datetime(2003, 1, 7, 21, 2),
+                references=(ref("A", "02OTTAWA3442"), ref("B", "99ROME1")),
+                summary=f"Summary: the {PLANTED} question.",
+            )
+        ],
+        "b.txt": [cable("02OTTAWA3442", datetime(2002, 12, 2), tags=("MARR",))],
+        "c.txt": [
+            cable(
+                "04PARIS1",
+                datetime(2004, 5, 1),
+                origin="Embassy Paris",
+                station="PARIS",
+                classification="SECRET",
+                tags=("KPAL", "PREL"),
+                body=f"1. (S) The {PLANTED} talks went on in Paris.",
+            )
+        ],
+        "d.txt": [cable("05PARIS2", None, origin="Embassy Paris", station="PARIS")],
+    }
+
+
+def rows(root: Path, sql: str, *params: object) -> list[tuple]:
+    with closing(sqlite3.connect(f"file:{root / DB}?mode=ro", uri=True)) as db:
+        return db.execute(sql, params).fetchall()
+
+
+def answers(root: Path) -> list[list[tuple]]:
+    """What the search page's kinds of query answer: ranked, by date, with a facet."""
+    match = "SELECT c.id FROM search s JOIN cables c ON c.n = s.rowid WHERE search MATCH ?"
+    return [
+        rows(root, match + " ORDER BY bm25(search, 10.0, 5.0, 1.0), s.rowid DESC", word)
+        for word in (PLANTED, "text", "subject", '"the text"', "paris*")
+    ] + [
+        rows(root, match + " ORDER BY s.rowid DESC", "subject"),
+        rows(
+            root,
+            "SELECT t.n FROM cable_tags t WHERE t.tag = 'PREL' ORDER BY t.n DESC",
+        ),
+        rows(root, "SELECT * FROM facet_counts ORDER BY facet, value"),
+    ]
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "site-root"
+    make_site(root, archive())
+    build(root, archive())
+    return root
+
+
+def test_the_schema_documented_in_the_readme(site: Path) -> None:
+    tables = {name for (name,) in rows(site, "SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {
+        "cables",
+        "cable_tags",
+        "cable_references",
+        "facets",
+        "facet_counts",
+        "search",
+    } <= tables
+    columns = [row[1] for row in rows(site, "PRAGMA table_info(cables)")]
+    assert columns == [
+        "n", "id", "key", "created", "released", "origin", "classification", "subject",
+        "title", "tags", "summary", "url", "partial", "source",
+    ]  # fmt: skip
+    (row,) = rows(site, "SELECT * FROM cables WHERE id = '03OTTAWA49'")
+    assert row[1:] == (
+        "03OTTAWA49",
+        "03OTTAWA49",
+        "2003-01-07T21:02:00",
+        None,
+        "Embassy Ottawa",
+        "CONFIDENTIAL",
+        "SUBJECT OF 03OTTAWA49",
+        "Subject of 03OTTAWA49",
+        "PREL CA",
+        f"Summary: the {PLANTED} question.",
+        "cable/2003/01/03OTTAWA49.html",
+        0,
+        "content/cables/a.txt",
+    )
+    assert rows(site, "SELECT tag FROM cable_tags WHERE n = ? ORDER BY tag", row[0]) == [
+        ("CA",),
+        ("PREL",),
+    ]
+    assert rows(site, "SELECT * FROM cable_references ORDER BY cited") == [
+        ("03OTTAWA49", "02OTTAWA3442", 1),
+        ("03OTTAWA49", "99ROME1", 0),
+    ]
+
+
+def test_the_full_text_index_finds_subject_summary_and_text(site: Path) -> None:
+    found = rows(
+        site,
+        "SELECT c.id FROM search s JOIN cables c ON c.n = s.rowid WHERE search MATCH ? "
+        "ORDER BY s.rowid DESC",
+        PLANTED,
+    )
+    assert found == [("04PARIS1",), ("03OTTAWA49",)]  # rowid order is date order, newest first
+    assert rows(site, "SELECT rowid FROM search WHERE search MATCH 'subject : 05PARIS2'")
+    undated = rows(site, "SELECT n FROM cables WHERE id = '05PARIS2'")[0][0]
+    assert undated < min(n for (n,) in rows(site, "SELECT n FROM cables WHERE created IS NOT NULL"))
+
+
+def test_a_no_op_build_leaves_the_file_untouched(site: Path) -> None:
+    before = (site / DB).stat()
+    result = build(site, archive())
+    after = (site / DB).stat()
+    assert "data/cables.db" not in result.changed
+    assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
+
+
+def test_a_clean_build_that_makes_the_same_rows_keeps_the_file(site: Path) -> None:
+    before = (site / DB).stat()
+    result = build(site, archive(), clean=True)
+    assert "data/cables.db" not in result.changed
+    assert (site / DB).stat().st_mtime_ns == before.st_mtime_ns
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["text", "subject", "tags", "added", "deleted", "reference-arrives"],
+)
+def test_an_incremental_build_answers_as_a_clean_one(site: Path, tmp_path: Path, edit: str) -> None:
+    files = archive()
+    if edit == "text":  # a quick rebuild
+        files["c.txt"] = [
+            cable("04PARIS1", datetime(2004, 5, 1), origin="Embassy Paris", station="PARIS",
+                  body="1. (S) Nothing planted here any more.")
+        ]  # fmt: skip
+    elif edit == "subject":
+        files["b.txt"] = [cable("02OTTAWA3442", datetime(2002, 12, 2), subject=PLANTED.upper())]
+    elif edit == "tags":  # a structural change: the full pass
+        files["b.txt"] = [cable("02OTTAWA3442", datetime(2002, 12, 2), tags=("KPAL", "PGOV"))]
+    elif edit == "added":
+        files["e.txt"] = [cable("99ROME1", datetime(1999, 3, 3), body=f"1. (C) {PLANTED}.")]
+        (site / "content/cables/e.txt").write_text("placeholder\n")
+    elif edit == "deleted":
+        del files["b.txt"]
+        (site / "content/cables/b.txt").unlink()
+    elif edit == "reference-arrives":
+        files["b.txt"] = [cable("99ROME1", datetime(1999, 3, 3))]
+    result = build(site, files)
+    assert "data/cables.db" in result.changed
+    clean = tmp_path / "clean"
+    make_site(clean, files)
+    build(clean, files, clean=True)
+    assert answers(site) == answers(clean)
+    assert database_content(site / DB) == database_content(clean / DB)
+    with closing(sqlite3.connect(site / DB)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        db.execute("INSERT INTO search (search) VALUES ('integrity-check')")
+
+
+def test_an_edit_of_a_real_file_takes_the_quick_path(tmp_path: Path) -> None:
+    """Parsed files, so the engine keeps its memory and an edit of the text is quick."""
+    root = tmp_path / "real"
+    make_site(root, {})
+    sources = sorted((DEV_CORPUS / "telegram").glob("*.txt"))[:4]
+    for source in sources:
+        shutil.copy(source, root / "content/cables" / source.name)
+    assert build_site(root, BuildOptions()).kind == "full"
+    edited = root / "content/cables" / sources[0].name
+    edited.write_bytes(edited.read_bytes().replace(b"1. ", f"1. {PLANTED} ".encode(), 1))
+    os.utime(edited, (1, 1))  # (an old time, so that the next build trusts it)
+    before = rows(root, "SELECT key, title, subject, n FROM cables ORDER BY key")
+    result = build_site(root, BuildOptions())
+    assert result.kind == "quick"
+    assert result.changed >= {"data/cables.db"}
+    found = rows(
+        root,
+        "SELECT c.source FROM search s JOIN cables c ON c.n = s.rowid WHERE search MATCH ?",
+        PLANTED,
+    )
+    assert found == [(f"content/cables/{sources[0].name}",)]
+    assert rows(root, "SELECT key, title, subject, n FROM cables ORDER BY key") == before
+    clean = tmp_path / "clean"
+    shutil.copytree(root / "content", clean / "content")
+    shutil.copy(root / "site.toml", clean / "site.toml")
+    build_site(clean, BuildOptions(clean=True))
+    assert database_content(root / DB) == database_content(clean / DB)
+
+
+def test_a_damaged_cache_database_is_made_anew(site: Path, tmp_path: Path) -> None:
+    for slot in ("a", "b"):
+        (site / ".cablesite-cache" / FOLDER / slot / "cables.db").write_bytes(b"not a db" * 100)
+    files = archive()
+    files["b.txt"] = [cable("02OTTAWA3442", datetime(2002, 12, 2), tags=("PGOV",))]
+    build(site, files)
+    clean = tmp_path / "clean"
+    make_site(clean, files)
+    build(clean, files, clean=True)
+    assert answers(site) == answers(clean)
+
+
+def test_the_published_file_is_replaced_never_written_in_place(site: Path) -> None:
+    old = (site / DB).stat()
+    old_bytes = (site / DB).read_bytes()
+    files = archive()
+    files["b.txt"] = [
+        cable("02OTTAWA3442", datetime(2002, 12, 2), tags=("MARR",), body="1. (C) Other.")
+    ]
+    build(site, files)
+    # Another file moved over the old one: a reader holding the old one still reads it
+    # whole, and the build wrote the cache's other slot, never the file the site held.
+    new = (site / DB).stat()
+    assert new.st_ino != old.st_ino
+    slots = [site / ".cablesite-cache" / FOLDER / slot / "cables.db" for slot in ("a", "b")]
+    linked = [slot for slot in slots if slot.stat().st_ino == new.st_ino]
+    assert len(linked) == 1  # published by a hard link, not a copy
+    (unlinked,) = (slot for slot in slots if slot not in linked)
+    assert unlinked.stat().st_ino == old.st_ino and unlinked.read_bytes() == old_bytes
+    files["b.txt"] = [
+        cable("02OTTAWA3442", datetime(2002, 12, 2), tags=("MARR",), body="1. (C) Again.")
+    ]
+    build(site, files)
+    assert (site / DB).stat().st_ino == old.st_ino  # the slots take turns
+    assert rows(site, "SELECT count(*) FROM search WHERE search MATCH 'again'") == [(1,)]
+    assert not list((site / "site" / "data").glob("*-journal"))
+    shutil.rmtree(site / ".cablesite-cache")
+    assert build(site, files).kind == "full"
+    assert rows(site, "SELECT count(*) FROM cables") == [(4,)]
