@@ -66,6 +66,16 @@ def segment(value: str) -> str:
     return text
 
 
+def case_key(path: str) -> str:
+    """A site path as a case-insensitive file system (macOS, Windows) compares it.
+
+    Two output files whose keys are equal would be one file there: the plan
+    never has two (redirects give way; ids, tags and slugs are each in one
+    case already).
+    """
+    return path.casefold()
+
+
 def slugify(value: str) -> str:
     """A readable lowercase slug ("Embassy The Hague" → "embassy-the-hague").
 

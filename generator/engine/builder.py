@@ -20,6 +20,7 @@ Paths 2 and 3 end with the same step (:mod:`generator.engine.rewrite`).
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import KW_ONLY, dataclass, field
@@ -30,13 +31,15 @@ from generator.engine.cache import build_lock, cache_folder
 from generator.engine.discover import Identity, Reader, find_files, parse_reader
 from generator.engine.full_pass import full_pass, usable_output
 from generator.engine.inputs import other_inputs
+from generator.engine.journal import PENDING_FILE
 from generator.engine.memory import Memory
-from generator.engine.output import check_output_folder
+from generator.engine.output import check_output_folder, recover_output
 from generator.engine.quick import quick_rebuild, resume
 from generator.engine.run import BuildOptions, BuildResult, Run, Say
-from generator.engine.state import BuildState, load_state
+from generator.engine.state import HEAD_FILE, BuildState, load_state
 from generator.engine.workers import default_jobs
 from generator.errors import StrictFailure
+from generator.files import sweep_temporary
 from generator.render.environment import check_theme
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "build_site"]
@@ -78,6 +81,8 @@ class Builder:
     explain: Say | None = None
     _state: BuildState | None = field(default=None, init=False, repr=False)
     _memory: Memory | None = field(default=None, init=False, repr=False)
+    # The cache and the output as this builder's last build left them (see _cache_stamp).
+    _seen: tuple[object, ...] | None = field(default=None, init=False, repr=False)
 
     def build(
         self, options: BuildOptions | None = None, hint: frozenset[Path] | None = None
@@ -101,8 +106,25 @@ class Builder:
             explain=self.explain,
         )
         waiting = "waiting for another build of this site to finish"
-        with build_lock(folder, on_wait=lambda: run.tell(waiting)), _collector_paused():
-            return self._build(run, hint)
+        with build_lock(self.root, on_wait=lambda: run.tell(waiting)), _collector_paused():
+            self._recover(run)
+            try:
+                return self._build(run, hint)
+            finally:
+                self._seen = _cache_stamp(folder, output)
+
+    def _recover(self, run: Run) -> None:
+        """What a killed build left: its swap finished or undone, its temporary files gone;
+        and what this builder kept forgotten if another process built since."""
+        done = recover_output(run.output)
+        if done:
+            run.tell(f"recovered from an interrupted build: {done}")
+        sweep_temporary(run.cache)
+        if self._seen is None or self._seen != _cache_stamp(run.cache, run.output):
+            # Another build (a publish build with another base URL, a build
+            # killed while it applied its pages) or a deleted cache: what
+            # this builder kept may no longer describe the output.
+            self._state = self._memory = None
 
     def _build(self, run: Run, hint: frozenset[Path] | None) -> BuildResult:
         # 2, in this process: the memory this builder kept (serve).
@@ -179,6 +201,20 @@ def _nothing_changed(
         return False
     # Untrusted identities are recorded with an mtime of -1: they never compare equal.
     return state.identities == stats and usable_output(state, run.output) is not None
+
+
+def _cache_stamp(cache: Path, output: Path) -> tuple[object, ...]:
+    """What tells whether anyone but this builder wrote the state, the journal or the
+    output folder: each one's inode, size and change time (a few ``stat`` calls)."""
+    stamp: list[object] = []
+    for path in (cache / HEAD_FILE, cache / PENDING_FILE, output):
+        try:
+            info = os.stat(path)
+        except OSError:
+            stamp.append(None)
+            continue
+        stamp.append((info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns))
+    return tuple(stamp)
 
 
 @contextmanager

@@ -55,8 +55,29 @@ class Inputs:
     ignored: tuple[str, ...]
 
 
-# (size, modification time in ns) of a file, as a build compares them.
+# (size, change time in ns: see changed_at) of a file, as a build compares them.
 Identity = tuple[int, int]
+
+
+def changed_at(info: os.stat_result) -> int:
+    """When a file last changed, as a build compares it: the later of its modification
+    time and its status change time (``ctime``), in nanoseconds.
+
+    The modification time alone misses an edit that keeps it (``touch -r``,
+    ``cp -p`` or ``rsync -t`` of another file of the same size, a tool that
+    restores times): anything that sets the modification time sets the change
+    time to now, and nothing but the clock sets that back. It is what git
+    compares too (with ``core.trustctime``). A change of owner, mode or link
+    count also moves it: that file is then hashed, found the same, and taken
+    from the state, at the cost of one read. It comes from the same ``stat``
+    call, and the state keeps one number per file as before. (The inode,
+    which git also compares, adds nothing here on the file systems in use:
+    a file moved over another gets a new change time.) An edit made in the
+    same clock tick as the scan is caught by the racy rule
+    (:data:`generator.engine.state.RACY_NS`).
+    """
+    modified, changed = info.st_mtime_ns, info.st_ctime_ns
+    return changed if changed > modified else modified
 
 
 class Identities(MutableMapping[str, Identity]):
@@ -383,7 +404,9 @@ def _identities(top: str, names: list[str], links: set[str]) -> tuple[array[int]
                 sizes[i] = mtimes[i] = -1  # a link (not to a file), as listed
                 continue
             sizes[i] = info.st_size
-            mtimes[i] = info.st_mtime_ns
+            # The later of the modification and the change time (see changed_at).
+            modified, changed = info.st_mtime_ns, info.st_ctime_ns
+            mtimes[i] = changed if changed > modified else modified
     finally:
         if folder is not None:
             os.close(folder)

@@ -32,7 +32,7 @@ from generator.engine.discover import Identities, Identity, Inputs, Reader, pars
 from generator.engine.explain import Explainer, against_memory
 from generator.engine.fingerprint import code_fingerprint, template_fingerprints
 from generator.engine.inputs import static_files, trusted
-from generator.engine.journal import clear_pending, pending_paths
+from generator.engine.journal import clear_pending, mark_unknown, pending_paths
 from generator.engine.memory import Assembled, Memory, Planned, remember, restore, save_memory
 from generator.engine.output import NoOutput
 from generator.engine.parsecache import PackReader, delete_packs, live_bytes, packs_to_drop
@@ -273,8 +273,7 @@ def _save(
         if unknown is None:
             state.output = None
         else:
-            for path in unknown:
-                state.output.pages.pop(path, None)
+            mark_unknown(state.output.pages, unknown)
     try:
         save_state(run.cache, state)
         clear_pending(run.cache)

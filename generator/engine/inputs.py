@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from generator.config import CONFIG_NAME, SiteConfig
-from generator.engine.discover import Identity, Inputs
+from generator.engine.discover import Identity, Inputs, changed_at
 from generator.engine.state import RACY_NS
 from generator.render.environment import theme_folders
 from generator.render.highlight import stylesheet
@@ -34,7 +34,7 @@ def other_inputs(config: SiteConfig, inputs: Inputs) -> dict[str, Identity]:
     for path in candidates:
         try:
             info = path.stat()
-            found[str(path)] = (info.st_size, info.st_mtime_ns)
+            found[str(path)] = (info.st_size, changed_at(info))
         except OSError:
             found[str(path)] = (-1, -1)
     for name in inputs.ignored:

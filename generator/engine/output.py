@@ -5,30 +5,46 @@ with :meth:`put`, the build process commits.
 
 :class:`StagedOutput` (a full build): every file is written into a staging
 folder next to the output (``.site.partial``), which is swapped in only
-when every page rendered. An interrupted or failed build therefore leaves
-the previous ``site/`` exactly as it was. A file whose bytes are the same
-as in the previous build is hard-linked from the old tree (copied where
-links are not possible), so its modification time, and anything a deploy
-tool derives from it, stays the same. Stale outputs disappear with the
-old tree.
+when every page rendered. The swap is one system call where the system
+has one (``renameat2(RENAME_EXCHANGE)`` on Linux, ``renamex_np(RENAME_SWAP)``
+on macOS): ``site/`` is at every instant the old tree or the new one, and
+the old tree, now at the staging folder's name, is deleted after. Elsewhere
+the old tree is renamed aside (``.site.old``) and the new one into place;
+a kill between the two renames leaves no ``site/`` for a moment, and
+:func:`recover_output`, the first step of every build, puts the old one
+back. A file whose bytes are the same as in the previous build is
+hard-linked from the old tree (copied where links are not possible), so
+its modification time, and anything a deploy tool derives from it, stays
+the same. Stale outputs disappear with the old tree.
 
 :class:`ChangedOutput` (an incremental build): only the pages whose inputs
 changed are rendered, and linking 250,000 unchanged files into a new tree
 would cost more than rendering them. So the changed files alone are staged;
-once every one of them rendered, each is moved over its old version with
-``os.replace`` (atomic per file) and the pages that no longer exist are
-deleted. A failure while rendering applies nothing; every file in the
-output is at all times either its old or its new version, whole.
+once every one of them rendered, a manifest naming the files to move in and
+the files to delete is written into the staging folder, then each file is
+moved over its old version with ``os.replace`` (atomic per file) and the
+pages that no longer exist are deleted. A failure while rendering applies
+nothing. A kill while applying leaves every file whole (its old or its
+new version), and the manifest: :func:`recover_output` finishes the
+moves and the deletions (rolls forward) before the next build does
+anything, so what a kill leaves is, once recovered, exactly the new site.
 """
 
 from __future__ import annotations
 
+import marshal
 import os
 import shutil
+import sys
 from pathlib import Path
 
 from generator.errors import UserError
+from generator.files import file_operation, write_atomically
 from generator.urls import is_safe_relative
+
+# In an incremental build's staging folder, once every changed file is staged:
+# what to move in and what to delete (see ChangedOutput and recover_output).
+MANIFEST = ".cablesite-apply.marshal"
 
 # Kept from the old output into the new one: version-control placeholders.
 _CARRIED_OVER = (".gitkeep",)
@@ -57,13 +73,13 @@ class StagedOutput:
     def __enter__(self) -> StagedOutput:
         if self.dest.exists() and not self.dest.is_dir():
             raise UserError(str(self.dest), None, "output exists and is not a folder")
-        for leftover in (self.stage, self.old):
-            _remove(leftover)
+        recover_output(self.dest)
         self.stage.mkdir(parents=True)
         return self
 
     def __exit__(self, exc_type: object, *_: object) -> None:
         # Whatever went wrong, the previous site stays and the staging folder goes.
+        # (After a commit the staging folder's name holds the old tree.)
         _remove(self.stage)
         _remove(self.old)
 
@@ -107,9 +123,18 @@ class StagedOutput:
             kept = self.dest / name
             if kept.is_file() and not (self.stage / name).exists():
                 shutil.copy2(kept, self.stage / name)
-        if self.dest.exists():
+        if not self.dest.exists():
+            file_operation("rename", self.stage)
+            os.rename(self.stage, self.dest)
+        elif not _exchange(self.stage, self.dest):
+            # No atomic swap here: for a moment there is no site/, and a kill
+            # then is undone by recover_output (which renames .site.old back).
+            file_operation("rename", self.dest)
             os.rename(self.dest, self.old)
-        os.rename(self.stage, self.dest)
+            file_operation("rename", self.stage)
+            os.rename(self.stage, self.dest)
+        # The old tree, under the staging folder's name (or .site.old).
+        _remove(self.stage)
         _remove(self.old)
 
 
@@ -122,11 +147,13 @@ class ChangedOutput:
         self._made: set[Path] = set()
 
     def __enter__(self) -> ChangedOutput:
-        _remove(self.stage)
+        recover_output(self.dest)
         self.stage.mkdir(parents=True)
         return self
 
     def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is not None and (self.stage / MANIFEST).is_file():
+            return  # stopped while applying: the next build's recover_output finishes it
         _remove(self.stage)
 
     def put(self, path: str, data: bytes) -> bool:
@@ -148,19 +175,73 @@ class ChangedOutput:
         return True
 
     def commit(self, staged: list[str], removed: list[str]) -> None:
-        """Move the staged files into the output, then delete the removed ones."""
-        for path in staged:
-            target = self.dest / path
-            _make_parent(target, self._made)
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            os.replace(self.stage / path, target)
+        """Move the staged files into the output, then delete the removed ones.
+
+        The manifest goes first: from then on, a kill is finished by the next
+        build's :func:`recover_output`.
+        """
         for path in removed:
             _check_safe(path)
-            target = self.dest / path
-            if target.is_symlink() or target.is_file():
-                target.unlink()
-            _prune_empty(target.parent, self.dest)
+        write_atomically(self.stage / MANIFEST, marshal.dumps((list(staged), list(removed))))
+        _apply(self.stage, self.dest, staged, removed, self._made)
+
+
+def _apply(stage: Path, dest: Path, staged: list[str], removed: list[str], made: set[Path]) -> None:
+    """Move each staged file still in `stage` over its old version; delete `removed`.
+
+    Done again after a kill, it does only what was left: a file moved is
+    no longer in the stage, a file deleted is no longer there.
+    """
+    for path in staged:
+        source = stage / path
+        if not os.path.lexists(source):
+            continue  # moved in before a kill
+        target = dest / path
+        _make_parent(target, made)
+        if target.is_dir() and not target.is_symlink():
+            file_operation("rmtree", target)
+            shutil.rmtree(target)
+        file_operation("replace", target)
+        os.replace(source, target)
+    for path in removed:
+        target = dest / path
+        if target.is_symlink() or target.is_file():
+            file_operation("unlink", target)
+            target.unlink()
+        _prune_empty(target.parent, dest)
+
+
+def recover_output(dest: Path) -> str:
+    """Finish or undo what a killed build left of its swap; what was done, in words.
+
+    The first step of every build (under the build lock). An incremental
+    build's staging folder with its manifest was being applied: the rest
+    of it is applied (rolled forward). A staging folder without one was
+    still being rendered, or holds the old tree of a finished swap: it is
+    deleted. Where the swap takes two renames, an output missing beside a
+    ``.site.old`` was between them: the old tree is put back.
+    """
+    dest = dest.absolute()
+    stage = dest.with_name(f".{dest.name}.partial")
+    old = dest.with_name(f".{dest.name}.old")
+    done = ""
+    if not os.path.lexists(dest) and old.is_dir():
+        file_operation("rename", old)
+        os.rename(old, dest)
+        done = "the previous site put back"
+    manifest = stage / MANIFEST
+    if dest.is_dir() and manifest.is_file():
+        try:
+            staged, removed = marshal.loads(manifest.read_bytes())
+            paths = [str(p) for p in [*staged, *removed]]
+        except Exception:
+            paths = None  # damaged: written before the first move, so nothing was applied
+        if paths is not None and all(is_safe_relative(p) for p in paths):
+            _apply(stage, dest, [str(p) for p in staged], [str(p) for p in removed], set())
+            done = "an interrupted build's changes applied"
+    _remove(stage)
+    _remove(old)
+    return done
 
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
@@ -239,9 +320,56 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 def _remove(path: Path) -> None:
     if path.is_symlink() or path.is_file():
+        file_operation("unlink", path)
         path.unlink()
     elif path.is_dir():
+        file_operation("rmtree", path)
         shutil.rmtree(path)
+
+
+# --- the atomic swap of two folders ---------------------------------------------------
+
+_exchange_call: object = None  # the system call, once looked up (False: there is none)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one system call; False where the system has none (or the
+    file system refuses it), and nothing was done."""
+    call = _swap_call()
+    if call is None:
+        return False
+    file_operation("exchange", b)
+    return call(os.fsencode(a), os.fsencode(b))
+
+
+def _swap_call():  # type: ignore[no-untyped-def]
+    """``renameat2(RENAME_EXCHANGE)`` (Linux, glibc 2.28+) or ``renamex_np(RENAME_SWAP)``
+    (macOS) through ctypes, as a function of two paths that says whether it swapped."""
+    global _exchange_call
+    if _exchange_call is None:
+        _exchange_call = _find_swap_call() or False
+    return _exchange_call or None
+
+
+def _find_swap_call():  # type: ignore[no-untyped-def]
+    import ctypes  # only full builds swap: not imported by the others
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+    if sys.platform.startswith("linux") and hasattr(libc, "renameat2"):
+        renameat2 = libc.renameat2
+        renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+        renameat2.argtypes.append(ctypes.c_uint)
+        at_fdcwd, rename_exchange = -100, 2
+        return lambda a, b: renameat2(at_fdcwd, a, at_fdcwd, b, rename_exchange) == 0
+    if sys.platform == "darwin" and hasattr(libc, "renamex_np"):
+        renamex_np = libc.renamex_np
+        renamex_np.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint]
+        rename_swap = 2
+        return lambda a, b: renamex_np(a, b, rename_swap) == 0
+    return None
 
 
 def check_output_folder(dest: Path, root: Path) -> None:

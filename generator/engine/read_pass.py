@@ -25,7 +25,15 @@ from pathlib import Path
 
 from generator.archive.entry import pickle_cable, plain_entry_of
 from generator.digests import hasher
-from generator.engine.discover import Identity, Inputs, Reader, Source, parse_reader, read_source
+from generator.engine.discover import (
+    Identity,
+    Inputs,
+    Reader,
+    Source,
+    changed_at,
+    parse_reader,
+    read_source,
+)
 from generator.engine.parsecache import BlobRef, PackWriter, encode
 from generator.engine.state import RACY_NS, SourceState
 from generator.engine.workers import run_tasks
@@ -47,7 +55,7 @@ def identities(sources: Iterable[Source]) -> dict[str, Identity]:
     for source in sources:
         try:
             info = os.stat(source.location)
-            found[source.display] = (info.st_size, info.st_mtime_ns)
+            found[source.display] = (info.st_size, changed_at(info))
         except OSError:
             found[source.display] = (-1, -1)
     return found

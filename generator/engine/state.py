@@ -39,7 +39,7 @@ from generator.archive.entry import Entry, from_plain
 from generator.engine.cache import ignore_in_git
 from generator.engine.discover import Identities, Identity
 from generator.engine.fingerprint import STATE_FORMAT, code_fingerprint
-from generator.engine.journal import pending_paths
+from generator.engine.journal import mark_unknown, pending_paths
 from generator.engine.parsecache import BlobRef
 from generator.engine.store import Store, plain_dict, write_store
 from generator.files import write_atomically
@@ -254,8 +254,7 @@ def load_body(folder: Path, state: BuildState, *, lazy: bool = False) -> bool:
                 return False
             if state.output is not None:
                 # A build stopped while it was replacing these files: what they hold is unknown.
-                for path in state.pending:
-                    state.output.pages.pop(path, None)
+                mark_unknown(state.output.pages, state.pending)
             state.loaded, state.lazy = True, True
         if not lazy and state.lazy:
             state.sources = plain_dict(state.sources)

@@ -19,7 +19,7 @@ from generator.config import SiteConfig
 from generator.site import keys
 from generator.site.documents import Document, mentioned_ids
 from generator.site.keys import Dep, FacetKind
-from generator.urls import Urls
+from generator.urls import Urls, case_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +111,15 @@ def redirect_pages(archive: Archive) -> Iterator[Page]:
     """Old permalinks of malformed source ids land on the cable's page."""
     if not archive.redirects:
         return  # (and spare the permalink of every cable)
-    taken = {Urls.entry(e) for e in archive.entries.values()}
+    # Compared as a case-insensitive file system (macOS, Windows) compares names: a
+    # raw id `index` must not give `cable/undated/index.html` beside `INDEX.html`.
+    taken = {case_key(Urls.entry(e)) for e in archive.entries.values()}
+    for cable_id, variants in archive.variants.items():
+        taken.add(case_key(Urls.cable(cable_id, archive.entries[variants.keys[0]].created)))
     for raw_id, key in archive.redirects.items():
         path = Urls.cable(raw_id, archive.entries[key].created)
-        if path not in taken:
-            taken.add(path)
+        if case_key(path) not in taken:
+            taken.add(case_key(path))
             yield Page(
                 path=path,
                 template="redirect.html",

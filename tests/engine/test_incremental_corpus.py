@@ -29,7 +29,7 @@ from sitekit import tree
 from generator.engine.builder import Builder, BuildOptions, BuildResult, build_site
 from generator.engine.cache import CACHE_NAME
 from generator.engine.memory import MEMORY_FILE
-from generator.engine.state import BODY_FILE, DELTA_FILE, HEAD_FILE
+from generator.engine.state import BODY_FILE, DELTA_FILE, HEAD_FILE, RACY_NS
 from generator.render.environment import BUILTIN_THEMES
 
 HTML_CABLES = 50
@@ -74,10 +74,15 @@ def make_site(root: Path, files: list[Path], dev_corpus: Path) -> Path:
     return root
 
 
-def backdate(root: Path) -> None:
-    """Make every input an hour old: recent files are always hashed, old ones trusted."""
-    for path in [root / "site.toml", *(root / "content").rglob("*")]:
+def backdate(root: Path, *more: Path) -> None:
+    """Make every input old enough to be trusted by its identity (recent files are
+    always hashed): an hour old, then wait until their change times (which
+    `utime` sets to now, and nothing sets back) are older than the racy window."""
+    paths = [root / "site.toml", *(root / "content").rglob("*"), *more]
+    for path in paths:
         os.utime(path, (AN_HOUR_AGO, AN_HOUR_AGO))
+    settled = max(path.stat().st_ctime_ns for path in paths) + RACY_NS + 50_000_000
+    time.sleep(max(0, settled - time.time_ns()) / 1e9)
 
 
 def build(root: Path, **options: object) -> BuildResult:
@@ -298,8 +303,7 @@ def test_incremental_builds_equal_clean_builds(
         assert_same_as_clean(root, work / "clean")
     # The deltas saved by quick rebuilds leave a state a no-op build trusts
     # (once the files edited last are old enough to be trusted by their time).
-    for path in [root / "site.toml", *(root / "content").rglob("*"), *root.glob("templates/*")]:
-        os.utime(path, (AN_HOUR_AGO, AN_HOUR_AGO))
+    backdate(root, *root.glob("templates/*"))
     assert build(root).written == 0
     assert build(root).kind == "none"
 

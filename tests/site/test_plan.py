@@ -11,6 +11,7 @@ from generator.archive import ArchiveBuilder, entry_of
 from generator.config import SiteConfig
 from generator.site import keys
 from generator.site.plan import plan_site
+from generator.urls import case_key, output_file
 
 
 def planned() -> dict:  # type: ignore[type-arg]
@@ -82,3 +83,25 @@ def test_a_sitemap_depends_on_its_paths_only() -> None:
 def test_a_cable_page_depends_on_its_link_structure() -> None:
     page = planned()["cable/2003/01/03OTTAWA49.html"]
     assert page.inputs == (keys.links("03OTTAWA49"),)
+
+
+def test_no_two_output_files_are_one_on_a_case_insensitive_file_system() -> None:
+    """A source id `index` (canonical `INDEX`) would put its redirect at
+    `cable/undated/index.html` beside the cable's `cable/undated/INDEX.html`: one file
+    on macOS and Windows. The redirect gives way; every output path differs in more
+    than case (the rule: `urls.case_key` of every planned file is unique)."""
+    builder = ArchiveBuilder()
+    cables = [
+        cable("INDEX", None, raw_id="index"),
+        cable("03OTTAWA49", datetime(2003, 1, 7), raw_id="03ottawa49"),
+        cable("03OTTAWA50", datetime(2003, 1, 8), raw_id="3OTTAWA50"),
+    ]
+    for ordinal, item in enumerate(cables):
+        builder.add(entry_of(item, source="content/cables/x.txt", ordinal=ordinal))
+    pages = plan_site(builder.build(), SiteConfig(root=Path()), [])
+    files = [output_file(page.path) for page in pages]
+    assert len({case_key(path) for path in files}) == len(files)
+    assert "cable/undated/INDEX.html" in files
+    assert "cable/undated/index.html" not in files
+    # A redirect that differs in more than case is still made.
+    assert "cable/2003/01/3OTTAWA50.html" in files
