@@ -92,8 +92,34 @@ def sync_database(
         with open_database(*_files(target)) as database:
             version = database.version()
     except (sqlite3.Error, OSError):
-        return None
+        return _fill_outside_cache(job, published)
+    shutil.rmtree(_outside_cache(published), ignore_errors=True)
     return Published(Urls.database, _files(target)[0], version)
+
+
+def _outside_cache(published: Path) -> Path:
+    """Where the database is made when the cache cannot hold it: beside the site
+    folder (``.site.database``), which the build's lock covers."""
+    site = published.parent.parent
+    return site.with_name(f".{site.name}.database")
+
+
+def _fill_outside_cache(job: RenderJob, published: Path) -> Published | None:
+    """The database made anew outside the cache, whose slots failed: the cache may
+    be deleted at any time, even during this pass, and the build must still
+    publish a whole database rather than a site without one. The folder is
+    removed by the next build whose slots work (the site's file, a hard link,
+    keeps its bytes)."""
+    folder = _outside_cache(published)
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        _fill_anew(*_files(folder), job)
+        with open_database(*_files(folder)) as database:
+            version = database.version()
+    except (sqlite3.Error, OSError):
+        return None
+    return Published(Urls.database, _files(folder)[0], version)
 
 
 def _slots(folder: Path, published: Path) -> tuple[Path, Path]:

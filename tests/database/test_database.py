@@ -251,3 +251,26 @@ def test_the_published_file_is_replaced_never_written_in_place(site: Path) -> No
     shutil.rmtree(site / ".cablesite-cache")
     assert build(site, files).kind == "full"
     assert rows(site, "SELECT count(*) FROM cables") == [(4,)]
+
+
+def test_a_cache_that_cannot_hold_the_database_still_publishes_it(
+    site: Path, tmp_path: Path
+) -> None:
+    """The cache may go at any time, even during the database pass: the database is
+    then made outside it, and the site never goes without one."""
+    shutil.rmtree(site / ".cablesite-cache")
+    (site / ".cablesite-cache").mkdir()
+    (site / ".cablesite-cache" / FOLDER).write_text("not a folder")  # no slot can be made
+    files = archive()
+    files["b.txt"] = [cable("02OTTAWA3442", datetime(2002, 12, 2), tags=("PGOV",))]
+    build(site, files)
+    clean = tmp_path / "clean"
+    make_site(clean, files)
+    build(clean, files, clean=True)
+    assert answers(site) == answers(clean)
+    assert (site / ".site.database").is_dir()
+    (site / ".cablesite-cache" / FOLDER).unlink()  # the slots work again
+    files["b.txt"] = [cable("02OTTAWA3442", datetime(2002, 12, 2), tags=("MARR",))]
+    build(site, files)
+    assert not (site / ".site.database").exists()
+    assert rows(site, "SELECT tags FROM cables WHERE id = '02OTTAWA3442'") == [("MARR",)]
