@@ -50,7 +50,7 @@ cites and to those that cite it. Cable ids written in this page, such as
 03OTTAWA49, become links when the cable is in the archive.
 """
 
-GITIGNORE = "/site/\n/.site.partial/\n/.site.old/\n/.cablesite-cache/\n"
+GITIGNORE = "/site/\n/.site.partial/\n/.site.old/\n/.site.database/\n/.cablesite-cache/\n"
 
 
 def create_site(directory: Path) -> Path:
