@@ -14,7 +14,7 @@ import pytest
 from repo import DEV_CORPUS
 
 from generator.model import Cable
-from generator.parse import canonical_id, parse_cable, parse_references, read_cables
+from generator.parse import canonical_id, parse_cable, parse_references, parse_tags, read_cables
 from generator.reference.stations import resolve_station
 
 
@@ -213,3 +213,41 @@ def test_malformed_source_id() -> None:
     assert cable.id == "08MANAMA492"
     assert cable.raw_id == "08ECTION01OF02MANAMA492"
     assert not [w for w in cable.warnings if "banner reads" in w]
+
+
+# --- TAGS ------------------------------------------------------------------------
+
+
+def test_tags_mixed_case_mid_line() -> None:
+    text = "E.o. 12958: decl: 01/07/2014 Tags: prel, pgov, tu\nSubject: x"
+    assert parse_tags(text) == ["PREL", "PGOV", "TU"]
+
+
+@pytest.mark.parametrize("keyword", ["AGS:", "TAGS;", "TAS:", "TGS:", "TABS:", "TAGES:", "TAGS,"])
+def test_tags_keyword_misspelt(keyword: str) -> None:
+    assert parse_tags(f"E.O. 12958: N/A\n{keyword} PREL, PGOV\nSUBJECT: X") == ["PREL", "PGOV"]
+
+
+def test_tags_misspelt_keyword_needs_its_punctuation() -> None:
+    assert parse_tags("TASKS FOR THE WEEK\nTAS PREPARED A PAPER") == []
+
+
+def test_tags_continued_without_a_comma() -> None:
+    assert parse_tags("TAGS: PREL PGOV\nPHUM KDEM\nSUBJECT: X") == ["PREL", "PGOV", "PHUM", "KDEM"]
+    # A line that is not all tags is not part of the list.
+    assert parse_tags("TAGS: PREL PGOV\nTHE EMBASSY SAID\n") == ["PREL", "PGOV"]
+
+
+def test_tags_run_of_words_is_one_tag() -> None:
+    text = "TAGS: PHUM, HUMAN RIGHTS, IRAQI FREEDOM, GOI EXTERNAL"
+    assert parse_tags(text) == ["PHUM", "HUMAN RIGHTS", "IRAQI FREEDOM", "GOI EXTERNAL"]
+
+
+def test_tags_page_furniture_and_initials() -> None:
+    text = "TAGS: PREL SECRET PAGE 02 ROME 01196 01 OF 02 082030Z PGOV SIPDIS"
+    assert parse_tags(text) == ["PREL", "PGOV"]
+    assert parse_tags("TAGS: OVIP (STEINBERG, JAMES B.) PREL") == [
+        "OVIP",
+        "STEINBERG, JAMES B.",
+        "PREL",
+    ]
