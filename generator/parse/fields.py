@@ -8,6 +8,7 @@ text lines, so formats that lost their newlines restore them first (see
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -21,7 +22,7 @@ from generator.parse.fastmatch import (
     lowered,
     search_word,
 )
-from generator.parse.patterns import PARAGRAPH_LINES, PARAGRAPH_START
+from generator.parse.patterns import BANNER_LINES, PARAGRAPH_LINES, PARAGRAPH_START
 from generator.parse.tags import parse_tags
 from generator.parse.text import HEAD, collapse_spaces, remove_furniture
 
@@ -68,10 +69,23 @@ def _field_continuation(first: str, following: list[str], limit: int = 6) -> lis
 _SUBJECT = re.compile(
     r"^[ \t]*SUBJ(?:ECT)?[ \t]*(?::|\.|-(?=\s))[ \t]*(?P<first>[^\n]*)", re.I | re.M
 )
-
-
 _SUBJECT_LINES = LinePattern(_SUBJECT, first="S")
-_SUBJECT_END = re.compile(r"\s(?:REF|REFS|REFTEL)\s*:|\sCLASSIFIED BY\s*:", re.I)
+# The keyword as the release also has it, tried only where the above finds
+# nothing, and only before paragraph 1: "SUBJECT" with no colon (upper case,
+# so "Subject to approval" is prose), a clipped "UBJECT:", "Subject:" mid-line.
+_SUBJECT_VARIANT = re.compile(
+    r"^[ \t]*(?:SUBJECT[ \t]+(?=[A-Z(\"'])|UBJECT[ \t]*:[ \t]*)(?P<first>[^\n]*)"
+    r"|(?<=[^\s])[ \t]+(?i:SUBJECT)[ \t]*:[ \t]*(?P<mid>[^\n]*)",
+    re.M,
+)
+# Where a subject the source ran into the next thing ends.
+_SUBJECT_END = re.compile(
+    r"\s(?:REF|REFS|REFTEL)\s*:|(?:REF(?:S|TELS?|\(S\))?|Ref(?:s|\(s\))?)\s*:"
+    r"|\s?CLASSIFIED\s+BY\s*:|\sSENSITIVE\s+BUT\s+UNCLASSIFIED\b|-{3,}|={3,}",
+    re.I,
+)
+_RULE_LINE = re.compile(r"[ \t]*[-=_*]{3,}[ \t]*")
+_NUMERIC_REFERENCE = re.compile(r"&#(?:[0-9]{1,7}|[xX][0-9a-fA-F]{1,6});")
 
 
 def _may_hold(text: str, words: tuple[str, ...]) -> bool:
@@ -82,23 +96,69 @@ def _may_hold(text: str, words: tuple[str, ...]) -> bool:
     return any(word in low for word in words)
 
 
+def _subject_match(text: str) -> tuple[str, int] | None:
+    """(first line of the subject, where it ends) for the SUBJECT keyword in any of its forms."""
+    m = _SUBJECT_LINES.search(text, 0, HEAD)
+    if m:
+        return m.group("first"), m.end()
+    first_paragraph = PARAGRAPH_LINES.search(text, 0, HEAD)
+    end = first_paragraph.start() if first_paragraph else min(len(text), HEAD)
+    if not _may_hold(text[:end], ("ubject",)):
+        return None
+    v = _SUBJECT_VARIANT.search(text, 0, end)
+    if not v:
+        return None
+    return (v.group("first") if v.group("first") is not None else v.group("mid")), v.end()
+
+
 def parse_subject(text: str) -> str:
     """The SUBJECT line joined across its wrapped lines, without its marking."""
     text = remove_furniture(text or "")
-    m = _SUBJECT_LINES.search(text, 0, HEAD)
-    if not m:
+    found = _subject_match(text)
+    if not found:
         return ""
+    first, end = found
     # The lines the field may wrap onto, within the head the field is looked for in.
-    rest = text[m.end() : HEAD].split("\n", 7)[1:]
-    parts = _field_continuation(m.group("first"), rest)
+    rest = text[end:HEAD].split("\n", 9)[1:]
+    if not first.strip():
+        # "SUBJECT:" + blank line + the subject.
+        while rest and not rest[0].strip():
+            rest = rest[1:]
+        if not rest or _FIELD_START.match(rest[0]):
+            return ""
+        first, rest = rest[0], rest[1:]
+    parts = _field_continuation(first, _subject_lines(first, rest))
     subject = _join_wrapped(parts)
     subject = _LEADING_MARKING.sub("", subject)
     # A subject the source ran into the next field ("... SUBJECT: X REF: Y").
-    if _may_hold(subject, ("ref", "classified by")):
+    if _may_hold(subject, ("ref", "classified", "sensitive", "---", "===")):
         subject = _SUBJECT_END.split(subject)[0]
+    if "&#" in subject:
+        subject = _NUMERIC_REFERENCE.sub(lambda m: html.unescape(m.group()), subject)
     return (
         subject.strip(" \t.;,") if subject.rstrip().endswith((" .", ",", ";")) else subject.strip()
     )
+
+
+def _subject_lines(first: str, following: list[str]) -> list[str]:
+    """The lines after the subject's first that may continue it: not a rule line, a
+    repeated banner, or (after an upper-case subject) a line of body text."""
+    upper = first.upper() == first
+    kept = []
+    for line in following:
+        if _RULE_LINE.fullmatch(line) or BANNER_LINES.search(line) is not None:
+            break
+        if upper and line.strip() and _starts_sentence_case(line):
+            break
+        kept.append(line)
+    return kept
+
+
+def _starts_sentence_case(line: str) -> bool:
+    """A line of running text: several words, most with lower-case letters."""
+    words = line.split()
+    lower = sum(1 for w in words if any(c.islower() for c in w))
+    return len(words) >= 3 and lower * 2 > len(words)
 
 
 def _join_wrapped(parts: list[str]) -> str:

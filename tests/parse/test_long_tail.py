@@ -14,7 +14,14 @@ import pytest
 from repo import DEV_CORPUS
 
 from generator.model import Cable
-from generator.parse import canonical_id, parse_cable, parse_references, parse_tags, read_cables
+from generator.parse import (
+    canonical_id,
+    parse_cable,
+    parse_references,
+    parse_subject,
+    parse_tags,
+    read_cables,
+)
 from generator.reference.stations import resolve_station
 
 
@@ -251,3 +258,52 @@ def test_tags_page_furniture_and_initials() -> None:
         "STEINBERG, JAMES B.",
         "PREL",
     ]
+
+
+# --- subject ---------------------------------------------------------------------
+
+
+def test_subject_ends_at_sensitive_but_unclassified_real() -> None:
+    # "...FOR THE NEGOTIATIONS SENSITIVE BUT UNCLASSIFIED, PLEASE TREAT ACCORDINGLY"
+    assert dev("03BRASILIA1066").subject == (
+        "BRAZILIAN FTAA COORDINATOR ON A SOCIAL AGENDA FOR THE NEGOTIATIONS"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SUBJECT: TALKS WITH THE MINISTERREF: A. PARIS 123", "TALKS WITH THE MINISTER"),
+        ("SUBJECT: X IN LIMA Ref(s): A) 08 LIMA 12", "X IN LIMA"),
+        ("SUBJECT: TALKS Classified By: Amb X", "TALKS"),
+        ("SUBJECT: TALKS ON TRADE\n-----\n\n1. X", "TALKS ON TRADE"),
+        ("SUBJECT: TALKS ON TRADE ---------- 1. X", "TALKS ON TRADE"),
+        ("SUBJECT: TALKS ON TRADE\nC O N F I D E N T I A L MOSCOW 001704\n", "TALKS ON TRADE"),
+        ("SUBJECT: TALKS ON TRADE\nThe minister said that he would go.\n", "TALKS ON TRADE"),
+        # A subject that merely holds the words is not cut there.
+        ("SUBJECT: DOCUMENTS CLASSIFIED BY THE MINISTRY", "DOCUMENTS CLASSIFIED BY THE MINISTRY"),
+    ],
+)
+def test_subject_end_markers(text: str, expected: str) -> None:
+    assert parse_subject(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("TAGS: PREL\nSUBJECT TALKS ON TRADE\n\n1. X", "TALKS ON TRADE"),
+        ("TAGS: PREL\nUBJECT: TALKS ON TRADE\n\n1. X", "TALKS ON TRADE"),
+        ("E.O. 12958: N/A TAGS: PREL Subject: talks on trade\n\n1. X", "talks on trade"),
+        ("TAGS: PREL\nSUBJECT:\n\nTALKS ON TRADE\n\n1. X", "TALKS ON TRADE"),
+        # Prose after paragraph 1 is never a subject.
+        ("1. X\nSUBJECT TO APPROVAL BY THE MINISTER", ""),
+    ],
+)
+def test_subject_keyword_variants(text: str, expected: str) -> None:
+    assert parse_subject(text) == expected
+
+
+def test_subject_numeric_character_references() -> None:
+    assert parse_subject("SUBJECT: THE MINISTER&#8217;S TALKS &#x2013; AGAIN\n") == (
+        "THE MINISTER\u2019S TALKS \u2013 AGAIN"
+    )
