@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Iterator
 from datetime import date
+from functools import lru_cache
 
 from generator.parse import references as _references
 from generator.parse.fastmatch import (
@@ -25,6 +26,8 @@ from generator.parse.fastmatch import (
 from generator.parse.patterns import BANNER_LINES, PARAGRAPH_LINES, PARAGRAPH_START
 from generator.parse.tags import parse_tags
 from generator.parse.text import HEAD, collapse_spaces, remove_furniture
+from generator.reference.glossary import glossary
+from generator.reference.stations import station_spellings
 
 __all__ = [
     "parse_classified_by",
@@ -207,9 +210,13 @@ def parse_declassify_on(text: str) -> str | None:
 
 # Not the "DECLASSIFIED BY NARA" of an E.O. line.
 _CLASSIFIED_BY = re.compile(r"(?<![A-Za-z])CLASSIFIED[ \t]+BY[ \t]*[:.\-]?[ \t]*", re.IGNORECASE)
+# Where the name ends: the reasons clause in its many spellings ("for
+# reasons", "REASONS", "Resons", "RASONS", "-reasons", "under 1.4", "PER
+# 1.4", "based upon", "due to", "- 1.5", "for for"), or "(acting)".
 _NAME_END = re.compile(
-    r"\b(?:for|per|under)\s+(?:the\s+)?reasons?\b|\breasons?\b|\bE\.?\s?O\.?\s*1\d{4}|\b1\.[4-6]\b"
-    r"|\bbased\s+on\b|\bsection\s+1\.",
+    r"\b(?:for|per|under)\s+(?:the\s+)?r[ea]{1,2}s?ons?\b|\br(?:ea|e|a)s?ons?\b|\bE\.?\s?O\.?\s*1\d{4}"
+    r"|\b1\.[4-6]\b|\bbased\s+(?:on|upon)\b|\bdue\s+to\b|\bsection\s+1\.|\bfor\s+for\b"
+    r"|\b(?:PER|per)\b|\(\s*acting\s*\)|\bunder\s+(?:section\s+)?1\.[4-6]",
     re.IGNORECASE,
 )
 # Words that are part of a title or office, not of a name.
@@ -229,24 +236,87 @@ _TITLE_WORDS = frozenset(
     acting-director sr. sr ambassador/dcm chargé, chargé-d'affaires embassy consulate mission
     post staff ecopol polecon/chief pmo pmoff econ/pol poleconcouns pol/econcouns rmas rmo
     refcoord affaires d' cda a.i mincouns mc counselor,
+    couns ecmin polmin polmincons mincons cons min econmin to of at on line added
     """.split()
 )
+# Titles misspelt by a letter ("Ambassaor", "Counselr", "Direcotr") are titles too.
+_LONG_TITLE_WORDS = tuple(w for w in _TITLE_WORDS if len(w) >= 6 and w.isalpha())
+_PREPOSITIONS = frozenset(("to", "for", "of", "in", "at", "on"))
 _PARTICLES = frozenset("de da del della der van von bin al el la le du dos das di ter ten".split())
 _NAME_TOKEN = re.compile(
     r"^(?:[A-Z][A-Za-z'’\-]*\.?|[A-Z]\.(?:[A-Z]\.)*(?:[A-Z][A-Za-z'’\-]+)?|(?:Mc|Mac|O')[A-Z][a-z]+)$"
 )
+_SUFFIX = re.compile(r"^(?:JR|SR|II|III|IV)\.?$", re.IGNORECASE)
 # "... David C. Litt for r" + page break + "easons 1.4": a word cut by the source.
 _CUT_REASONS = re.compile(r"\s+for\s+r\w*\s*$")
+# "REA" / "SONS", "for re" / "ason": the reasons word broken across a line.
+_SPLIT_REASONS = re.compile(
+    r"\b(r|re|rea|reas|reaso)[ \t]*\n[ \t]*(eason|ason|son|on|n)(s?)\b", re.I
+)
+# A name broken mid-word: "John Smi" / "th for reasons": a stub of one or two letters.
+_SPLIT_NAME = re.compile(r"(?<=[A-Za-z]{2})[ \t]*\n[ \t]*([a-z]{1,2}|[A-Z]{1,2})(?=[ \t,.;]|$)")
+# "Counselor:Steve Weston", "DCM/Ted Osius": a title glued to the name.
+_GLUED = re.compile(r"(?<=[A-Za-z]{2})[:/](?=[A-Z][a-z])")
+# Zero typed for O in a word: "AMBASSAD0R", "REAS0N".
+_ZERO_IN_WORD = re.compile(r"(?<=[A-Za-z])0(?=[A-Za-z])")
+_LINE_ADDED = re.compile(r"LINE[ \t]+ADDED\b", re.IGNORECASE)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
+@lru_cache(maxsize=4096)
 def _is_title_word(token: str, mixed_case: bool) -> bool:
-    t = token.strip(",;:()").rstrip(".").lower()
+    t = token.strip(",;:()'’").rstrip(".").lower()
     if t in _TITLE_WORDS or "/" in t:
+        return True
+    if "-" in t and all(part in _TITLE_WORDS for part in t.split("-") if part):
+        return True  # "Minister-Counsellor"
+    bare = token.strip(",;:().'’")
+    if _camel_title(bare):
+        return True  # "PolMinCons"
+    if len(t) >= 6 and t.isalpha() and any(_one_edit(t, w) for w in _LONG_TITLE_WORDS):
         return True
     # In mixed-case text an all-capitals word is an office ("DCM", "CDA",
     # "POLECON"); names are written capitalised. Initials ("A.") are names.
-    bare = token.strip(",;:().")
     return mixed_case and len(bare) >= 2 and bare.isupper() and bare.isalpha()
+
+
+def _camel_title(word: str) -> bool:
+    parts = re.findall(r"[A-Z][a-z]+", word)
+    return (
+        len(parts) >= 2 and "".join(parts) == word and all(p.lower() in _TITLE_WORDS for p in parts)
+    )
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One letter changed, added, dropped, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        i, j = diff[0], diff[-1]
+        return len(diff) == 2 and j == i + 1 and a[i] == b[j] and a[j] == b[i]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    """Upper-case names of countries and posts: "SUDAN", "SRI LANKA", "BUENOS AIRES"."""
+    names = {info.meaning.upper() for info in glossary().values() if info.kind == "country"}
+    names |= set(station_spellings())
+    return frozenset(n for n in names if n)
+
+
+def _without_place(name: list[str], stopped_at: str) -> list[str]:
+    """After "AMBASSADOR TO SUDAN" the name starts after the place."""
+    if stopped_at.lower().strip(",;:()") not in _PREPOSITIONS:
+        return name
+    for size in range(min(4, len(name) - 1), 0, -1):
+        if " ".join(name[:size]).upper() in _places():
+            return name[size:]
+    return name
 
 
 def _name_from_phrase(phrase: str) -> str:
@@ -254,46 +324,65 @@ def _name_from_phrase(phrase: str) -> str:
     tokens = phrase.replace("\n", " ").split()
     mixed_case = any(c.islower() for c in phrase)
     name: list[str] = []
+    stopped_at = ""
     for token in reversed(tokens):
-        clean = token.strip(",;:()")
+        clean = token.strip(",;:()'’")
         if not clean:
             break
         if clean.lower() in _PARTICLES and name:
             name.append(clean)
             continue
         if _is_title_word(clean, mixed_case) or not _NAME_TOKEN.match(clean):
+            stopped_at = clean
             break
         name.append(clean)
     while name and name[-1].lower() in _PARTICLES:
         name.pop()
     name.reverse()
+    name = _without_place(name, stopped_at)
     if not name or all(len(t.rstrip(".")) <= 1 for t in name):
         return ""
     return " ".join(name).rstrip(",")
 
 
-_TRAILING_PUNCTUATION = re.compile(r"[\s.,;:]+$")
-_PERSON_SEPARATOR = re.compile(r"\s+(?:and|&)\s+|;")
+_TRAILING_PUNCTUATION = re.compile(r"[\s.,;:\-]+$")
+_PERSON_SEPARATOR = re.compile(r"\s+(?:and|&)\s+|;", re.IGNORECASE)
 
 
-def parse_classified_by(text: str) -> list[str]:
-    """The people named on the "Classified By:" line, as written."""
-    m = search_word(_CLASSIFIED_BY, text or "", "classified", HEAD)
-    if not m:
-        return []
-    chunk = text[m.end() : m.end() + 400].lstrip()
-    chunk = _CUT_REASONS.sub("", chunk.split("\n\n")[0])
+def _name_chunk(text: str, start: int) -> str:
+    """The text after "Classified By", up to the reasons: words rejoined, typos undone."""
+    chunk = text[start : start + 400].lstrip()
+    chunk = _BLANK_LINE.split(chunk, maxsplit=1)[0]
+    if "\n" in chunk:
+        chunk = _SPLIT_REASONS.sub(r"\1\2\3", chunk)
+        chunk = _SPLIT_NAME.sub(r"\1", chunk)
+    chunk = _CUT_REASONS.sub("", chunk)
+    if "0" in chunk:
+        chunk = _ZERO_IN_WORD.sub("O", chunk)
     # The line sometimes repeats itself: "CLASSIFIED BY: CLASSIFIED BY POLITICAL ...".
     chunk = _CLASSIFIED_BY.sub("", chunk, count=1) if _CLASSIFIED_BY.match(chunk) else chunk
     end = _NAME_END.search(chunk)
     if end:
         chunk = chunk[: end.start()]
-    chunk = _TRAILING_PUNCTUATION.sub("", chunk.replace("\n", " "))
+    chunk = _GLUED.sub(" ", chunk.replace("\n", " "))
+    return _TRAILING_PUNCTUATION.sub("", chunk)
+
+
+def parse_classified_by(text: str) -> list[str]:
+    """The people named on the "Classified By:" line, as written, without their titles."""
+    m = search_word(_CLASSIFIED_BY, text or "", "classified", HEAD)
+    if not m or _LINE_ADDED.match(text, m.end()):  # "CLASSIFIED BY LINE ADDED": a correction
+        return []
     names: list[str] = []
-    for person in _PERSON_SEPARATOR.split(chunk):
-        for part in person.split(","):
+    for person in _PERSON_SEPARATOR.split(_name_chunk(text, m.end())):
+        parts = person.split(",")
+        for i, part in enumerate(parts):
             name = _name_from_phrase(part)
             if name:
+                suffix = parts[i + 1].strip() if i + 1 < len(parts) else ""
+                if _SUFFIX.match(suffix):  # "THOMAS W. SIMONS, JR.", "RICHARD L. BALTIMORE, III"
+                    word = suffix.rstrip(".")
+                    name += ", " + (word + "." if word.upper() in {"JR", "SR"} else word)
                 names.append(name)
                 break
     return list(dict.fromkeys(names))

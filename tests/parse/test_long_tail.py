@@ -17,6 +17,7 @@ from generator.model import Cable
 from generator.parse import (
     canonical_id,
     parse_cable,
+    parse_classified_by,
     parse_references,
     parse_subject,
     parse_tags,
@@ -307,3 +308,73 @@ def test_subject_numeric_character_references() -> None:
     assert parse_subject("SUBJECT: THE MINISTER&#8217;S TALKS &#x2013; AGAIN\n") == (
         "THE MINISTER\u2019S TALKS \u2013 AGAIN"
     )
+
+
+# --- classified by ---------------------------------------------------------------
+
+
+def test_classified_by_words_split_across_lines_real() -> None:
+    # "CHARGE D'AFFAIRES DANNY R. RUSSEL FOR REAS" / "ONS 1.5 (B AND D)"
+    assert list(dev("03THEHAGUE1865").classified_by) == ["DANNY R. RUSSEL"]
+    # "... Provincial Affairs Ho" / "yt B. Yee, Reasons 1.4 (b) and (d)"
+    assert list(dev("09KABUL3963").classified_by) == ["Hoyt B. Yee"]
+    # "Classified By: Ambassado..." (the viewer's preview cut it): a title, no name.
+    assert list(dev("09QUITO112").classified_by) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Classified By: Ambassaor John Smith for reasons 1.4 (b) and (d)", ["John Smith"]),
+        ("Classified By: Couns Mary Jones, reasons 1.4(d)", ["Mary Jones"]),
+        ("Classified By: Counselr Mary Jones, reasons 1.4(d)", ["Mary Jones"]),
+        ("Classified By: Direcotr Mary Jones, reasons 1.4(d)", ["Mary Jones"]),
+        ("Classified By: Minister-Counsellor Mary Jones, reasons 1.4(d)", ["Mary Jones"]),
+        ("Classified By: Ecmin Mary Jones, reasons 1.4(d)", ["Mary Jones"]),
+        ("Classified By: PolMinCons Mary Jones, reasons 1.4(d)", ["Mary Jones"]),
+        ("Classified By: Charge' Mary Jones, reasons 1.4(d)", ["Mary Jones"]),
+        ("CLASSIFIED BY: AMBASSADOR TO SUDAN JOHN SMITH FOR REASONS 1.4 (B)", ["JOHN SMITH"]),
+        (
+            "CLASSIFIED BY: AMBASSADOR TO SRI LANKA ROBERT O. BLAKE FOR REASONS 1.4 (B)",
+            ["ROBERT O. BLAKE"],
+        ),
+        (
+            "CLASSIFIED BY: DEPUTY ASSISTANT SECRETARY FOR CENTRAL ASIAN AFFAIRS EVAN FEIGENBAUM, REASONS 1.4 (B)",
+            ["EVAN FEIGENBAUM"],
+        ),
+        (
+            "CLASSIFIED BY: AMBASSADOR THOMAS W. SIMONS, JR. REASONS: 1.5 (B)",
+            ["THOMAS W. SIMONS, JR."],
+        ),
+        (
+            "CLASSIFIED BY: AMBASSADOR RICHARD L. BALTIMORE, III, REASONS 1.4 (B)",
+            ["RICHARD L. BALTIMORE, III"],
+        ),
+        ("CLASSIFIED BY: POLCOUNS JOHN SMITH FOR REA\nSONS 1.4 (B) AND (D)", ["JOHN SMITH"]),
+        ("Classified By: Polcouns John Smith for re\nason 1.4 (b)", ["John Smith"]),
+        ("Classified By: Polcouns John Smi\nth for reasons 1.4 (b)", ["John Smith"]),
+        ("Classified By: Ambassador John Smith under 1.4 (b)", ["John Smith"]),
+        ("CLASSIFIED BY: AMBASSADOR JOHN SMITH PER 1.4 (B)", ["JOHN SMITH"]),
+        ("CLASSIFIED BY: AMBASSADOR JOHN SMITH BASED UPON 1.4 (B)", ["JOHN SMITH"]),
+        ("CLASSIFIED BY: AMBASSADOR JOHN SMITH DUE TO 1.4 (B)", ["JOHN SMITH"]),
+        ("CLASSIFIED BY: AMBASSADOR JOHN SMITH - 1.5 (B)", ["JOHN SMITH"]),
+        ("Classified By: Ambassador John Smith-reasons 1.4 (b)", ["John Smith"]),
+        ("Classified By: Ambassador John Smith (acting), reasons 1.4 (b)", ["John Smith"]),
+        ("Classified By: Ambassador John Smith, Resons 1.4 (b)", ["John Smith"]),
+        ("CLASSIFIED BY: AMBASSADOR JOHN SMITH, RASONS 1.4 (B)", ["JOHN SMITH"]),
+        ("Classified By: Ambassador John Smith for for 1.4 (b)", ["John Smith"]),
+        ("Classified By: Ambassador John Smith\n\n1. (C) Summary: text", ["John Smith"]),
+        ("Classified By: Political Counselor:Steve Weston, reasons 1.4 (b)", ["Steve Weston"]),
+        ("Classified By: DCM/Ted Osius, reasons 1.4 (b)", ["Ted Osius"]),
+        (
+            "CLASSIFIED BY: AMBASSADOR JOHN SMITH AND DCM MARY JONES. REASONS 1.4 (B)",
+            ["JOHN SMITH", "MARY JONES"],
+        ),
+        ("CLASSIFIED BY: AMBASSAD0R JOHN SMITH, REAS0N 1.4 (B)", ["JOHN SMITH"]),
+        ("CLASSIFIED BY LINE ADDED\n\n1. (C) text", []),
+        ("Classified By: Acting DCM Marc Wall for reasons 1.4 (b) and (d)", ["Marc Wall"]),
+        ("CLASSIFIED BY: CHARGE D'AFFAIRES A.I. JOHN SMITH; REASONS 1.4 (B)", ["JOHN SMITH"]),
+    ],
+)
+def test_classified_by_families(text: str, expected: list[str]) -> None:
+    assert parse_classified_by(text) == expected
