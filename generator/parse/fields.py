@@ -414,7 +414,10 @@ _SUMMARY_AT = re.compile(
     r"SUMMARY(?:[ \t]+AND[ \t]+(?:COMMENT|ACTION(?:[ \t]+REQUEST)?|INTRODUCTION))?[ \t]*(?::|\.|-{1,2}|\n)",
     re.IGNORECASE,
 )
-_BEFORE_SUMMARY = re.compile(r"(?:^|[\n)])[ \t]*(?:BEGIN[ \t]+)?\Z", re.IGNORECASE)
+# Before "SUMMARY": a line's start, a marking's ")", or a paragraph number ("1. Summary:").
+_BEFORE_SUMMARY = re.compile(
+    r"(?:^|[\n)]|(?:^|\n)[ \t]*\d{1,2}\.)[ \t]*(?:BEGIN[ \t]+)?\Z", re.IGNORECASE
+)
 
 
 def _summary_start(body: str) -> int | None:
@@ -502,7 +505,7 @@ def parse_summary(text: str) -> str | None:
     # "SUMMARY\n-------\n\n1. (C) ...": a heading, then the numbered paragraph.
     raw = raw.strip().removesuffix("(").lstrip("-= \n")
     summary = _LEADING_MARKING.sub("", _strip_paragraph_number(raw))
-    summary = _SUMMARY_WORD.sub("", summary)
+    summary = _LEADING_MARKING.sub("", _SUMMARY_WORD.sub("", summary))
     summary = collapse_spaces(summary).strip(" -:")
     return summary or None
 
@@ -516,10 +519,15 @@ def _paragraph_from(body: str, pos: int) -> str:
     """From pos to the start of the next numbered paragraph (or a blank line)."""
     nxt = PARAGRAPH_LINES.search(body, pos)
     stop = line_start(nxt) if nxt else len(body)
-    blank = body.find("\n\n", pos + 1)
-    if blank != -1 and body[pos:blank].strip():
-        stop = min(stop, blank)
+    # A blank line (perhaps holding spaces) or a dashed heading ends it.
+    for end in _PARAGRAPH_BREAK.finditer(body, pos + 1, stop):
+        if body[pos : end.start()].strip():
+            stop = end.start()
+            break
     return body[pos:stop]
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n|\n[ \t]*[-=_]{3,}[ \t]*(?=\n|$)")
 
 
 def _paragraph_start_before(body: str, pos: int) -> int:
@@ -534,7 +542,10 @@ def _paragraph_start_before(body: str, pos: int) -> int:
 
 _TRAILER_LINE = re.compile(
     r"^(?:BT|NNNN|#\d+|\d{4}|(?:UN)?CLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|NOFORN|SIPDIS|SENSITIVE"
-    r"|LIMITED OFFICIAL USE|END(?: OF)? (?:CABLE|TEXT|MESSAGE).*|ADP\d*.*|NOTE BY .*"
+    r"|LIMITED OFFICIAL USE|END(?: OF)? (?:CABLE|TEXT|MESSAGE).*|ADP\d*.*|NOTE BY .*|NOTE\s*:.*"
+    # The declassification review stamp of old cables ("Margaret P. Grafeld
+    # Declassified/Released US Department of State EO Systematic Review 30 JUN 2005").
+    r"|.*DECLASSIFIED/RELEASED.*|.*SYSTEMATIC REVIEW.*|MARGARET P\. GRAFELD.*"
     r"|=*\s*CABLE ENDS\s*=*|\*+\s*MISSING SECTION.*|[\W_]+"
     r"|\d{2,4}[A-Z]+\d+ - CLASSIFICATION: .*)$",
     re.IGNORECASE,
@@ -610,6 +621,8 @@ def parse_signers(text: str) -> list[str]:
         last = next(lines, None)
     if last is None:
         return []
+    # A marker run onto the name: "SMITH##".
+    last = last.rstrip("#").rstrip() or last
     more_lines = next(lines, None) is not None
     candidates = []
     m = _SIGNATURE.match(last)

@@ -19,9 +19,12 @@ from generator.parse import (
     parse_cable,
     parse_classified_by,
     parse_references,
+    parse_signers,
     parse_subject,
+    parse_summary,
     parse_tags,
     read_cables,
+    title_case,
 )
 from generator.reference.stations import resolve_station
 
@@ -378,3 +381,64 @@ def test_classified_by_words_split_across_lines_real() -> None:
 )
 def test_classified_by_families(text: str, expected: list[str]) -> None:
     assert parse_classified_by(text) == expected
+
+
+# --- signers, summary, title casing -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1. Text of the cable.\n\nSTEVENS\n\nNNNN\n", ["STEVENS"]),
+        (
+            "1. Text.\n\nKISSINGER\n\nNNNN\n\n\nMargaret P. Grafeld Declassified/Released"
+            " US Department of State EO Systematic Review 30 JUN 2005\n",
+            ["KISSINGER"],
+        ),
+        ("1. Text.\n\nSHULTZ\n\nNOTE: NOT PASSED TO ALL ADDRESSEES.\n", ["SHULTZ"]),
+        ("1. Text.\n\nSMITH##\n", ["SMITH"]),
+    ],
+)
+def test_signers_after_footers_and_markers(text: str, expected: list[str]) -> None:
+    assert parse_signers(text) == expected
+
+
+def test_summary_after_a_paragraph_number_real() -> None:
+    # "1. SUMMARY: ..." with no marking between the number and the word.
+    assert (dev("88BAGHDAD1177").summary or "").startswith("IRAQI MORALE IS AT A LOW POINT")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1. (C) Summary: (SBU) The minister said x.\n\n2. Next.", "The minister said x."),
+        ("1. (C) Summary: The minister said x.\n   \nThe next paragraph.", "The minister said x."),
+        (
+            "SUMMARY: The minister said x.\n------\nBACKGROUND\n------\nText.",
+            "The minister said x.",
+        ),
+    ],
+)
+def test_summary_ends(text: str, expected: str) -> None:
+    assert parse_summary(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        (
+            "AL-WIFAQ LEADER HOPES POTUS VISIT WILL HELP",
+            "Al-Wifaq Leader Hopes POTUS Visit Will Help",
+        ),
+        ("GOL'S NEW CABINET", "GOL's New Cabinet"),
+        ("ROK'S PRESIDENT", "ROK's President"),
+        ("PNG'ING OF A DIPLOMAT", "PNG'ing of a Diplomat"),
+        ("AFGHANISTAN/YEMEN/IRAN TALKS", "Afghanistan/Yemen/Iran Talks"),
+        ("THE 63RD UNGA", "The 63rd UNGA"),
+        ("THE MINISTER'S VIEW", "The Minister's View"),
+        ("already lower case text", "already lower case text"),
+        ("WHO WILL LEAD VIET NAM", "Who Will Lead Viet Nam"),
+    ],
+)
+def test_title_casing(subject: str, expected: str) -> None:
+    assert title_case(subject) == expected
