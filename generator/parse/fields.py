@@ -23,7 +23,7 @@ from generator.parse.fastmatch import (
     lowered,
     search_word,
 )
-from generator.parse.patterns import BANNER_LINES, PARAGRAPH_LINES, PARAGRAPH_START
+from generator.parse.patterns import BANNER_LINE, PARAGRAPH_LINES, PARAGRAPH_START
 from generator.parse.tags import parse_tags
 from generator.parse.text import HEAD, collapse_spaces, remove_furniture
 from generator.reference.glossary import glossary
@@ -106,7 +106,8 @@ def _subject_match(text: str) -> tuple[str, int] | None:
         return m.group("first"), m.end()
     first_paragraph = PARAGRAPH_LINES.search(text, 0, HEAD)
     end = first_paragraph.start() if first_paragraph else min(len(text), HEAD)
-    if not _may_hold(text[:end], ("ubject",)):
+    low = lowered(text)  # cached for the text: the summary asks for it too
+    if len(low) == len(text) and low.find("ubject", 0, end) == -1:
         return None
     v = _SUBJECT_VARIANT.search(text, 0, end)
     if not v:
@@ -122,7 +123,8 @@ def parse_subject(text: str) -> str:
         return ""
     first, end = found
     # The lines the field may wrap onto, within the head the field is looked for in.
-    rest = text[end:HEAD].split("\n", 9)[1:]
+    # Whole lines only: the last piece of a split holds the rest of the head.
+    rest = text[end:HEAD].split("\n", 10)[1:10]
     if not first.strip():
         # "SUBJECT:" + blank line + the subject.
         while rest and not rest[0].strip():
@@ -130,7 +132,7 @@ def parse_subject(text: str) -> str:
         if not rest or _FIELD_START.match(rest[0]):
             return ""
         first, rest = rest[0], rest[1:]
-    parts = _field_continuation(first, _subject_lines(first, rest))
+    parts = _field_continuation(first, _subject_lines(first, rest[:6]))
     subject = _join_wrapped(parts)
     subject = _LEADING_MARKING.sub("", subject)
     # A subject the source ran into the next field ("... SUBJECT: X REF: Y").
@@ -149,7 +151,9 @@ def _subject_lines(first: str, following: list[str]) -> list[str]:
     upper = first.upper() == first
     kept = []
     for line in following:
-        if _RULE_LINE.fullmatch(line) or BANNER_LINES.search(line) is not None:
+        if not line.strip():  # where _field_continuation stops anyway
+            break
+        if _RULE_LINE.fullmatch(line) or BANNER_LINE.match(line) is not None:
             break
         if upper and line.strip() and _starts_sentence_case(line):
             break

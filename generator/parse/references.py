@@ -178,6 +178,8 @@ def _block_start(text: str) -> int | None:
     start = _REF_LINES.search(text, 0, HEAD)
     if start:
         return start.end()
+    if text.find("REF", 0, HEAD) == -1 and text.find("Ref", 0, HEAD) == -1:
+        return None
     first_paragraph = PARAGRAPH_LINES.search(text, 0, HEAD)
     end = first_paragraph.start() if first_paragraph else min(len(text), HEAD)
     for keyword in ("REF", "Ref"):
@@ -249,7 +251,40 @@ Citation = tuple[str | None, str, int, str]
 
 def _citations_in(segment: str) -> tuple[Citation, ...]:
     """Each cable cited in a piece of the block, as written."""
-    fixed = _zeros_and_os_fixed(segment)
+    found, taken = _known_citations(segment, segment)
+    gaps = list(_gaps_with_digits(segment, taken)) if _DIGIT.search(segment) else []
+    # O typed for 0 or 0 for O can only hide a citation where none was found.
+    if any(_mistyped(segment, start, end) for start, end in gaps):
+        fixed = _zeros_and_os_fixed(segment)
+        found, taken = _known_citations(fixed, segment)
+        gaps = list(_gaps_with_digits(fixed, taken))
+    else:
+        fixed = segment
+    for start, end in gaps:
+        for m in _LOOSE_CITATION.finditer(fixed, start, end):
+            station = _loose_station(m.group("station"))
+            if station:
+                found.extend(_with_more_serials(fixed, segment, m, m.group("year"), station))
+    found.sort(key=lambda pair: pair[0])
+    return tuple(citation for _, citation in found)
+
+
+# A letter and a zero side by side, or O before a digit: "0TTAWA", "SANTIAG0", "O4".
+# Each begins with a literal or a class, so the engine skips to it fast.
+_ZERO_BY_LETTER = re.compile(r"0(?:(?<=[A-Za-z]0)|(?=[A-Za-z]))")
+_O_BEFORE_DIGIT = re.compile(r"[Oo]\d")
+
+
+def _mistyped(text: str, start: int, end: int) -> bool:
+    return bool(
+        _ZERO_BY_LETTER.search(text, start, end) or _O_BEFORE_DIGIT.search(text, start, end)
+    )
+
+
+def _known_citations(
+    fixed: str, segment: str
+) -> tuple[list[tuple[int, Citation]], list[tuple[int, int]]]:
+    """The citations of stations the table spells, with where each was found."""
     found: list[tuple[int, Citation]] = []
     taken: list[tuple[int, int]] = []
     for m in _citation_matches(fixed):
@@ -258,23 +293,22 @@ def _citations_in(segment: str) -> tuple[Citation, ...]:
         year = m.group("year") or m.group("year_after") or m.group("year_dated")
         found.extend(_with_more_serials(fixed, segment, m, year, station))
         taken.append(m.span())
-    if _may_hold_loose(fixed, taken):
-        for m in _LOOSE_CITATION.finditer(fixed):
-            if any(m.start() < e and s < m.end() for s, e in taken):
-                continue
-            station = _loose_station(m.group("station"))
-            if station:
-                found.extend(_with_more_serials(fixed, segment, m, m.group("year"), station))
-    found.sort(key=lambda pair: pair[0])
-    return tuple(citation for _, citation in found)
+    return found, taken
 
 
-def _may_hold_loose(fixed: str, taken: list[tuple[int, int]]) -> bool:
-    """Is there a run of letters then a serial outside the citations found? (Cheap test.)"""
-    rest = fixed
-    for s, e in reversed(taken):
-        rest = rest[:s] + " " * (e - s) + rest[e:]
-    return any(c.isdigit() for c in rest)
+_DIGIT = re.compile(r"\d")
+
+
+def _gaps_with_digits(text: str, taken: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """The stretches between the citations found that hold a digit: only there can a
+    citation of a station the table does not spell be (a cheap test, most blocks have none)."""
+    start = 0
+    for s, e in taken:
+        if s > start and _DIGIT.search(text, start, s):
+            yield start, s
+        start = max(start, e)
+    if start < len(text) and _DIGIT.search(text, start):
+        yield start, len(text)
 
 
 def _loose_station(words: str) -> str | None:
@@ -295,6 +329,9 @@ def _with_more_serials(
     text = segment[m.start() : m.end()].strip()
     found = [(m.start(), (year, station, int(m.group("serial")), text))]
     pos = m.end()
+    after = fixed[pos : pos + 12]
+    if "," not in after and "&" not in after and "nd" not in after.lower():
+        return found  # the common case: nothing listed after the serial
     more = _MORE_SERIAL.match(fixed, pos)
     while more and not _cites_at_start(fixed[more.start("serial") :]):
         serial = int(more.group("serial"))

@@ -15,6 +15,8 @@ from generator.reference.stations import (
     OUTSIDE_RELEASE,
     is_station,
     origin_name,
+    release_stations,
+    resolve_station,
     station_spellings,
     stations,
 )
@@ -156,3 +158,22 @@ def test_every_well_attested_station_of_the_release_is_known() -> None:
     assert missing == []
     stations_in_release = {code for code in stations() if counts[code]}
     assert stations_in_release == set(stations())
+
+
+def test_release_stations_are_derived_from_the_release() -> None:
+    """data/release_stations.txt is what bench/derive_release_stations.py makes of cable2month."""
+    if not CABLE2MONTH.exists():
+        pytest.skip(f"{CABLE2MONTH} is missing")
+    with gzip.open(CABLE2MONTH, "rt", encoding="ascii") as handle:
+        codes = {
+            m.group(1)
+            for line in handle
+            if (m := re.match(r"^\d{2}([A-Z]+)\d+$", line.split(",", 1)[0]))
+        }
+    assert release_stations() == frozenset(codes) | frozenset(stations())
+
+
+def test_spelling_rules_keep_the_release_codes() -> None:
+    # Every code of the release resolves to itself or is left alone: no real id is rewritten.
+    for code in release_stations():
+        assert resolve_station(code) in (code, None), code
