@@ -547,9 +547,6 @@ def _paragraph_start_before(body: str, pos: int) -> int:
 _TRAILER_LINE = re.compile(
     r"^(?:BT|NNNN|#\d+|\d{4}|(?:UN)?CLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|NOFORN|SIPDIS|SENSITIVE"
     r"|LIMITED OFFICIAL USE|END(?: OF)? (?:CABLE|TEXT|MESSAGE).*|ADP\d*.*|NOTE BY .*|NOTE\s*:.*"
-    # The declassification review stamp of old cables ("Margaret P. Grafeld
-    # Declassified/Released US Department of State EO Systematic Review 30 JUN 2005").
-    r"|.*DECLASSIFIED/RELEASED.*|.*SYSTEMATIC REVIEW.*|MARGARET P\. GRAFELD.*"
     r"|=*\s*CABLE ENDS\s*=*|\*+\s*MISSING SECTION.*|[\W_]+"
     r"|\d{2,4}[A-Z]+\d+ - CLASSIFICATION: .*)$",
     re.IGNORECASE,
@@ -617,11 +614,18 @@ def _lines_from_end(text: str) -> Iterator[str]:
         end = start - 1
 
 
+def _is_review_stamp(line: str) -> bool:
+    """The declassification review stamp of old cables ("Margaret P. Grafeld
+    Declassified/Released US Department of State EO Systematic Review 30 JUN 2005")."""
+    upper = line.upper()
+    return "DECLASSIFIED/RELEASED" in upper or "SYSTEMATIC REVIEW" in upper or "GRAFELD" in upper
+
+
 def parse_signers(text: str) -> list[str]:
     """The name that signs the cable off at its end ("... END COMMENT. STEVENS")."""
     lines = _lines_from_end(remove_furniture(text or ""))
     last = next(lines, None)
-    while last is not None and _TRAILER_LINE.match(last):
+    while last is not None and (_TRAILER_LINE.match(last) or _is_review_stamp(last)):
         last = next(lines, None)
     if last is None:
         return []

@@ -178,8 +178,7 @@ def _block_start(text: str) -> int | None:
     start = _REF_LINES.search(text, 0, HEAD)
     if start:
         return start.end()
-    if text.find("REF", 0, HEAD) == -1 and text.find("Ref", 0, HEAD) == -1:
-        return None
+    # Only above paragraph 1: a short stretch to look through.
     first_paragraph = PARAGRAPH_LINES.search(text, 0, HEAD)
     end = first_paragraph.start() if first_paragraph else min(len(text), HEAD)
     for keyword in ("REF", "Ref"):
@@ -252,20 +251,15 @@ Citation = tuple[str | None, str, int, str]
 def _citations_in(segment: str) -> tuple[Citation, ...]:
     """Each cable cited in a piece of the block, as written."""
     found, taken = _known_citations(segment, segment)
-    gaps = list(_gaps_with_digits(segment, taken)) if _DIGIT.search(segment) else []
-    # O typed for 0 or 0 for O can only hide a citation where none was found.
-    if any(_mistyped(segment, start, end) for start, end in gaps):
-        fixed = _zeros_and_os_fixed(segment)
-        found, taken = _known_citations(fixed, segment)
-        gaps = list(_gaps_with_digits(fixed, taken))
-    else:
-        fixed = segment
-    for start, end in gaps:
-        for m in _LOOSE_CITATION.finditer(fixed, start, end):
-            station = _loose_station(m.group("station"))
-            if station:
-                found.extend(_with_more_serials(fixed, segment, m, m.group("year"), station))
-    found.sort(key=lambda pair: pair[0])
+    gaps = _gaps_with_digits(segment, taken)
+    if gaps:  # rare: digits that no known citation took
+        found, gaps, fixed = _with_mistyped(segment, found, taken, gaps)
+        for start, end in gaps:
+            for m in _LOOSE_CITATION.finditer(fixed, start, end):
+                station = _loose_station(m.group("station"))
+                if station:
+                    found.extend(_with_more_serials(fixed, segment, m, m.group("year"), station))
+        found.sort(key=lambda pair: pair[0])
     return tuple(citation for _, citation in found)
 
 
@@ -281,6 +275,21 @@ def _mistyped(text: str, start: int, end: int) -> bool:
     )
 
 
+def _with_mistyped(
+    segment: str,
+    found: list[tuple[int, Citation]],
+    taken: list[tuple[int, int]],
+    gaps: list[tuple[int, int]],
+) -> tuple[list[tuple[int, Citation]], list[tuple[int, int]], str]:
+    """The citations again, with O and 0 put right, when a stretch no citation took
+    may hide one ("0TTAWA 57"): (citations, stretches with digits left, text read)."""
+    if not any(_mistyped(segment, start, end) for start, end in gaps):
+        return found, gaps, segment
+    fixed = _zeros_and_os_fixed(segment)
+    found, taken = _known_citations(fixed, segment)
+    return found, _gaps_with_digits(fixed, taken), fixed
+
+
 def _known_citations(
     fixed: str, segment: str
 ) -> tuple[list[tuple[int, Citation]], list[tuple[int, int]]]:
@@ -290,25 +299,32 @@ def _known_citations(
     for m in _citation_matches(fixed):
         start, end = m.span("station")
         station = canonical_station(fixed[start:end])
-        year = m.group("year") or m.group("year_after") or m.group("year_dated")
-        found.extend(_with_more_serials(fixed, segment, m, year, station))
-        taken.append(m.span())
+        year, after, dated = m.group("year", "year_after", "year_dated")
+        begin, finish = m.span()
+        text = segment[begin:finish].strip()
+        found.append((begin, (year or after or dated, station, int(m.group("serial")), text)))
+        taken.append((begin, finish))
+        listed = fixed[finish : finish + 12]
+        if "," in listed or "&" in listed or "ND" in listed or "nd" in listed:  # "AND 44603"
+            found.extend(_more_serials(fixed, finish, year or after or dated, station))
     return found, taken
 
 
 _DIGIT = re.compile(r"\d")
 
 
-def _gaps_with_digits(text: str, taken: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+def _gaps_with_digits(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The stretches between the citations found that hold a digit: only there can a
-    citation of a station the table does not spell be (a cheap test, most blocks have none)."""
+    citation of a station the table does not spell be (most blocks have none)."""
+    gaps = []
     start = 0
     for s, e in taken:
         if s > start and _DIGIT.search(text, start, s):
-            yield start, s
+            gaps.append((start, s))
         start = max(start, e)
     if start < len(text) and _DIGIT.search(text, start):
-        yield start, len(text)
+        gaps.append((start, len(text)))
+    return gaps
 
 
 def _loose_station(words: str) -> str | None:
@@ -327,17 +343,22 @@ def _with_more_serials(
 ) -> list[tuple[int, Citation]]:
     """The citation of a match, and those of the serials listed after it ("AND 44603")."""
     text = segment[m.start() : m.end()].strip()
-    found = [(m.start(), (year, station, int(m.group("serial")), text))]
-    pos = m.end()
-    after = fixed[pos : pos + 12]
-    if "," not in after and "&" not in after and "nd" not in after.lower():
-        return found  # the common case: nothing listed after the serial
+    return [
+        (m.start(), (year, station, int(m.group("serial")), text)),
+        *_more_serials(fixed, m.end(), year, station),
+    ]
+
+
+def _more_serials(
+    fixed: str, pos: int, year: str | None, station: str
+) -> list[tuple[int, Citation]]:
+    """More serials of a station listed from pos on: ", 45", " AND 44603"."""
+    found = []
     more = _MORE_SERIAL.match(fixed, pos)
-    while more and not _cites_at_start(fixed[more.start("serial") :]):
+    while more and not _cites_at_start(fixed[more.start("serial") : more.start("serial") + 80]):
         serial = int(more.group("serial"))
         found.append((more.start("serial"), (year, station, serial, f"{station} {serial}")))
-        pos = more.end()
-        more = _MORE_SERIAL.match(fixed, pos)
+        more = _MORE_SERIAL.match(fixed, more.end())
     return found
 
 
