@@ -3,6 +3,11 @@
 
     python bench/parse_bench.py [--n 10000] [--repeat 3]
     python bench/parse_bench.py --snapshot FILE [--n 3000]
+    OTHER_VENV/bin/python bench/parse_bench.py --installed [--n 10000]
+
+`--installed` measures the `generator` that the running Python has installed
+(say a base commit put into another venv with `pip install`), not this
+checkout: run it and this checkout's own, alternately, for a before/after.
 
 Measures `read_cables` (read, decode, detect, parse) over the dev corpus
 (../shared/corpus/dev, four formats) and over a synthetic corpus made by
@@ -29,7 +34,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-sys.path.insert(0, str(ROOT))
+if "--installed" not in sys.argv:
+    sys.path.insert(0, str(ROOT))
 
 from generator.parse import (  # noqa: E402
     canonical_id,
@@ -174,7 +180,15 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs; the best is reported")
     parser.add_argument("--snapshot", type=Path, help="write every parse result here instead")
     parser.add_argument("--mutations", type=int, default=4000, help="mutated texts to snapshot")
+    parser.add_argument(
+        "--installed",
+        action="store_true",
+        help="measure the installed generator, not this checkout",
+    )
     args = parser.parse_args()
+    import generator.parse
+
+    print(f"parser from {Path(generator.parse.__file__).parent}")
     dev = SHARED / "corpus" / "dev"
     if args.snapshot:
         demo = ROOT / "content" / "cables"

@@ -35,7 +35,8 @@ from generator.reference.stations import is_station, origin_name
 _CAPTION_WORDS = r"(?:SENSITIVE|E[ ]?F[ ]?T[ ]?O|NOFORN|SIPDIS|EXDIS|NODIS|LIMDIS|STADIS|ROGER|CHEROKEE|FOR[ ]OFFICIAL[ ]USE[ ]ONLY|//[A-Z ]+)"
 _BANNER_REST = re.compile(
     rf"^[ \t/]*(?P<captions>(?:{_CAPTION_WORDS}[ \t]+)*)"
-    r"(?:SECTION[ \t]+(?P<section>\d{1,2})[ \t]+OF[ \t]+(?P<sections>\d{1,2})[ \t]+)?"
+    # "SECTION 01 OF 02", also as OCR left it ("ECTION 01 OF 02", "SECTON ...").
+    r"(?:[A-Z]{4,8}[ \t]+(?P<section>\d{1,2})[ \t]+OF[ \t]+(?P<sections>\d{1,2})[ \t]+)?"
     r"(?!SECTION\b)(?P<station>[A-Z][A-Z .'\-]*?)[ \t]+(?P<serial>\d{1,7})\b(?P<after>.*)$"
 )
 _FM_LINE = re.compile(
@@ -80,7 +81,8 @@ def assemble(src: Source) -> Cable:
     cable_id, raw_id = _cable_id(src, year, station, serial, warnings)
     if cable_id and not station:
         station = _station_of(cable_id)
-    references = tuple(_references(src, clean, year, cable_id))
+    month = created.month if created else None
+    references = tuple(_references(src, clean, year, cable_id, month))
     subject = fields.parse_subject(clean) or src.fallback_subject
     signers = fields.parse_signers(clean)
     classification = _classification(src, level_word, captions, warnings)
@@ -329,8 +331,10 @@ def _fits(candidate: str, year: int | None, station: str, serial: int | None) ->
 # --- other fields ------------------------------------------------------------------
 
 
-def _references(src: Source, body: str, year: int | None, own_id: str | None) -> list[Reference]:
-    items = parse_reference_items(body, year, own_id or None)
+def _references(
+    src: Source, body: str, year: int | None, own_id: str | None, month: int | None = None
+) -> list[Reference]:
+    items = parse_reference_items(body, year, own_id or None, month)
     found = {r.id for r in items if r.id}
     listed = src.meta.get("references") or src.listed_references
     for raw in (

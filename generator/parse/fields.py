@@ -8,9 +8,11 @@ text lines, so formats that lost their newlines restore them first (see
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import date
+from functools import lru_cache
 
 from generator.parse import references as _references
 from generator.parse.fastmatch import (
@@ -21,9 +23,11 @@ from generator.parse.fastmatch import (
     lowered,
     search_word,
 )
-from generator.parse.patterns import PARAGRAPH_LINES, PARAGRAPH_START
+from generator.parse.patterns import BANNER_LINE, PARAGRAPH_LINES, PARAGRAPH_START
 from generator.parse.tags import parse_tags
 from generator.parse.text import HEAD, collapse_spaces, remove_furniture
+from generator.reference.glossary import glossary
+from generator.reference.stations import station_spellings
 
 __all__ = [
     "parse_classified_by",
@@ -68,10 +72,23 @@ def _field_continuation(first: str, following: list[str], limit: int = 6) -> lis
 _SUBJECT = re.compile(
     r"^[ \t]*SUBJ(?:ECT)?[ \t]*(?::|\.|-(?=\s))[ \t]*(?P<first>[^\n]*)", re.I | re.M
 )
-
-
 _SUBJECT_LINES = LinePattern(_SUBJECT, first="S")
-_SUBJECT_END = re.compile(r"\s(?:REF|REFS|REFTEL)\s*:|\sCLASSIFIED BY\s*:", re.I)
+# The keyword as the release also has it, tried only where the above finds
+# nothing, and only before paragraph 1: "SUBJECT" with no colon (upper case,
+# so "Subject to approval" is prose), a clipped "UBJECT:", "Subject:" mid-line.
+_SUBJECT_VARIANT = re.compile(
+    r"^[ \t]*(?:SUBJECT[ \t]+(?=[A-Z(\"'])|UBJECT[ \t]*:[ \t]*)(?P<first>[^\n]*)"
+    r"|(?<=[^\s])[ \t]+(?i:SUBJECT)[ \t]*:[ \t]*(?P<mid>[^\n]*)",
+    re.M,
+)
+# Where a subject the source ran into the next thing ends.
+_SUBJECT_END = re.compile(
+    r"\s(?:REF|REFS|REFTEL)\s*:|(?:REF(?:S|TELS?|\(S\))?|Ref(?:s|\(s\))?)\s*:"
+    r"|\s?CLASSIFIED\s+BY\s*:|\sSENSITIVE\s+BUT\s+UNCLASSIFIED\b|-{3,}|={3,}",
+    re.I,
+)
+_RULE_LINE = re.compile(r"[ \t]*[-=_*]{3,}[ \t]*")
+_NUMERIC_REFERENCE = re.compile(r"&#(?:[0-9]{1,7}|[xX][0-9a-fA-F]{1,6});")
 
 
 def _may_hold(text: str, words: tuple[str, ...]) -> bool:
@@ -82,23 +99,73 @@ def _may_hold(text: str, words: tuple[str, ...]) -> bool:
     return any(word in low for word in words)
 
 
+def _subject_match(text: str) -> tuple[str, int] | None:
+    """(first line of the subject, where it ends) for the SUBJECT keyword in any of its forms."""
+    m = _SUBJECT_LINES.search(text, 0, HEAD)
+    if m:
+        return m.group("first"), m.end()
+    first_paragraph = PARAGRAPH_LINES.search(text, 0, HEAD)
+    end = first_paragraph.start() if first_paragraph else min(len(text), HEAD)
+    low = lowered(text)  # cached for the text: the summary asks for it too
+    if len(low) == len(text) and low.find("ubject", 0, end) == -1:
+        return None
+    v = _SUBJECT_VARIANT.search(text, 0, end)
+    if not v:
+        return None
+    return (v.group("first") if v.group("first") is not None else v.group("mid")), v.end()
+
+
 def parse_subject(text: str) -> str:
     """The SUBJECT line joined across its wrapped lines, without its marking."""
     text = remove_furniture(text or "")
-    m = _SUBJECT_LINES.search(text, 0, HEAD)
-    if not m:
+    found = _subject_match(text)
+    if not found:
         return ""
+    first, end = found
     # The lines the field may wrap onto, within the head the field is looked for in.
-    rest = text[m.end() : HEAD].split("\n", 7)[1:]
-    parts = _field_continuation(m.group("first"), rest)
+    # Whole lines only: the last piece of a split holds the rest of the head.
+    rest = text[end:HEAD].split("\n", 10)[1:10]
+    if not first.strip():
+        # "SUBJECT:" + blank line + the subject.
+        while rest and not rest[0].strip():
+            rest = rest[1:]
+        if not rest or _FIELD_START.match(rest[0]):
+            return ""
+        first, rest = rest[0], rest[1:]
+    parts = _field_continuation(first, _subject_lines(first, rest[:6]))
     subject = _join_wrapped(parts)
     subject = _LEADING_MARKING.sub("", subject)
     # A subject the source ran into the next field ("... SUBJECT: X REF: Y").
-    if _may_hold(subject, ("ref", "classified by")):
+    if _may_hold(subject, ("ref", "classified", "sensitive", "---", "===")):
         subject = _SUBJECT_END.split(subject)[0]
+    if "&#" in subject:
+        subject = _NUMERIC_REFERENCE.sub(lambda m: html.unescape(m.group()), subject)
     return (
         subject.strip(" \t.;,") if subject.rstrip().endswith((" .", ",", ";")) else subject.strip()
     )
+
+
+def _subject_lines(first: str, following: list[str]) -> list[str]:
+    """The lines after the subject's first that may continue it: not a rule line, a
+    repeated banner, or (after an upper-case subject) a line of body text."""
+    upper = first.upper() == first
+    kept = []
+    for line in following:
+        if not line.strip():  # where _field_continuation stops anyway
+            break
+        if _RULE_LINE.fullmatch(line) or BANNER_LINE.match(line) is not None:
+            break
+        if upper and line.strip() and _starts_sentence_case(line):
+            break
+        kept.append(line)
+    return kept
+
+
+def _starts_sentence_case(line: str) -> bool:
+    """A line of running text: several words, most with lower-case letters."""
+    words = line.split()
+    lower = sum(1 for w in words if any(c.islower() for c in w))
+    return len(words) >= 3 and lower * 2 > len(words)
 
 
 def _join_wrapped(parts: list[str]) -> str:
@@ -147,9 +214,13 @@ def parse_declassify_on(text: str) -> str | None:
 
 # Not the "DECLASSIFIED BY NARA" of an E.O. line.
 _CLASSIFIED_BY = re.compile(r"(?<![A-Za-z])CLASSIFIED[ \t]+BY[ \t]*[:.\-]?[ \t]*", re.IGNORECASE)
+# Where the name ends: the reasons clause in its many spellings ("for
+# reasons", "REASONS", "Resons", "RASONS", "-reasons", "under 1.4", "PER
+# 1.4", "based upon", "due to", "- 1.5", "for for"), or "(acting)".
 _NAME_END = re.compile(
-    r"\b(?:for|per|under)\s+(?:the\s+)?reasons?\b|\breasons?\b|\bE\.?\s?O\.?\s*1\d{4}|\b1\.[4-6]\b"
-    r"|\bbased\s+on\b|\bsection\s+1\.",
+    r"\b(?:for|per|under)\s+(?:the\s+)?r[ea]{1,2}s?ons?\b|\br(?:ea|e|a)s?ons?\b|\bE\.?\s?O\.?\s*1\d{4}"
+    r"|\b1\.[4-6]\b|\bbased\s+(?:on|upon)\b|\bdue\s+to\b|\bsection\s+1\.|\bfor\s+for\b"
+    r"|\b(?:PER|per)\b|\(\s*acting\s*\)|\bunder\s+(?:section\s+)?1\.[4-6]",
     re.IGNORECASE,
 )
 # Words that are part of a title or office, not of a name.
@@ -169,24 +240,87 @@ _TITLE_WORDS = frozenset(
     acting-director sr. sr ambassador/dcm chargé, chargé-d'affaires embassy consulate mission
     post staff ecopol polecon/chief pmo pmoff econ/pol poleconcouns pol/econcouns rmas rmo
     refcoord affaires d' cda a.i mincouns mc counselor,
+    couns ecmin polmin polmincons mincons cons min econmin to of at on line added
     """.split()
 )
+# Titles misspelt by a letter ("Ambassaor", "Counselr", "Direcotr") are titles too.
+_LONG_TITLE_WORDS = tuple(w for w in _TITLE_WORDS if len(w) >= 6 and w.isalpha())
+_PREPOSITIONS = frozenset(("to", "for", "of", "in", "at", "on"))
 _PARTICLES = frozenset("de da del della der van von bin al el la le du dos das di ter ten".split())
 _NAME_TOKEN = re.compile(
     r"^(?:[A-Z][A-Za-z'’\-]*\.?|[A-Z]\.(?:[A-Z]\.)*(?:[A-Z][A-Za-z'’\-]+)?|(?:Mc|Mac|O')[A-Z][a-z]+)$"
 )
+_SUFFIX = re.compile(r"^(?:JR|SR|II|III|IV)\.?$", re.IGNORECASE)
 # "... David C. Litt for r" + page break + "easons 1.4": a word cut by the source.
 _CUT_REASONS = re.compile(r"\s+for\s+r\w*\s*$")
+# "REA" / "SONS", "for re" / "ason": the reasons word broken across a line.
+_SPLIT_REASONS = re.compile(
+    r"\b(r|re|rea|reas|reaso)[ \t]*\n[ \t]*(eason|ason|son|on|n)(s?)\b", re.I
+)
+# A name broken mid-word: "John Smi" / "th for reasons": a stub of one or two letters.
+_SPLIT_NAME = re.compile(r"(?<=[A-Za-z]{2})[ \t]*\n[ \t]*([a-z]{1,2}|[A-Z]{1,2})(?=[ \t,.;]|$)")
+# "Counselor:Steve Weston", "DCM/Ted Osius": a title glued to the name.
+_GLUED = re.compile(r"(?<=[A-Za-z]{2})[:/](?=[A-Z][a-z])")
+# Zero typed for O in a word: "AMBASSAD0R", "REAS0N".
+_ZERO_IN_WORD = re.compile(r"(?<=[A-Za-z])0(?=[A-Za-z])")
+_LINE_ADDED = re.compile(r"LINE[ \t]+ADDED\b", re.IGNORECASE)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
+@lru_cache(maxsize=4096)
 def _is_title_word(token: str, mixed_case: bool) -> bool:
-    t = token.strip(",;:()").rstrip(".").lower()
+    t = token.strip(",;:()'’").rstrip(".").lower()
     if t in _TITLE_WORDS or "/" in t:
+        return True
+    if "-" in t and all(part in _TITLE_WORDS for part in t.split("-") if part):
+        return True  # "Minister-Counsellor"
+    bare = token.strip(",;:().'’")
+    if _camel_title(bare):
+        return True  # "PolMinCons"
+    if len(t) >= 6 and t.isalpha() and any(_one_edit(t, w) for w in _LONG_TITLE_WORDS):
         return True
     # In mixed-case text an all-capitals word is an office ("DCM", "CDA",
     # "POLECON"); names are written capitalised. Initials ("A.") are names.
-    bare = token.strip(",;:().")
     return mixed_case and len(bare) >= 2 and bare.isupper() and bare.isalpha()
+
+
+def _camel_title(word: str) -> bool:
+    parts = re.findall(r"[A-Z][a-z]+", word)
+    return (
+        len(parts) >= 2 and "".join(parts) == word and all(p.lower() in _TITLE_WORDS for p in parts)
+    )
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One letter changed, added, dropped, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        i, j = diff[0], diff[-1]
+        return len(diff) == 2 and j == i + 1 and a[i] == b[j] and a[j] == b[i]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    """Upper-case names of countries and posts: "SUDAN", "SRI LANKA", "BUENOS AIRES"."""
+    names = {info.meaning.upper() for info in glossary().values() if info.kind == "country"}
+    names |= set(station_spellings())
+    return frozenset(n for n in names if n)
+
+
+def _without_place(name: list[str], stopped_at: str) -> list[str]:
+    """After "AMBASSADOR TO SUDAN" the name starts after the place."""
+    if stopped_at.lower().strip(",;:()") not in _PREPOSITIONS:
+        return name
+    for size in range(min(4, len(name) - 1), 0, -1):
+        if " ".join(name[:size]).upper() in _places():
+            return name[size:]
+    return name
 
 
 def _name_from_phrase(phrase: str) -> str:
@@ -194,46 +328,65 @@ def _name_from_phrase(phrase: str) -> str:
     tokens = phrase.replace("\n", " ").split()
     mixed_case = any(c.islower() for c in phrase)
     name: list[str] = []
+    stopped_at = ""
     for token in reversed(tokens):
-        clean = token.strip(",;:()")
+        clean = token.strip(",;:()'’")
         if not clean:
             break
         if clean.lower() in _PARTICLES and name:
             name.append(clean)
             continue
         if _is_title_word(clean, mixed_case) or not _NAME_TOKEN.match(clean):
+            stopped_at = clean
             break
         name.append(clean)
     while name and name[-1].lower() in _PARTICLES:
         name.pop()
     name.reverse()
+    name = _without_place(name, stopped_at)
     if not name or all(len(t.rstrip(".")) <= 1 for t in name):
         return ""
     return " ".join(name).rstrip(",")
 
 
-_TRAILING_PUNCTUATION = re.compile(r"[\s.,;:]+$")
-_PERSON_SEPARATOR = re.compile(r"\s+(?:and|&)\s+|;")
+_TRAILING_PUNCTUATION = re.compile(r"[\s.,;:\-]+$")
+_PERSON_SEPARATOR = re.compile(r"\s+(?:and|&)\s+|;", re.IGNORECASE)
 
 
-def parse_classified_by(text: str) -> list[str]:
-    """The people named on the "Classified By:" line, as written."""
-    m = search_word(_CLASSIFIED_BY, text or "", "classified", HEAD)
-    if not m:
-        return []
-    chunk = text[m.end() : m.end() + 400].lstrip()
-    chunk = _CUT_REASONS.sub("", chunk.split("\n\n")[0])
+def _name_chunk(text: str, start: int) -> str:
+    """The text after "Classified By", up to the reasons: words rejoined, typos undone."""
+    chunk = text[start : start + 400].lstrip()
+    chunk = _BLANK_LINE.split(chunk, maxsplit=1)[0]
+    if "\n" in chunk:
+        chunk = _SPLIT_REASONS.sub(r"\1\2\3", chunk)
+        chunk = _SPLIT_NAME.sub(r"\1", chunk)
+    chunk = _CUT_REASONS.sub("", chunk)
+    if "0" in chunk:
+        chunk = _ZERO_IN_WORD.sub("O", chunk)
     # The line sometimes repeats itself: "CLASSIFIED BY: CLASSIFIED BY POLITICAL ...".
     chunk = _CLASSIFIED_BY.sub("", chunk, count=1) if _CLASSIFIED_BY.match(chunk) else chunk
     end = _NAME_END.search(chunk)
     if end:
         chunk = chunk[: end.start()]
-    chunk = _TRAILING_PUNCTUATION.sub("", chunk.replace("\n", " "))
+    chunk = _GLUED.sub(" ", chunk.replace("\n", " "))
+    return _TRAILING_PUNCTUATION.sub("", chunk)
+
+
+def parse_classified_by(text: str) -> list[str]:
+    """The people named on the "Classified By:" line, as written, without their titles."""
+    m = search_word(_CLASSIFIED_BY, text or "", "classified", HEAD)
+    if not m or _LINE_ADDED.match(text, m.end()):  # "CLASSIFIED BY LINE ADDED": a correction
+        return []
     names: list[str] = []
-    for person in _PERSON_SEPARATOR.split(chunk):
-        for part in person.split(","):
+    for person in _PERSON_SEPARATOR.split(_name_chunk(text, m.end())):
+        parts = person.split(",")
+        for i, part in enumerate(parts):
             name = _name_from_phrase(part)
             if name:
+                suffix = parts[i + 1].strip() if i + 1 < len(parts) else ""
+                if _SUFFIX.match(suffix):  # "THOMAS W. SIMONS, JR.", "RICHARD L. BALTIMORE, III"
+                    word = suffix.rstrip(".")
+                    name += ", " + (word + "." if word.upper() in {"JR", "SR"} else word)
                 names.append(name)
                 break
     return list(dict.fromkeys(names))
@@ -265,7 +418,10 @@ _SUMMARY_AT = re.compile(
     r"SUMMARY(?:[ \t]+AND[ \t]+(?:COMMENT|ACTION(?:[ \t]+REQUEST)?|INTRODUCTION))?[ \t]*(?::|\.|-{1,2}|\n)",
     re.IGNORECASE,
 )
-_BEFORE_SUMMARY = re.compile(r"(?:^|[\n)])[ \t]*(?:BEGIN[ \t]+)?\Z", re.IGNORECASE)
+# Before "SUMMARY": a line's start, a marking's ")", or a paragraph number ("1. Summary:").
+_BEFORE_SUMMARY = re.compile(
+    r"(?:^|[\n)]|(?:^|\n)[ \t]*\d{1,2}\.)[ \t]*(?:BEGIN[ \t]+)?\Z", re.IGNORECASE
+)
 
 
 def _summary_start(body: str) -> int | None:
@@ -353,7 +509,7 @@ def parse_summary(text: str) -> str | None:
     # "SUMMARY\n-------\n\n1. (C) ...": a heading, then the numbered paragraph.
     raw = raw.strip().removesuffix("(").lstrip("-= \n")
     summary = _LEADING_MARKING.sub("", _strip_paragraph_number(raw))
-    summary = _SUMMARY_WORD.sub("", summary)
+    summary = _LEADING_MARKING.sub("", _SUMMARY_WORD.sub("", summary))
     summary = collapse_spaces(summary).strip(" -:")
     return summary or None
 
@@ -367,10 +523,15 @@ def _paragraph_from(body: str, pos: int) -> str:
     """From pos to the start of the next numbered paragraph (or a blank line)."""
     nxt = PARAGRAPH_LINES.search(body, pos)
     stop = line_start(nxt) if nxt else len(body)
-    blank = body.find("\n\n", pos + 1)
-    if blank != -1 and body[pos:blank].strip():
-        stop = min(stop, blank)
+    # A blank line (perhaps holding spaces) or a dashed heading ends it.
+    for end in _PARAGRAPH_BREAK.finditer(body, pos + 1, stop):
+        if body[pos : end.start()].strip():
+            stop = end.start()
+            break
     return body[pos:stop]
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n|\n[ \t]*[-=_]{3,}[ \t]*(?=\n|$)")
 
 
 def _paragraph_start_before(body: str, pos: int) -> int:
@@ -385,7 +546,7 @@ def _paragraph_start_before(body: str, pos: int) -> int:
 
 _TRAILER_LINE = re.compile(
     r"^(?:BT|NNNN|#\d+|\d{4}|(?:UN)?CLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|NOFORN|SIPDIS|SENSITIVE"
-    r"|LIMITED OFFICIAL USE|END(?: OF)? (?:CABLE|TEXT|MESSAGE).*|ADP\d*.*|NOTE BY .*"
+    r"|LIMITED OFFICIAL USE|END(?: OF)? (?:CABLE|TEXT|MESSAGE).*|ADP\d*.*|NOTE BY .*|NOTE\s*:.*"
     r"|=*\s*CABLE ENDS\s*=*|\*+\s*MISSING SECTION.*|[\W_]+"
     r"|\d{2,4}[A-Z]+\d+ - CLASSIFICATION: .*)$",
     re.IGNORECASE,
@@ -453,14 +614,23 @@ def _lines_from_end(text: str) -> Iterator[str]:
         end = start - 1
 
 
+def _is_review_stamp(line: str) -> bool:
+    """The declassification review stamp of old cables ("Margaret P. Grafeld
+    Declassified/Released US Department of State EO Systematic Review 30 JUN 2005")."""
+    upper = line.upper()
+    return "DECLASSIFIED/RELEASED" in upper or "SYSTEMATIC REVIEW" in upper or "GRAFELD" in upper
+
+
 def parse_signers(text: str) -> list[str]:
     """The name that signs the cable off at its end ("... END COMMENT. STEVENS")."""
     lines = _lines_from_end(remove_furniture(text or ""))
     last = next(lines, None)
-    while last is not None and _TRAILER_LINE.match(last):
+    while last is not None and (_TRAILER_LINE.match(last) or _is_review_stamp(last)):
         last = next(lines, None)
     if last is None:
         return []
+    # A marker run onto the name: "SMITH##".
+    last = last.rstrip("#").rstrip() or last
     more_lines = next(lines, None) is not None
     candidates = []
     m = _SIGNATURE.match(last)

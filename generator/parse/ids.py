@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import cache, lru_cache
 
-from generator.reference.stations import station_spellings
+from generator.reference.stations import resolve_station, station_spellings
 
 # Prefixes that name the kind of post, not the post: "AMEMBASSY HANOI" is HANOI.
 _POST_PREFIX = re.compile(
@@ -18,7 +18,7 @@ _POST_PREFIX = re.compile(
 )
 # "SECTION 01 OF 03" leaks into ids taken from a continuation banner, often
 # OCR-mangled ("SECION", "SECTON", "SETION", "SECTIO03OF03", "SECTION01O02").
-_SECTION = re.compile(r"^S[A-Z]{2,7}\d{1,2}O?F?\d{1,2}(?=[A-Z])")
+_SECTION = re.compile(r"^(?:S[A-Z]{2,7}|ECTIO?N?)\d{1,2}O?F?\d{1,2}(?=[A-Z])")
 # Handling captions that precede the station in some banners ("EFTO ANKARA").
 _CAPTION = re.compile(r"^(?:EFTO|NOFORN|SIPDIS|LIMDIS|EXDIS|NODIS)(?=[A-Z]{3})")
 _ID_SHAPE = re.compile(r"^(\d{2}|\d{4})([A-Z][A-Z]*?)0*(\d{1,7})$")
@@ -41,12 +41,17 @@ def canonical_station(raw: str) -> str:
     Cached: a few hundred spellings make up nearly every banner and citation.
     """
     joined = _without_prefixes(_NOT_ID_CHARS.sub("", raw.upper()))
-    return _joined_aliases().get(joined, joined)
+    known = _joined_aliases().get(joined)
+    if known is not None:
+        return known
+    # Short forms, truncations, suffixes and one-letter typos of a station
+    # ("KUALALUMP", "MADRIDSP", "BUENOSARIES"); a code of the release stays.
+    return resolve_station(joined) or joined
 
 
 # Each prefix pattern, with the letters it can start with: most ids start with
 # none of them, and a test of the first letter is cheaper than a regex call.
-_PREFIXES = ((_SECTION, "S"), (_CAPTION, "ENSL"), (_POST_PREFIX, "AEU"))
+_PREFIXES = ((_SECTION, "SE"), (_CAPTION, "ENSL"), (_POST_PREFIX, "AEU"))
 
 
 def _without_prefixes(joined: str) -> str:

@@ -17,12 +17,13 @@ from functools import cache, lru_cache
 
 from generator.model import Reference
 from generator.parse.fastmatch import LinePattern, foldable
-from generator.parse.ids import canonical_station
+from generator.parse.ids import canonical_station, split_id
+from generator.parse.patterns import PARAGRAPH_LINES
 from generator.parse.text import HEAD, remove_furniture
-from generator.reference.stations import station_spellings
+from generator.reference.stations import resolve_station, station_spellings
 
 _REF_START = re.compile(
-    r"^[ \t]*(?:REF(?:ERENCE)?S?|REFTELS?|REFAIR)(?![A-Z])[ \t]*(?:[A-Z]?[ \t]*[:.\-]|(?=[ \t(]))",
+    r"^[ \t]*(?:REF(?:ERENCE)?S?|REFTELS?|REFAIR)(?![A-Z])(?:\(S\))?[ \t]*(?:[A-Z]?[ \t]*[:.\-]|(?=[ \t(]))",
     re.IGNORECASE | re.MULTILINE,
 )
 _REF_LINES = LinePattern(_REF_START, first="R")
@@ -37,19 +38,50 @@ _BLOCK_END = re.compile(
 _LABEL = re.compile(
     r"(?:(?<=[\s¶])|^)(?:\((?P<p>[A-Z]{1,2}|\d{1,2})\)|(?P<d>[A-Z]{1,2})[.)])(?=\s|$)"
 )
+# A REF block glued to the text before it, on the same line: "...MINISTERREF: A. PARIS 123",
+# "... IN LIMA Ref(s): A) 08 LIMA 12".  Only with its colon, and only before paragraph 1.
+_REF_INLINE = re.compile(r"(?:REF(?:S|TELS?|\(S\))?|Refs?|Ref\(s\))[ \t]*:")
+# An old page header run into a flattened block: "PAGE 02 ROME 01196 01 OF 02 082030Z".
+_INLINE_PAGE_HEADER = re.compile(
+    r"\bPAGE[ \t]+\d{2,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,7}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?(?:[ \t]+\d{6}Z)?"
+)
+# "(C)" opening a line: a portion marking, or the item after "(B)".
+_PAREN_LETTER = re.compile(r"[ \t]*\((?P<letter>[A-Z])\)")
+# A serial alone on a line, its station at the end of the line before (a blank line between).
+_BARE_SERIAL = re.compile(r"\d{1,7}(?![\d.)])")
 _MAX_BLOCK = 3000
 _INLINE_END = re.compile(r"\b(?:CLASSIFIED[ \t]+BY|DERIVED[ \t]+FROM)\b", re.IGNORECASE)
+
+
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_YEAR = r"(?:19|20)\d{2}|\d{2}"
+
+
+def _citation_regex(stations: str, lower: bool) -> str:
+    """A citation: [year] station serial [year], for upper- or lower-case text.
+
+    The year may stand before the station ("02 OTTAWA 3442", "(99) ROME
+    2196", "10-OTTAWA-57"), after the serial ("ASUNCION 701 (08)", "CAIRO
+    2397 (2009)") or in the cited cable's date after it ("STATE 99488 24 SEP
+    2009").  The serial may follow a colon or hyphen ("STATE: 73097") and be
+    followed by a colon ("TEHRAN 1091:"), but not by digits after it (a time).
+    """
+    letters = "a-z" if lower else "A-Z"
+    months = "|".join(m.lower() if lower else m for m in _MONTHS)
+    return (
+        rf"(?<![{letters}0-9/])(?:\(?(?P<year>{_YEAR})\)?(?:[ \t]*-[ \t]*|[ \t]*(?:\n[ \t]*)?))?"
+        rf"(?P<station>{stations})(?:[ \t]*[:\-][ \t]*|[ \t]*(?:\n[ \t]*)?)"
+        rf"(?P<serial>\d{{1,7}})(?![\d{letters}/]|:\d|\.\d|-\d)"
+        rf"(?:[ \t]*\((?P<year_after>{_YEAR})\)"
+        rf"|[ \t]+\d{{1,2}}[ \t]+(?:{months})[{letters}]*\.?[ \t]+(?P<year_dated>{_YEAR})(?![\d{letters}]))?"
+    )
 
 
 @cache
 def _citation_pattern() -> re.Pattern[str]:
     spellings = sorted(station_spellings(), key=len, reverse=True)
     stations = "|".join(r"[ \t]*".join(map(re.escape, s.split())) for s in spellings)
-    return re.compile(
-        r"(?<![A-Z0-9/])(?:(?P<year>(?:19|20)\d{2}|\d{2})[ \t]*(?:\n[ \t]*)?)?"
-        rf"(?P<station>{stations})[ \t]*(?:\n[ \t]*)?(?P<serial>\d{{1,7}})(?![\dA-Z/:]|\.\d|-\d)",
-        re.IGNORECASE,
-    )
+    return re.compile(_citation_regex(stations, lower=False), re.IGNORECASE)
 
 
 # The same pattern for lower-cased text, case-sensitive, its stations as a trie.
@@ -93,10 +125,37 @@ def _tokens(spelling: str) -> list[str]:
 @cache
 def _lower_citation_pattern() -> re.Pattern[str]:
     stations = _trie_pattern([_tokens(s) for s in sorted(station_spellings())])
-    return re.compile(
-        r"(?<![a-z0-9/])(?:(?P<year>(?:19|20)\d{2}|\d{2})[ \t]*(?:\n[ \t]*)?)?"
-        rf"(?P<station>{stations})[ \t]*(?:\n[ \t]*)?(?P<serial>\d{{1,7}})(?![\da-z/:]|\.\d|-\d)"
-    )
+    return re.compile(_citation_regex(stations, lower=True))
+
+
+# A station the table does not spell, before a serial: tried against the
+# spelling rules (short forms, truncations, suffixes, one-letter typos) only
+# where no known station was found, in the REF block alone.
+_LOOSE_CITATION = re.compile(
+    rf"(?<![A-Za-z0-9/])(?:\(?(?P<year>{_YEAR})\)?[ \t\-]+)?"
+    r"(?P<station>[A-Za-z]{3,}(?:[ \t]+[A-Za-z]{2,}){0,2})(?:[ \t]*[:\-][ \t]*|[ \t]+)"
+    r"(?P<serial>\d{1,7})(?![\dA-Za-z/]|:\d|\.\d|-\d)"
+)
+# More serials of the same station: "STATE 41252 AND 44603", "PARIS 12, 45".
+_MORE_SERIAL = re.compile(
+    r"[ \t]*(?:,|AND|&)[ \t]*(?:\n[ \t]*)?(?P<serial>\d{2,7})(?![\dA-Za-z/]|:\d|\.\d|-\d)"
+    r"(?![ \t]+\d|[ \t]+(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC))",
+    re.IGNORECASE,
+)
+# The letter O typed for a zero and the reverse: "0TTAWA 57", "SANTIAG0 12", "O4 CHENNAI 88".
+_ZERO_IN_WORD = re.compile(
+    r"(?<=[A-Za-z])0(?=[A-Za-z])|(?<![A-Za-z0-9])0(?=[A-Za-z]{2})|(?<=[A-Za-z]{2})0(?![A-Za-z0-9])"
+)
+_O_IN_YEAR = re.compile(r"(?<![A-Za-z0-9])[Oo](?=\d[ \t]+[A-Za-z])")
+
+
+def _zeros_and_os_fixed(text: str) -> str:
+    """The text with O and 0 put back where a word or a year mistyped them (same length)."""
+    if "0" in text:
+        text = _ZERO_IN_WORD.sub("O", text)
+    if "O" in text or "o" in text:
+        text = _O_IN_YEAR.sub("0", text)
+    return text
 
 
 def _citation_matches(text: str) -> Iterator[re.Match[str]]:
@@ -114,33 +173,68 @@ def _cites_at_start(text: str) -> bool:
     return _citation_pattern().match(text) is not None
 
 
+def _block_start(text: str) -> int | None:
+    """Where the REF block's text starts, after its keyword: at a line's start, or glued mid-line."""
+    start = _REF_LINES.search(text, 0, HEAD)
+    if start:
+        return start.end()
+    # Only above paragraph 1: a short stretch to look through.
+    first_paragraph = PARAGRAPH_LINES.search(text, 0, HEAD)
+    end = first_paragraph.start() if first_paragraph else min(len(text), HEAD)
+    for keyword in ("REF", "Ref"):
+        pos = text.find(keyword, 0, end)
+        while pos != -1:
+            m = _REF_INLINE.match(text, pos, end)
+            if m:
+                return m.end()
+            pos = text.find(keyword, pos + 3, end)
+    return None
+
+
 def ref_block(text: str) -> str:
     """The text of the REF block, without its "REF:" keyword ("" when there is none)."""
     text = remove_furniture(text or "")
-    start = _REF_LINES.search(text, 0, HEAD)
-    if not start:
+    start = _block_start(text)
+    if start is None:
         return ""
-    lines = text[start.end() : start.end() + _MAX_BLOCK].split("\n")
+    lines = text[start : start + _MAX_BLOCK].split("\n")
     kept: list[str] = [lines[0]]
     after_blank = False
     for line in lines[1:]:
         if not line.strip():
             after_blank = True
             continue
-        if _BLOCK_END.match(line) or (after_blank and not _continues_block(line)):
+        if _ends_block(line, kept) or (after_blank and not _continues_block(line, kept[-1])):
             break
         kept.append(line)
         after_blank = False
     block = "\n".join(kept)
     # A block run together with the next field on one line.
     inline_end = _INLINE_END.search(block)
-    return (block[: inline_end.start()] if inline_end else block).strip()
+    block = block[: inline_end.start()] if inline_end else block
+    if "PAGE" in block:
+        block = _INLINE_PAGE_HEADER.sub(" ", block)
+    return block.strip()
 
 
-def _continues_block(line: str) -> bool:
+def _ends_block(line: str, kept: list[str]) -> bool:
+    """Does this line end the block? Not an item "(C)" after an item "(B)"."""
+    if not _BLOCK_END.match(line):
+        return False
+    label = _PAREN_LETTER.match(line)
+    if label and label.group("letter") > "A":
+        before = chr(ord(label.group("letter")) - 1)
+        return not any(f"({before})" in k for k in kept)
+    return True
+
+
+def _continues_block(line: str, previous: str) -> bool:
     """After a blank line, does this line still belong to the REF block?"""
     stripped = line.strip().lstrip("¶")
-    return bool(_LABEL.match(stripped) or _REF_START.match(stripped) or _cites_at_start(stripped))
+    if _LABEL.match(stripped) or _REF_START.match(stripped) or _cites_at_start(stripped):
+        return True
+    # "A. STATE" + blank line + "12345": the serial of the station before.
+    return bool(_BARE_SERIAL.fullmatch(stripped)) and previous.rstrip()[-1:].isalpha()
 
 
 def _year_of(raw_year: str | None, citing_year: int | None) -> int | None:
@@ -156,32 +250,170 @@ Citation = tuple[str | None, str, int, str]
 
 def _citations_in(segment: str) -> tuple[Citation, ...]:
     """Each cable cited in a piece of the block, as written."""
-    found = []
-    for m in _citation_matches(segment):
+    found, taken = _known_citations(segment, segment)
+    gaps = _gaps_with_digits(segment, taken)
+    if gaps:  # rare: digits that no known citation took
+        found, gaps, fixed = _with_mistyped(segment, found, taken, gaps)
+        for start, end in gaps:
+            for m in _LOOSE_CITATION.finditer(fixed, start, end):
+                station = _loose_station(m.group("station"))
+                if station:
+                    found.extend(_with_more_serials(fixed, segment, m, m.group("year"), station))
+        found.sort(key=lambda pair: pair[0])
+    return tuple(citation for _, citation in found)
+
+
+# A letter and a zero side by side, or O before a digit: "0TTAWA", "SANTIAG0", "O4".
+# Each begins with a literal or a class, so the engine skips to it fast.
+_ZERO_BY_LETTER = re.compile(r"0(?:(?<=[A-Za-z]0)|(?=[A-Za-z]))")
+_O_BEFORE_DIGIT = re.compile(r"[Oo]\d")
+
+
+def _mistyped(text: str, start: int, end: int) -> bool:
+    return bool(
+        _ZERO_BY_LETTER.search(text, start, end) or _O_BEFORE_DIGIT.search(text, start, end)
+    )
+
+
+def _with_mistyped(
+    segment: str,
+    found: list[tuple[int, Citation]],
+    taken: list[tuple[int, int]],
+    gaps: list[tuple[int, int]],
+) -> tuple[list[tuple[int, Citation]], list[tuple[int, int]], str]:
+    """The citations again, with O and 0 put right, when a stretch no citation took
+    may hide one ("0TTAWA 57"): (citations, stretches with digits left, text read)."""
+    if not any(_mistyped(segment, start, end) for start, end in gaps):
+        return found, gaps, segment
+    fixed = _zeros_and_os_fixed(segment)
+    found, taken = _known_citations(fixed, segment)
+    return found, _gaps_with_digits(fixed, taken), fixed
+
+
+def _known_citations(
+    fixed: str, segment: str
+) -> tuple[list[tuple[int, Citation]], list[tuple[int, int]]]:
+    """The citations of stations the table spells, with where each was found."""
+    found: list[tuple[int, Citation]] = []
+    taken: list[tuple[int, int]] = []
+    for m in _citation_matches(fixed):
         start, end = m.span("station")
-        station = canonical_station(segment[start:end])
-        serial = int(m.group("serial"))  # digits: the same in lower case
-        found.append((m.group("year"), station, serial, segment[m.start() : m.end()].strip()))
-    return tuple(found)
+        station = canonical_station(fixed[start:end])
+        year, after, dated = m.group("year", "year_after", "year_dated")
+        begin, finish = m.span()
+        text = segment[begin:finish].strip()
+        found.append((begin, (year or after or dated, station, int(m.group("serial")), text)))
+        taken.append((begin, finish))
+        listed = fixed[finish : finish + 12]
+        if "," in listed or "&" in listed or "ND" in listed or "nd" in listed:  # "AND 44603"
+            found.extend(_more_serials(fixed, finish, year or after or dated, station))
+    return found, taken
 
 
-def _citations(citations: tuple[Citation, ...], year: int | None) -> list[tuple[str, str]]:
-    """(canonical id, matched text) for each citation that has a year or can take the citing one."""
+_DIGIT = re.compile(r"\d")
+
+
+def _gaps_with_digits(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The stretches between the citations found that hold a digit: only there can a
+    citation of a station the table does not spell be (most blocks have none)."""
+    gaps = []
+    start = 0
+    for s, e in taken:
+        if s > start and _DIGIT.search(text, start, s):
+            gaps.append((start, s))
+        start = max(start, e)
+    if start < len(text) and _DIGIT.search(text, start):
+        gaps.append((start, len(text)))
+    return gaps
+
+
+def _loose_station(words: str) -> str | None:
+    """The station that the last one, two or three words before a serial spell, if any."""
+    parts = words.upper().split()
+    for count in (3, 2, 1):
+        if count <= len(parts):
+            station = resolve_station("".join(parts[-count:]))
+            if station:
+                return station
+    return None
+
+
+def _with_more_serials(
+    fixed: str, segment: str, m: re.Match[str], year: str | None, station: str
+) -> list[tuple[int, Citation]]:
+    """The citation of a match, and those of the serials listed after it ("AND 44603")."""
+    text = segment[m.start() : m.end()].strip()
+    return [
+        (m.start(), (year, station, int(m.group("serial")), text)),
+        *_more_serials(fixed, m.end(), year, station),
+    ]
+
+
+def _more_serials(
+    fixed: str, pos: int, year: str | None, station: str
+) -> list[tuple[int, Citation]]:
+    """More serials of a station listed from pos on: ", 45", " AND 44603"."""
+    found = []
+    more = _MORE_SERIAL.match(fixed, pos)
+    while more and not _cites_at_start(fixed[more.start("serial") : more.start("serial") + 80]):
+        serial = int(more.group("serial"))
+        found.append((more.start("serial"), (year, station, serial, f"{station} {serial}")))
+        more = _MORE_SERIAL.match(fixed, more.end())
+    return found
+
+
+# A year-less citation of the citing post's own series, from the first
+# months of a year, to a serial this many times the citing cable's own, is
+# of the year before: "08MANAMA2" of 3 January citing "MANAMA 1105".  Posts
+# that ran several series (06REYKJAVIK40, of October, cites REYKJAVIK 364
+# of September) are why the rule keeps to the first quarter and to serials
+# far above: on the dev corpus it fires on 12 citations and none is shown
+# wrong by the release (10BRASILIA19 of January cites BRASILIA 62, also of
+# January 2010: 3.3 times, below the bar).
+_LAST_YEAR_MONTHS = 3
+_LAST_YEAR_RATIO = 4
+
+
+def _citations(
+    citations: tuple[Citation, ...], year: int | None, own: tuple[str, int] | None = None
+) -> list[tuple[str, str]]:
+    """(canonical id, matched text) for each citation that has a year or can take the citing one.
+
+    `own` is the citing cable's (station, serial) when it was written in the
+    first months of its year, for the rule above.
+    """
     found = []
     for raw_year, station, serial, text in citations:
         yy = _year_of(raw_year, year)
         if yy is None:
             continue
-        # An undated citation is of the citing year, even when the serial is
-        # higher than the citing cable's own: posts ran several serial
-        # series (06REYKJAVIK40 of October cites REYKJAVIK 364 of September).
+        if not raw_year and own and station == own[0] and serial >= _LAST_YEAR_RATIO * own[1]:
+            yy = (yy - 1) % 100
         found.append((f"{yy:02d}{station}{serial}", text))
     return found
 
 
+def _labels(block: str) -> list[re.Match[str]]:
+    """The item labels of a block; not a year in parentheses before or after a
+    citation ("(99) ROME 2196", "ASUNCION 701 (08)")."""
+    marks = []
+    previous_number = 0
+    for mark in _LABEL.finditer(block):
+        number = mark.group("p")
+        if number and number.isdigit():
+            follows = int(number) == previous_number + 1
+            after_serial = block[: mark.start()].rstrip()[-1:].isdigit()
+            before_citation = _cites_at_start(block[mark.end() :].lstrip())
+            if len(number) in (2, 4) and not follows and (after_serial or before_citation):
+                continue
+            previous_number = int(number)
+        marks.append(mark)
+    return marks
+
+
 def _labelled_segments(block: str) -> list[tuple[str, str]]:
     """The block cut at its item labels: [(label, text)], unlabelled first part as ""."""
-    marks = list(_LABEL.finditer(block))
+    marks = _labels(block)
     if not marks:
         return [("", block)]
     segments = []
@@ -209,12 +441,18 @@ def _block_items(text: str) -> tuple[tuple[str, str, tuple[Citation, ...]], ...]
 
 
 def parse_reference_items(
-    text: str, year: int | None, cable_id: str | None = None
+    text: str, year: int | None, cable_id: str | None = None, month: int | None = None
 ) -> list[Reference]:
-    """Every REF item with its label, raw text and the cited cable's id (None if not a cable)."""
+    """Every REF item with its label, raw text and the cited cable's id (None if not a cable).
+
+    `month`, the citing cable's month of creation, lets a citation from the
+    first months of a year to a serial far above the citing cable's own
+    take the year before.
+    """
+    own = _own_series(cable_id, year, month)
     items: list[Reference] = []
     for label, raw, citations in _block_items(text or ""):
-        cited = _citations(citations, year)
+        cited = _citations(citations, year, own)
         if not cited:
             items.append(Reference(label, raw, None))
         elif len(cited) == 1:
@@ -222,6 +460,18 @@ def parse_reference_items(
         else:
             items.extend(Reference(label, t, _unless_self(i, cable_id)) for i, t in cited)
     return items
+
+
+def _own_series(
+    cable_id: str | None, year: int | None, month: int | None
+) -> tuple[str, int] | None:
+    """The citing cable's (station, serial) when written in the first months of its year."""
+    if not cable_id or not year or not month or month > _LAST_YEAR_MONTHS:
+        return None
+    parts = split_id(cable_id)
+    if parts is None or int(parts[0]) != year % 100 or parts[2] <= 0:
+        return None
+    return parts[1], parts[2]
 
 
 def _unless_self(cited: str, cable_id: str | None) -> str | None:

@@ -11,21 +11,40 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from generator.parse.fastmatch import folded
+from generator.parse.fastmatch import LinePattern, folded
 from generator.parse.text import HEAD
 from generator.reference.glossary import known_tags
 
-# At the start of a line in any case ("Tags: prel pgov"), or upper case with
-# its colon after another field on the same line ("E.O. 12958: N/A TAGS: ECON").
+# At the start of a line in any case ("Tags: prel pgov"), or with its colon
+# after another field on the same line, in any case too ("E.O. 12958: N/A
+# TAGS: ECON", "E.o. 12958: decl: 01/07/2014 Tags: prel, pgov, tu").
 _TAGS_LINE = re.compile(
-    r"(?:^[ \t]*(?i:TAGS?)(?:[ \t]*:[ \t]*|[ \t]+)|(?<=[ \t])TAGS?[ \t]*:[ \t]*)(?P<first>[^\n]*)",
+    r"(?:^[ \t]*(?i:TAGS?)(?:[ \t]*[:;,][ \t]*|[ \t]+)|(?<=[ \t])(?i:TAGS?)[ \t]*:[ \t]*)(?P<first>[^\n]*)",
     re.MULTILINE,
+)
+# The keyword misspelt ("AGS:", "TAS:", "TGS:", "TABS:", "TAGES:"): only at a
+# line's start and with its punctuation, where the text holds no "tag".
+_MISSPELT_TAGS_LINE = LinePattern(
+    re.compile(
+        r"^[ \t]*(?:AGS|TAS|TGS|TABS|TAGES)[ \t]*[:;][ \t]*(?P<first>[^\n]*)",
+        re.MULTILINE | re.IGNORECASE,
+    ),
+    first="[AaTt]",
 )
 # What ends a tags line that ran into the next field (flattened text).
 _NEXT_FIELD = re.compile(
     r"\b(?:SUBJ(?:ECT)?\s*:|SUBJECT\b|REF(?:S|TEL)?\s*:|CLASSIFIED\s+BY|E\.O\.)", re.I
 )
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9\-']*|,|\(|\)")
+# Page furniture and captions a flattened TAGS line carries: never tags.
+_FURNITURE = re.compile(
+    r"\bPAGE[ \t]+\d{1,3}(?:[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,7})?(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?"
+    r"(?:[ \t]+\d{6}Z)?|\b\d{6}Z\b|\b(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|SENSITIVE)\b"
+)
+_FURNITURE_WORDS = ("PAGE", "SECRET", "CONFIDENTIAL", "UNCLAS", "SIPDIS", "NOFORN", "SENSITIVE")
+# A date-time group ("082030Z"), looked for only where a Z is.
+_DTG_LIKE = re.compile(r"\d{6}Z")
+# An initial keeps its full stop ("OVIP (STEINBERG, JAMES B.)").
+_TOKEN = re.compile(r"[A-Za-z]\.(?![A-Za-z])|[A-Za-z][A-Za-z0-9\-']*|,|\(|\)")
 
 
 def parse_tags(text: str) -> list[str]:
@@ -34,8 +53,10 @@ def parse_tags(text: str) -> list[str]:
     m = _tags_line(text)
     if not m:
         return []
-    raw = _tag_text(m, text)
-    return list(dict.fromkeys(_tags_from_tokens(_TOKEN.findall(raw.upper()))))
+    raw = _tag_text(m, text).upper()
+    if any(word in raw for word in _FURNITURE_WORDS) or ("Z" in raw and _DTG_LIKE.search(raw)):
+        raw = _FURNITURE.sub(" ", raw)
+    return list(dict.fromkeys(_tags_from_tokens(_TOKEN.findall(raw))))
 
 
 def _tags_line(text: str) -> re.Match[str] | None:
@@ -46,7 +67,7 @@ def _tags_line(text: str) -> re.Match[str] | None:
     """
     low = folded(text)
     if low is None:
-        return _TAGS_LINE.search(text, 0, HEAD)
+        return _TAGS_LINE.search(text, 0, HEAD) or _MISSPELT_TAGS_LINE.search(text, 0, HEAD)
     tried = -1
     i = low.find("tag", 0, HEAD)
     while i != -1:
@@ -57,7 +78,7 @@ def _tags_line(text: str) -> re.Match[str] | None:
                     return m
                 tried = pos
         i = low.find("tag", i + 1, HEAD)
-    return None
+    return _MISSPELT_TAGS_LINE.search(text, 0, HEAD)
 
 
 def _tag_text(m: re.Match[str], text: str) -> str:
@@ -65,13 +86,20 @@ def _tag_text(m: re.Match[str], text: str) -> str:
     raw = m.group("first")
     following = text[m.end() :].split("\n", 4)[1:4]
     for line in following:
-        if not (raw.rstrip().endswith(",") or line.lstrip().startswith(",")):
-            break
         if not line.strip() or _NEXT_FIELD.match(line.strip()):
+            break
+        comma = raw.rstrip().endswith(",") or line.lstrip().startswith(",")
+        # A list continued without a comma: a line of nothing but tag codes.
+        if not (comma or _all_tags(line)):
             break
         raw += " " + line
     nxt = _NEXT_FIELD.search(raw)
     return raw[: nxt.start()] if nxt else raw
+
+
+def _all_tags(line: str) -> bool:
+    words = line.replace(",", " ").split()
+    return bool(words) and all(w.upper() in known_tags() for w in words)
 
 
 def _is_tag(token: str) -> bool:
@@ -87,8 +115,9 @@ def _tags_from_tokens(tokens: list[str]) -> list[str]:
     def flush_name() -> None:
         if len(name) >= 2 and person_context:
             tags.append(f"{name[0]}, {' '.join(name[1:])}")
-        else:
-            tags.extend(name)
+        elif name:
+            # A run of words that are not tag codes is one tag ("HUMAN RIGHTS").
+            tags.append(" ".join(name))
         name.clear()
 
     for token in tokens:
@@ -110,6 +139,9 @@ def _tags_from_tokens(tokens: list[str]) -> list[str]:
         if split:
             flush_name()
             tags.extend(split)
+            continue
+        if token.endswith(".") and name and person_context:
+            name.append(token)  # an initial
             continue
         if not token.isalpha() and "-" not in token and "'" not in token:
             flush_name()

@@ -108,10 +108,36 @@ def restore_lost_newlines(flat: str) -> str:
     text = flat.replace("¶", "\n\n")
     text = re.sub(r" {2,}", "\n\n", text)
     # "1.  (C) Text": the two spaces after a paragraph number are not a line break.
-    text = re.sub(r"(?m)^([ \t]*\d{1,3}\.)\n\n", r"\1 ", text)
+    text = _join_after_line(_NUMBER_LINE, ".\n\n", text)
     text = _INLINE_FIELD.sub("\n", text)
     # "TAGS:  PREL" and "SUBJECT:  X": a field's value is on the field's line.
-    return re.sub(r"(?m)^([ \t]*(?:TAGS|SUBJECT|SUBJ|REF|REFS)[ \t]*:)\n\n", r"\1 ", text)
+    return _join_after_line(_FIELD_LINE, ":\n\n", text)
+
+
+# Whole lines followed by a blank line, as `re.sub(r"(?m)^(LINE)\n\n", r"\1 ", text)`
+# would join them to what follows; found from their literal ending, since a
+# `^` pattern is tried at every position of the text.
+_NUMBER_LINE = re.compile(r"[ \t]*\d{1,3}\.\n\n")
+_FIELD_LINE = re.compile(r"[ \t]*(?:TAGS|SUBJECT|SUBJ|REF|REFS)[ \t]*:\n\n")
+
+
+def _join_after_line(line: re.Pattern[str], ending: str, text: str) -> str:
+    """Each line that `line` matches whole, with the blank line after it, ends in " "."""
+    pieces: list[str] = []
+    done = 0
+    pos = text.find(ending)
+    while pos != -1:
+        start = text.rfind("\n", 0, pos) + 1
+        end = pos + len(ending)
+        if start >= done and line.fullmatch(text, start, end):
+            pieces.append(text[done : end - 2])
+            pieces.append(" ")
+            done = end
+        pos = text.find(ending, pos + 1)
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def collapse_spaces(text: str) -> str:

@@ -266,6 +266,42 @@ _ACRONYMS = frozenset(
         "IX",
         "XI",
         "XII",
+        # Offices and heads of state that drafters write as words.
+        "POTUS",
+        "FLOTUS",
+        "SCOTUS",
+        "VPOTUS",
+        "NSC",
+        "USTR",
+        "OSCE",
+        "GOSL",
+        "GOAJ",
+        "GOSS",
+        "GNU",
+        "CPA",
+        "MNF-I",
+        "MNFI",
+        "KRG",
+        "PUK",
+        "KDP",
+        "SCIRI",
+        "ISCI",
+        "OIC",
+        "GCC",
+        "SADC",
+        "ECOWAS",
+        "MERCOSUR",
+        "UNASUR",
+        "OECD",
+        "IAEA",
+        "SCO",
+        "CIS",
+        "CSTO",
+        "EITI",
+        "MFN",
+        "VAT",
+        "SIPDIS",
+        "NOFORN",
     ]
 )
 _VOWELS = set("AEIOUY")
@@ -302,11 +338,23 @@ def _word_step(word: str, first: bool, last: bool) -> tuple[str, bool]:
     return _case_word(word, first, last), ends_phrase
 
 
+_ORDINAL = re.compile(r"^([^A-Za-z0-9]*\d+)(ST|ND|RD|TH)([^A-Za-z0-9]*)$", re.IGNORECASE)
+_JOINERS = re.compile(r"([-/])")
+# What an acronym takes after an apostrophe: "GOL'S", "PNG'ING", "PNG'ED".
+_ACRONYM_ENDINGS = frozenset({"S", "ING", "ED", "D"})
+
+
 def _case_word(word: str, first: bool, last: bool) -> str:
+    ordinal = _ORDINAL.match(word)
+    if ordinal:  # "63RD" -> "63rd"
+        return ordinal.group(1) + ordinal.group(2).lower() + ordinal.group(3)
     if any(c.isdigit() for c in word):  # ids, dates, serials: 03OTTAWA49, 4/26-27, G8
         return word
-    return "-".join(
-        _case_part(part, first and i == 0, last) for i, part in enumerate(word.split("-"))
+    # "SOCIO-ECONOMIC", "AFGHANISTAN/YEMEN/IRAN": each part cased on its own.
+    pieces = _JOINERS.split(word)
+    return "".join(
+        piece if piece in "-/" else _case_part(piece, first and i == 0, last)
+        for i, piece in enumerate(pieces)
     )
 
 
@@ -315,11 +363,22 @@ def _case_part(part: str, first: bool, last: bool) -> str:
     if not m:
         return part
     lead, core, tail = m.groups()
+    stem, apostrophe, ending = _split_apostrophe(core)
+    if apostrophe and ending.upper() in _ACRONYM_ENDINGS and _is_acronym(stem):
+        return f"{lead}{stem}{apostrophe}{ending.lower()}{tail}"  # "GOL's", "PNG'ing"
     if _is_acronym(core):
         return part
     if core.lower() in _SMALL and not first and not last:
         return f"{lead}{core.lower()}{tail}"
     return f"{lead}{_capitalise(core)}{tail}"
+
+
+def _split_apostrophe(core: str) -> tuple[str, str, str]:
+    for mark in ("'", "’"):
+        stem, sep, ending = core.rpartition(mark)
+        if sep and stem:
+            return stem, sep, ending
+    return core, "", ""
 
 
 def _is_acronym(core: str) -> bool:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from generator.reference.data import data_text
 
@@ -55,7 +56,38 @@ _VARIANTS: dict[str, str] = {
     "PANAMA CITY": "PANAMA",
     "KUWAIT CITY": "KUWAIT",
     "VATICAN CITY": "VATICAN",
+    # Short forms drafters use in REF blocks and routing lines.
+    "RIO": "RIODEJANEIRO",
+    "PAP": "PORTAUPRINCE",
+    "PAUP": "PORTAUPRINCE",
+    "BKK": "BANGKOK",
+    "HCMC": "HOCHIMINHCITY",
+    "VAT": "VATICAN",
+    "HAGUE": "THEHAGUE",
+    "USUNESCO PARIS FR": "UNESCOPARISFR",
+    "USUNESCO PARIS": "UNESCOPARISFR",
+    "USUNESCO": "UNESCOPARISFR",
+    # Senders outside the release, cited often: their cables get ids in the
+    # same shape, so a citation is read (not taken for prose) and shown.
+    "SECDEF": "SECDEF",
+    "SECDEF WASHDC": "SECDEF",
+    "SECDEF WASH DC": "SECDEF",
+    "SECDEFWASH": "SECDEF",
+    "USDOC": "USDOC",
+    "USDOC WASHDC": "USDOC",
+    "USDOC WASH DC": "USDOC",
 }
+# Codes of senders outside the release that _VARIANTS spells.
+OUTSIDE_RELEASE = frozenset({"SECDEF", "USDOC"})
+# What a post may add to its code in a routing line or a citation: a country
+# code ("MADRIDSP") or the capital ("SECDEFWASH", "USDOCWASHDC").
+# One suffix only: stripping letters over and over finds a station in any word.
+_SUFFIXES = ("WASHDC", "WASH")
+# A truncation must keep this much of the code to say which station it is.
+_MIN_TRUNCATION = 5
+# A misspelling is corrected only in words this long: shorter words one edit
+# from a short code are as often ordinary words ("LIME", "ROLE").
+_MIN_TYPO = 5
 
 
 @cache
@@ -109,3 +141,87 @@ def origin_name(station: str) -> str:
     if known is not None:
         return known.origin
     return "Embassy " + key.title()
+
+
+@cache
+def release_stations() -> frozenset[str]:
+    """Codes in ids of the release: the table's, plus the OCR-damaged ones
+    (BANGOK, BRASIIA) that are ids of the release in their own right
+    (data/release_stations.txt, derived by bench/derive_release_stations.py)."""
+    damaged = (
+        line.strip()
+        for line in data_text("release_stations.txt").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    return frozenset(stations()) | frozenset(damaged)
+
+
+@cache
+def _codes_by_skeleton() -> dict[str, frozenset[str]]:
+    """Each code and joined spelling with one letter deleted -> the codes it comes from.
+
+    Two words are one edit apart (a letter changed, added or dropped) exactly
+    when they share such a skeleton or one is the skeleton of the other.
+    """
+    index: dict[str, set[str]] = {}
+    for spelling, code in _joined_spellings().items():
+        if len(spelling) < _MIN_TYPO - 1:
+            continue
+        for i in range(len(spelling)):
+            index.setdefault(spelling[:i] + spelling[i + 1 :], set()).add(code)
+    return {k: frozenset(v) for k, v in index.items()}
+
+
+@cache
+def _joined_spellings() -> dict[str, str]:
+    """Every spelling of station_spellings() with its spaces and punctuation removed."""
+    return {re.sub(r"[^A-Z]", "", k): v for k, v in station_spellings().items()}
+
+
+def _one_edit_from(word: str) -> set[str]:
+    index = _codes_by_skeleton()
+    joined = _joined_spellings()
+    found: set[str] = set(index.get(word, ()))  # a letter added
+    for i in range(len(word)):
+        skeleton = word[:i] + word[i + 1 :]
+        found |= index.get(skeleton, frozenset())  # a letter changed
+        if skeleton in joined:  # a letter dropped
+            found.add(joined[skeleton])
+    return found
+
+
+def _truncated_from(word: str) -> set[str]:
+    return {code for spelling, code in _joined_spellings().items() if spelling.startswith(word)}
+
+
+@lru_cache(maxsize=8192)
+def resolve_station(joined: str) -> str | None:
+    """The station a joined upper-case spelling stands for, or None when it is none.
+
+    Known spellings first ("SECSTATE" -> STATE); a code of the release stays
+    itself, even one that looks misspelt (BANGOK); then, in this order, a
+    code with a suffix ("MADRIDSP", "SECDEFWASH"), the start of exactly one
+    spelling ("KUALALUMP", "HALIF"), and a spelling one edit away from
+    exactly one station ("BUENOS ARIES").
+    """
+    joined_table = _joined_spellings()
+    if joined in joined_table:
+        return joined_table[joined]
+    if joined in release_stations() or not joined.isalpha():
+        return None
+    for suffix in _SUFFIXES:
+        stem = joined.removesuffix(suffix) if joined.endswith(suffix) else ""
+        if len(stem) >= 3 and stem in joined_table:
+            return joined_table[stem]
+    country = joined[:-2]
+    if len(country) >= 3 and country in joined_table:
+        return joined_table[country]
+    if len(joined) >= _MIN_TRUNCATION:
+        truncated = _truncated_from(joined)
+        if len(truncated) == 1:
+            return next(iter(truncated))
+    if len(joined) >= _MIN_TYPO:
+        near = _one_edit_from(joined)
+        if len(near) == 1:
+            return next(iter(near))
+    return None

@@ -142,12 +142,12 @@ def test_multiword_station_aliases() -> None:
         ("E.O. 12958: N/A TAGS: ECON EFIN\n\nSUBJECT: X", ["ECON", "EFIN"]),
         # four letters are a tag, not two countries (09BRASILIA1038, 09BRASILIA1100)
         ("TAGS: KNUP PARM MASC", ["KNUP", "PARM", "MASC"]),
-        # words that are not tags stay words unless they name a person (02ROME1196)
+        # a run of words that are not tags is one tag (02ROME1196)
         (
             "TAGS PHUM, OPRC, OPRC, IT, ITPHUM, HUMAN RIGHTS",
-            ["PHUM", "OPRC", "IT", "HUMAN", "RIGHTS"],
+            ["PHUM", "OPRC", "IT", "HUMAN RIGHTS"],
         ),
-        ("TAGS: PGOV ITALIAN POLITICS", ["PGOV", "ITALIAN", "POLITICS"]),
+        ("TAGS: PGOV ITALIAN POLITICS", ["PGOV", "ITALIAN POLITICS"]),
         ("TAGS: PREL KPAO OVIP (CLINTON, HILLARY)", ["PREL", "KPAO", "OVIP", "CLINTON, HILLARY"]),
     ],
 )

@@ -107,8 +107,11 @@ def test_references_agree_with_catalog_or_a_known_catalog_error(
     assert stale == [], "these now agree: remove them from catalog_disagreements.tsv"
     agree = 1 - len(found) / len(catalog)
     missed_by_catalog = sum(1 for row in known.values() if row["kind"] == "catalog-missed")
-    assert agree >= 0.94
-    assert 1 - (len(found) - missed_by_catalog) / len(catalog) >= 0.97
+    # Raw agreement falls as the parser finds citations the catalog missed
+    # (each one read by hand in the fixture); what must not fall is the
+    # agreement counting those: 97.8 % before the long-tail work, 98.0 % after.
+    assert agree >= 0.92
+    assert 1 - (len(found) - missed_by_catalog) / len(catalog) >= 0.978
 
 
 def test_every_parsed_reference_id_is_well_formed(parsed) -> None:

@@ -12,8 +12,11 @@ from repo import SHARED
 
 import generator.reference.stations
 from generator.reference.stations import (
+    OUTSIDE_RELEASE,
     is_station,
     origin_name,
+    release_stations,
+    resolve_station,
     station_spellings,
     stations,
 )
@@ -115,7 +118,10 @@ def test_no_spelling_is_ambiguous() -> None:
     spellings = station_spellings()
     for code in stations():
         assert spellings[code] == code
-    assert all(is_station(code) for code in spellings.values())
+    # Every spelling names a station of the release, or one of the few
+    # senders outside it that REF blocks cite (SECDEF, USDOC).
+    assert all(is_station(code) or code in OUTSIDE_RELEASE for code in spellings.values())
+    assert set(spellings.values()) >= OUTSIDE_RELEASE
 
 
 def test_unknown_stations_fall_back_to_an_embassy_name() -> None:
@@ -152,3 +158,22 @@ def test_every_well_attested_station_of_the_release_is_known() -> None:
     assert missing == []
     stations_in_release = {code for code in stations() if counts[code]}
     assert stations_in_release == set(stations())
+
+
+def test_release_stations_are_derived_from_the_release() -> None:
+    """data/release_stations.txt is what bench/derive_release_stations.py makes of cable2month."""
+    if not CABLE2MONTH.exists():
+        pytest.skip(f"{CABLE2MONTH} is missing")
+    with gzip.open(CABLE2MONTH, "rt", encoding="ascii") as handle:
+        codes = {
+            m.group(1)
+            for line in handle
+            if (m := re.match(r"^\d{2}([A-Z]+)\d+$", line.split(",", 1)[0]))
+        }
+    assert release_stations() == frozenset(codes) | frozenset(stations())
+
+
+def test_spelling_rules_keep_the_release_codes() -> None:
+    # Every code of the release resolves to itself or is left alone: no real id is rewritten.
+    for code in release_stations():
+        assert resolve_station(code) in (code, None), code
