@@ -42,9 +42,13 @@ def outputs(site: Path) -> dict[str, str]:
     }
 
 
+# The one script of the default theme: the cable page's view switch (static/view.js).
+THEME_SCRIPT = re.compile(r'<script src="[^"<>]*/static/view\.js" defer></script>')
+
+
 def test_no_markup_from_input_survives(built: Path) -> None:
     for path, text in outputs(built).items():
-        lowered = text.lower()
+        lowered = THEME_SCRIPT.sub("", text).lower()
         assert "<script" not in lowered, path
         assert "<img" not in lowered, path
         assert "<b>" not in lowered, path

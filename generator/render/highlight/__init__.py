@@ -64,6 +64,18 @@ def highlight_cable(text: str) -> Markup:
     )
 
 
+def highlight_lines(text: str) -> str:
+    """The cable lexer's spans for a text, without the block around them.
+
+    A span never crosses a line end (the formatter closes it there), so the
+    HTML splits at ``\n`` into the text's lines.
+    """
+    fast = _fast_cable()
+    if fast is None:
+        return highlight(text, _cable_lexer(), _bare_formatter())
+    return fast.spans(text)
+
+
 def pygments_cable(text: str) -> Markup:
     """highlight_cable through Pygments' own highlight(): the reference it is tested against."""
     return _block(text, _cable_lexer(), "cable")
