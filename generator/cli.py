@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from generator.errors import StrictFailure, UserError
 
 if TYPE_CHECKING:
+    from generator.config import Publish
     from generator.engine.builder import BuildResult
 
 
@@ -154,7 +155,9 @@ def _build(args: argparse.Namespace) -> int:
             bars=not args.quiet,
             explain=print if args.explain else None,
         )
-    _report(result, quiet=args.quiet)
+    from generator.config import load_config
+
+    _report(result, quiet=args.quiet, publish=load_config(args.directory).publish)
     return 0
 
 
@@ -168,7 +171,7 @@ def _jobs(text: str) -> int:
     return value
 
 
-def _report(result: BuildResult, *, quiet: bool) -> None:
+def _report(result: BuildResult, *, quiet: bool, publish: Publish | None = None) -> None:
     if not quiet:
         from generator.ui.report import warning_lines
 
@@ -183,6 +186,18 @@ def _report(result: BuildResult, *, quiet: bool) -> None:
         f"{len(result.problems)} warning(s)"
         + (f", {result.copies} identical copy(ies) merged" if result.copies else "")
     )
+    _report_size(result, publish)
+
+
+def _report_size(result: BuildResult, publish: Publish | None) -> None:
+    """The site's size and file count; a warning when it is over its host's limit."""
+    from generator.ui.sitesize import measure_site, publish_warning, size_line
+
+    size = measure_site(result.output)
+    print(size_line(size))
+    warning = publish_warning(size, publish, result.cables)
+    if warning:
+        print(warning, file=sys.stderr)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -10,9 +10,10 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from markupsafe import Markup
+from pygments.token import STANDARD_TYPES
 
 from generator.model import Cable, Paragraph
-from generator.render.highlight import highlight_lines
+from generator.render.highlight import highlight_lines, styled_classes
 from generator.render.internals import escape_text as _escape_str
 
 # A line that starts a list item keeps its own line when a paragraph is reflowed.
@@ -235,6 +236,17 @@ _READING_BREAK = '<br class="rdg">'
 _MARKING_IN_PREFIX = re.compile(r"\([^()]*\)")
 
 
+@lru_cache(maxsize=1)
+def _plain_spans() -> re.Pattern[str]:
+    """A span that changes nothing: whitespace, or a token class the stylesheet gives no rule.
+
+    A cable page has dozens (``<span class="p">:</span>``, 24 bytes for one
+    character); the text is shown the same without them.
+    """
+    plain = sorted((set(STANDARD_TYPES.values()) - styled_classes() | {"w"}) - {""})
+    return re.compile(rf'<span class="(?:{"|".join(map(re.escape, plain))})">([^<]*)</span>')
+
+
 class _Placed(NamedTuple):
     """A paragraph found in the body.
 
@@ -284,19 +296,18 @@ def _body_html(cable: Cable) -> str:
     used: set[str] = set()
     blocks = 0
     for index, here in enumerate(placed):
-        paragraph = here.paragraph
-        if paragraph.number is not None:
-            anchor, ordinal = f"p{paragraph.number}", paragraph.number
+        if here.paragraph.number is not None:
+            anchor = f"p{here.paragraph.number}"
         else:
             blocks += 1
-            anchor, ordinal = f"b{blocks}", index + 1
+            anchor = f"b{blocks}"
         if anchor in used:
             anchor = unique_anchor(anchor, used)
         else:
             used.add(anchor)
         span = lines[here.start : here.last + 1]
         span[0] = span[0][len(here.prefix) :]
-        rendered = _paragraph_html(here, span, anchor, ordinal)
+        rendered = _paragraph_html(here, span, anchor)
         if rendered is None:
             return _fallback_html(source, lines)
         parts.append(rendered)
@@ -345,7 +356,7 @@ def _place(source: tuple[Paragraph, ...], lines: list[str]) -> list[_Placed] | N
     return placed
 
 
-def _paragraph_html(here: _Placed, span: list[str], anchor: str, ordinal: int) -> str | None:
+def _paragraph_html(here: _Placed, span: list[str], anchor: str) -> str | None:
     """A paragraph's body lines as HTML, for both views; None if the lexer's lines differ.
 
     A line that is not in the paragraph's text (a page break the parser took
@@ -358,7 +369,7 @@ def _paragraph_html(here: _Placed, span: list[str], anchor: str, ordinal: int) -
         return None
     rules = [bool(s) and s[0] in _RULE_CHARS and is_rule(s) for s in (x.strip() for x in span)]
     heading = here.paragraph.number is None and _is_ruled_heading(span)
-    out = [_open_paragraph(here, anchor, ordinal, heading)]
+    out = [_open_paragraph(here, anchor, heading)]
     began = after_rule = False
     for position, html in enumerate(highlighted):
         shown = here.shown[position] and not rules[position]
@@ -386,36 +397,37 @@ def _rule_follows(rules: list[bool], span: list[str], position: int) -> bool:
     return False
 
 
-def _open_paragraph(here: _Placed, anchor: str, ordinal: int, heading: bool) -> str:
-    """The paragraph's element, its link (as the number is written) and its marking badge."""
+def _open_paragraph(here: _Placed, anchor: str, heading: bool) -> str:
+    """The paragraph's element, its link (the number as written) and its marking badge.
+
+    Short markup (``<p id="p3"><a href="#p3">3.</a>``): it is on every
+    paragraph of every page; the stylesheet finds the link as the
+    paragraph's first child.
+    """
     paragraph = here.paragraph
-    if heading:
-        return f'<h3 id="{anchor}" class="para para-heading">{_escape_str(here.prefix)}'
     prefix = here.prefix
+    if heading:
+        return f'<h3 id="{anchor}">{_escape_str(prefix)}'
     marking_at = _MARKING_IN_PREFIX.search(prefix) if paragraph.marking else None
     written = (prefix[: marking_at.start()] if marking_at else prefix).strip()
-    label = _escape_str(
-        written or (f"{paragraph.number}." if paragraph.number is not None else "¶")
-    )
-    link_class = "para-link" if written or paragraph.number is not None else "para-link rdg"
-    html = (
-        f'<p id="{anchor}" class="para"><a class="{link_class}" href="#{anchor}"'
-        f' aria-label="Link to paragraph {ordinal}">{label}</a>'
-    )
+    if written or paragraph.number is not None:
+        label = _escape_str(written or f"{paragraph.number}.")
+        html = f'<p id="{anchor}"><a href="#{anchor}">{label}</a>'
+    else:  # an unnumbered block: its link is no part of the original lines
+        html = f'<p id="{anchor}"><a class="rdg" href="#{anchor}">¶</a>'
     if marking_at is not None:
-        between = prefix[len(prefix) - len(prefix.lstrip()) :][len(written) : marking_at.start()]
-        level = marking_level(paragraph.marking)
-        html += (
-            f'{between or " "}<span class="badge small level-{level}"'
-            f' title="Paragraph classification">{_escape_str(marking_at.group())}</span>'
-            f"{prefix[marking_at.end() :] or ' '}"
-        )
-    elif paragraph.marking:
-        html += f' <span class="badge small level-{marking_level(paragraph.marking)}"'
-        html += f' title="Paragraph classification">({_escape_str(paragraph.marking)})</span> '
-    else:
-        html += prefix[len(prefix.rstrip()) - len(prefix) :] if written else " "
-    return html
+        indent = len(prefix) - len(prefix.lstrip())
+        between = prefix[indent + len(written) : marking_at.start()]
+        html += f"{between or ' '}{_marking_badge(paragraph.marking, marking_at.group())}"
+        return html + (prefix[marking_at.end() :] or " ")
+    if paragraph.marking:
+        return f"{html} {_marking_badge(paragraph.marking, f'({paragraph.marking})')} "
+    return html + (prefix[len(prefix.rstrip()) :] or " ")
+
+
+def _marking_badge(marking: str | None, written: str) -> str:
+    """A paragraph's portion marking as written, coloured by its level."""
+    return f'<b class="pm level-{marking_level(marking)}">{_escape_str(written)}</b>'
 
 
 def _is_ruled_heading(span: list[str]) -> bool:
@@ -453,18 +465,12 @@ def _fallback_html(source: tuple[Paragraph, ...], lines: list[str]) -> str:
             for line in shown.lines
         )
         if shown.is_heading:
-            parts.append(f'<h3 id="{shown.anchor}" class="para-heading rdg">{text}</h3>\n')
+            parts.append(f'<h3 id="{shown.anchor}" class="rdg">{text}</h3>\n')
             continue
-        badge = (
-            f'<span class="badge small level-{shown.level}" title="Paragraph classification">'
-            f"({_escape_str(shown.marking)})</span> "
-            if shown.marking
-            else ""
-        )
+        badge = f"{_marking_badge(shown.marking, f'({shown.marking})')} " if shown.marking else ""
         parts.append(
-            f'<p id="{shown.anchor}" class="para rdg"><a class="para-link" href="#{shown.anchor}"'
-            f' aria-label="Link to paragraph {shown.ordinal}">{_escape_str(shown.label)}</a> '
-            f"{badge}{text}</p>\n"
+            f'<p id="{shown.anchor}" class="rdg"><a href="#{shown.anchor}">'
+            f"{_escape_str(shown.label)}</a> {badge}{text}</p>\n"
         )
     return "".join(parts) + _original_block(lines, "body")
 
@@ -475,7 +481,8 @@ def _shown_for(source: tuple[Paragraph, ...]) -> list[ShownParagraph]:
 
 def _highlighted_lines(lines: list[str]) -> list[str] | None:
     """Each line highlighted by the cable lexer (its spans never cross a line end)."""
-    html = str(highlight_lines("\n".join(lines))).split("\n")
+    spans = _plain_spans().sub(r"\1", highlight_lines("\n".join(lines)))
+    html = spans.split("\n")
     if html and html[-1] == "" and len(html) == len(lines) + 1:
         html.pop()
     return html if len(html) == len(lines) else None
