@@ -108,7 +108,8 @@ class _Views(HTMLParser):
                 self.original.append("\n")
             self.reading.append("\n")
             return
-        if "para-link" in classes or "badge" in classes:
+        paragraph_link = tag == "a" and str(found.get("href", "")).startswith("#")
+        if paragraph_link or "pm" in classes:
             # the paragraph's number and marking, not its text ("¶" of a block: reading only)
             self.stack.append("link-only" if "rdg" in classes else "label")
         elif "orig" in classes or "rdg" in classes:
@@ -195,10 +196,9 @@ def test_anchors_badges_and_routing_header() -> None:
     views = _views(html)
     assert views.anchors == ["p1", "p2", "p2-2"]
     assert (
-        '<span class="badge small level-confidential" title="Paragraph classification">(C)</span>'
-        in html
+        '<p id="p1"><a href="#p1">1.</a>  <b class="pm level-confidential">(C)</b>  First' in html
     )
-    assert "level-secret" in html
+    assert '<b class="pm level-secret">(S//NF)</b>' in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>" not in html
     assert '<details class="routing" id="routing">' in html
     reading = re.sub(r" *\n *", "\n", re.sub(r" +", " ", "".join(views.reading)))
