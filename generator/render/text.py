@@ -292,7 +292,15 @@ def _body_html(cable: Cable) -> str:
         return _fallback_html(source, lines)
     if not placed:
         return '<p class="muted">This cable has no text.</p>'
-    parts = [_original_block(lines[: placed[0].start], "preamble")]
+    # The body is highlighted once, each paragraph's number and marking taken
+    # off its first line (the page writes them as its link and badge).
+    texts = lines.copy()
+    for here in placed:
+        texts[here.start] = texts[here.start][len(here.prefix) :]
+    html = _highlighted_lines(texts)
+    if html is None:
+        return _fallback_html(source, lines)
+    parts = [_original_block(texts[: placed[0].start], html[: placed[0].start], "preamble")]
     used: set[str] = set()
     blocks = 0
     for index, here in enumerate(placed):
@@ -305,14 +313,10 @@ def _body_html(cable: Cable) -> str:
             anchor = unique_anchor(anchor, used)
         else:
             used.add(anchor)
-        span = lines[here.start : here.last + 1]
-        span[0] = span[0][len(here.prefix) :]
-        rendered = _paragraph_html(here, span, anchor)
-        if rendered is None:
-            return _fallback_html(source, lines)
-        parts.append(rendered)
+        start, stop = here.start, here.last + 1
+        parts.append(_paragraph_html(here, texts[start:stop], html[start:stop], anchor))
         end = placed[index + 1].start if index + 1 < len(placed) else len(lines)
-        parts.append(_original_block(lines[here.last + 1 : end], "gap"))
+        parts.append(_original_block(texts[stop:end], html[stop:end], "gap"))
     return "".join(parts)
 
 
@@ -356,17 +360,14 @@ def _place(source: tuple[Paragraph, ...], lines: list[str]) -> list[_Placed] | N
     return placed
 
 
-def _paragraph_html(here: _Placed, span: list[str], anchor: str) -> str | None:
-    """A paragraph's body lines as HTML, for both views; None if the lexer's lines differ.
+def _paragraph_html(here: _Placed, span: list[str], highlighted: list[str], anchor: str) -> str:
+    """A paragraph's body lines (`span`, `highlighted` as HTML) for both views.
 
     A line that is not in the paragraph's text (a page break the parser took
     out) and a rule of dashes are shown in the original view only; a title
     between two rules is in bold; a list item or the line after a rule starts
     a line of its own in the reading view too.
     """
-    highlighted = _highlighted_lines(span)
-    if highlighted is None:
-        return None
     rules = [bool(s) and s[0] in _RULE_CHARS and is_rule(s) for s in (x.strip() for x in span)]
     heading = here.paragraph.number is None and _is_ruled_heading(span)
     out = [_open_paragraph(here, anchor, heading)]
@@ -381,8 +382,10 @@ def _paragraph_html(here: _Placed, span: list[str], anchor: str) -> str | None:
             out.append(f'<span class="orig">{html}</span>' if html else "")
             after_rule = after_rule or rules[position]
             continue
-        if heading or (after_rule and _rule_follows(rules, span, position)):
+        if heading:
             html = f"<strong>{html}</strong>"
+        elif after_rule and _rule_follows(rules, span, position):
+            html = f'<strong class="rt">{html}</strong>'  # a ruled title inside the paragraph
         out.append(html)
         began, after_rule = began or bool(span[position].strip()), False
     out.append("</h3>" if heading else "</p>")
@@ -439,16 +442,16 @@ def _is_ruled_heading(span: list[str]) -> bool:
     return len(words) > 1 or ruled_title(titles[0]) is not None
 
 
-def _original_block(lines: list[str], kind: str) -> str:
+def _original_block(lines: list[str], html: list[str], kind: str) -> str:
     """Lines shown in the original view only (nothing if they are blank)."""
-    while lines and not lines[-1].strip():
-        lines = lines[:-1]
-    while lines and not lines[0].strip():
-        lines = lines[1:]
-    if not lines:
+    first, last = 0, len(lines)
+    while last > first and not lines[last - 1].strip():
+        last -= 1
+    while first < last and not lines[first].strip():
+        first += 1
+    if first == last:
         return ""
-    html = _highlighted_lines(lines)
-    text = "\n".join(html) if html is not None else _escape_str("\n".join(lines))
+    text = "\n".join(html[first:last])
     return f'<div class="orig {kind}">{text}</div>\n'
 
 
@@ -472,7 +475,8 @@ def _fallback_html(source: tuple[Paragraph, ...], lines: list[str]) -> str:
             f'<p id="{shown.anchor}" class="rdg"><a href="#{shown.anchor}">'
             f"{_escape_str(shown.label)}</a> {badge}{text}</p>\n"
         )
-    return "".join(parts) + _original_block(lines, "body")
+    html = _highlighted_lines(lines) or [_escape_str(line) for line in lines]
+    return "".join(parts) + _original_block(lines, html, "body")
 
 
 def _shown_for(source: tuple[Paragraph, ...]) -> list[ShownParagraph]:
