@@ -131,3 +131,48 @@ def test_a_bad_publish_table_names_its_line(text: str, message: str) -> None:
     with pytest.raises(UserError) as raised:
         parse_config(text, root=Path())
     assert str(raised.value).startswith(message)
+
+
+# The README's recipe for any static host (Publishing): upload what changed only.
+RSYNC_RECIPE = ["rsync", "--recursive", "--checksum", "--delete", "--itemize-changes"]
+
+
+def _upload(site: Path, target: Path) -> list[str]:
+    """The README's rsync command to a local folder; "sent PATH" / "deleted PATH" for each file."""
+    done = subprocess.run(
+        [*RSYNC_RECIPE, f"{site}/", f"{target}/"], capture_output=True, text=True, check=True
+    )
+    # --itemize-changes: ">f..." a file sent, "*deleting" a file removed, "cd" a folder made
+    actions = {">f": "sent", "*d": "deleted"}
+    return [
+        f"{actions[line[:2]]} {line.split(' ', 1)[1].strip()}"
+        for line in done.stdout.splitlines()
+        if line[:2] in actions
+    ]
+
+
+def test_the_upload_recipe_sends_only_what_changed(
+    new_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if shutil.which("rsync") is None:
+        pytest.skip("rsync is not installed (apt-get install rsync)")
+    cables = new_site / "content" / "cables"
+    for cable in sorted(DEMO_CABLES.iterdir()):
+        shutil.copy(cable, cables / cable.name)
+    site, target = new_site / "site", tmp_path / "host"
+    assert main(["build", "-q", "-C", str(new_site)]) == 0
+    first = _upload(site, target)
+    assert len(first) == sum(1 for p in site.rglob("*") if p.is_file())
+    assert _upload(site, target) == []  # nothing changed, nothing sent
+
+    edited = cables / "03OTTAWA311.txt"
+    edited.write_bytes(edited.read_bytes().replace(b"persuasive", b"convincing"))
+    (cables / "03STATE9002.html").unlink()
+    assert main(["build", "-q", "-C", str(new_site)]) == 0
+    capsys.readouterr()
+    sent = _upload(site, target)
+    assert "sent cable/2003/02/03OTTAWA311.html" in sent
+    assert "deleted cable/2003/01/03STATE9002.html" in sent  # its page removed on the host
+    assert len(sent) < len(first) // 2
+    same = subprocess.run(["diff", "-r", str(site), str(target)], capture_output=True, check=False)
+    assert same.returncode == 0, same.stdout
