@@ -139,3 +139,25 @@ def test_no_wcag_violation(
     assert result["violations"] == [], f"{kind} at {viewport} width:\n" + _describe(
         result["violations"]
     )
+
+
+def test_view_switch_by_keyboard_is_remembered(site_url: tuple[str, Path], browser: object) -> None:
+    """Reading by default; arrow keys choose the original lines; the next page keeps the choice."""
+    base, _ = site_url
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])  # type: ignore[attr-defined]
+    try:
+        page = context.new_page()
+        page.goto(base + PAGE_KINDS["cable"])
+        reading = page.get_by_label("Reading")
+        original = page.get_by_label("Original lines")
+        assert reading.is_checked() and not page.locator(".cable-text .orig").first.is_visible()
+        reading.focus()
+        page.keyboard.press("ArrowRight")
+        assert original.is_checked()
+        assert page.locator(".cable-text .orig").first.is_visible()
+        assert page.locator("#routing").get_attribute("open") is not None
+        page.goto(base + "cable/2003/01/03OTTAWA49.html")
+        assert page.get_by_label("Original lines").is_checked()
+        assert page.locator(".cable-text .orig").first.is_visible()
+    finally:
+        context.close()
