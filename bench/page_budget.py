@@ -130,8 +130,8 @@ def measure(site: Path, cables: Path) -> Sizes:
 def report(sizes: Sizes) -> None:
     mb = 1024 * 1024
     print(
-        f"site without data/: {sizes.site_bytes / mb:,.1f} MB in {sizes.site_files:,} files;"
-        f" cables' text {sizes.text_bytes / mb:,.1f} MB;"
+        f"site without data/: {sizes.site_bytes / mb:,.1f} MiB in {sizes.site_files:,} files;"
+        f" cables' text {sizes.text_bytes / mb:,.1f} MiB;"
         f" {sizes.site_ratio:.2f}x the text (budget {SITE_FACTOR}x)"
     )
     if sizes.page_ratios:

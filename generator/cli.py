@@ -178,6 +178,7 @@ def _report(result: BuildResult, *, quiet: bool, publish: Publish | None = None)
         # Repeated warnings are grouped: the diagnostics page has every one.
         for line in warning_lines(result.problems, "diagnostics/warnings.txt"):
             print(line, file=sys.stderr)
+    size = _site_size(result, publish)
     print(
         f"built {result.output}: {result.cables} cable(s) from {result.sources} file(s), "
         f"{result.pages} page(s) ({result.written} written, {result.unchanged} unchanged"
@@ -185,19 +186,20 @@ def _report(result: BuildResult, *, quiet: bool, publish: Publish | None = None)
         + "), "
         f"{len(result.problems)} warning(s)"
         + (f", {result.copies} identical copy(ies) merged" if result.copies else "")
+        + f"; {size}"
     )
-    _report_size(result, publish)
 
 
-def _report_size(result: BuildResult, publish: Publish | None) -> None:
-    """The site's size and file count; a warning when it is over its host's limit."""
+def _site_size(result: BuildResult, publish: Publish | None) -> str:
+    """The site's size and file count, for the summary line; a warning (on stderr,
+    before it) when the site is over its host's limit."""
     from generator.ui.sitesize import measure_site, publish_warning, size_line
 
     size = measure_site(result.output)
-    print(size_line(size))
     warning = publish_warning(size, publish, result.cables)
     if warning:
         print(warning, file=sys.stderr)
+    return size_line(size)
 
 
 def _check(args: argparse.Namespace) -> int:
