@@ -430,7 +430,7 @@ def _open_paragraph(here: _Placed, anchor: str, heading: bool) -> str:
 
 def _marking_badge(marking: str | None, written: str) -> str:
     """A paragraph's portion marking as written, coloured by its level."""
-    return f'<b class="pm level-{marking_level(marking)}">{_escape_str(written)}</b>'
+    return f'<span class="pm level-{marking_level(marking)}">{_escape_str(written)}</span>'
 
 
 def _is_ruled_heading(span: list[str]) -> bool:

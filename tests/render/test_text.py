@@ -196,9 +196,10 @@ def test_anchors_badges_and_routing_header() -> None:
     views = _views(html)
     assert views.anchors == ["p1", "p2", "p2-2"]
     assert (
-        '<p id="p1"><a href="#p1">1.</a>  <b class="pm level-confidential">(C)</b>  First' in html
+        '<p id="p1"><a href="#p1">1.</a>  <span class="pm level-confidential">(C)</span>  First'
+        in html
     )
-    assert '<b class="pm level-secret">(S//NF)</b>' in html
+    assert '<span class="pm level-secret">(S//NF)</span>' in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>" not in html
     assert '<details class="routing" id="routing">' in html
     reading = re.sub(r" *\n *", "\n", re.sub(r" +", " ", "".join(views.reading)))
