@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from generator.errors import StrictFailure, UserError
 
 if TYPE_CHECKING:
+    from generator.config import Publish
     from generator.engine.builder import BuildResult
 
 
@@ -154,7 +155,9 @@ def _build(args: argparse.Namespace) -> int:
             bars=not args.quiet,
             explain=print if args.explain else None,
         )
-    _report(result, quiet=args.quiet)
+    from generator.config import load_config
+
+    _report(result, quiet=args.quiet, publish=load_config(args.directory).publish)
     return 0
 
 
@@ -168,13 +171,14 @@ def _jobs(text: str) -> int:
     return value
 
 
-def _report(result: BuildResult, *, quiet: bool) -> None:
+def _report(result: BuildResult, *, quiet: bool, publish: Publish | None = None) -> None:
     if not quiet:
         from generator.ui.report import warning_lines
 
         # Repeated warnings are grouped: the diagnostics page has every one.
         for line in warning_lines(result.problems, "diagnostics/warnings.txt"):
             print(line, file=sys.stderr)
+    size = _site_size(result, publish)
     print(
         f"built {result.output}: {result.cables} cable(s) from {result.sources} file(s), "
         f"{result.pages} page(s) ({result.written} written, {result.unchanged} unchanged"
@@ -182,7 +186,20 @@ def _report(result: BuildResult, *, quiet: bool) -> None:
         + "), "
         f"{len(result.problems)} warning(s)"
         + (f", {result.copies} identical copy(ies) merged" if result.copies else "")
+        + f"; {size}"
     )
+
+
+def _site_size(result: BuildResult, publish: Publish | None) -> str:
+    """The site's size and file count, for the summary line; a warning (on stderr,
+    before it) when the site is over its host's limit."""
+    from generator.ui.sitesize import measure_site, publish_warning, size_line
+
+    size = measure_site(result.output)
+    warning = publish_warning(size, publish, result.cables)
+    if warning:
+        print(warning, file=sys.stderr)
+    return size_line(size)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -23,6 +23,30 @@ _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _THEME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
+# --- [publish]: where the site goes, so the build can say when it will not fit ----
+
+GITHUB_PAGES = "github-pages"
+STATIC_HOST = "static"
+# GitHub's documented limit for a published Pages site (and its upload artifact).
+GITHUB_PAGES_LIMIT = 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Publish:
+    """The ``[publish]`` table: `target` is ``"github-pages"`` or ``"static"`` (any host)."""
+
+    target: str
+
+    @property
+    def size_limit(self) -> int | None:
+        """The most bytes the host publishes, if it has a limit cablesite knows."""
+        return GITHUB_PAGES_LIMIT if self.target == GITHUB_PAGES else None
+
+    @property
+    def host_name(self) -> str:
+        return "GitHub Pages" if self.target == GITHUB_PAGES else "a static host"
+
+
 @dataclass(frozen=True, slots=True)
 class SiteConfig:
     """Everything a build needs to know about the site, already validated.
@@ -40,6 +64,7 @@ class SiteConfig:
     per_page: int = 50
     external_cable_url: str | None = None
     feed_size: int = 20
+    publish: Publish | None = None
 
     @property
     def cables_dir(self) -> Path:
@@ -76,6 +101,7 @@ def parse_config(text: str, *, root: Path, filename: str = CONFIG_NAME) -> SiteC
     values: dict[str, Any] = {}
     for key, value in data.items():
         line = key_line(text, key)
+
         check = _CHECKS.get(key)
         if check is None:
             known = ", ".join(sorted(_CHECKS))
@@ -191,6 +217,24 @@ def _check_external_url(value: Any, key: str, line: int | None, filename: str) -
     return value
 
 
+_PUBLISH_TARGETS = (GITHUB_PAGES, STATIC_HOST)
+
+
+def _check_publish(value: Any, key: str, line: int | None, filename: str) -> Publish:
+    if not isinstance(value, dict):
+        raise UserError(filename, line, f"{key} must be a table: [publish] with target = ...")
+    unknown = sorted(set(value) - {"target"})
+    if unknown:
+        raise UserError(
+            filename, line, f"unknown key {key}.{unknown[0]!r} (known keys: {key}.target)"
+        )
+    target = value.get("target")
+    if target not in _PUBLISH_TARGETS:
+        known = " or ".join(repr(t) for t in _PUBLISH_TARGETS)
+        raise UserError(filename, line, f"{key}.target must be {known}, not {target!r}")
+    return Publish(target=target)
+
+
 _CHECKS: dict[str, Check] = {
     "title": _check_text,
     "description": _check_description,
@@ -200,4 +244,5 @@ _CHECKS: dict[str, Check] = {
     "per_page": _int_between(1, 10_000),
     "external_cable_url": _check_external_url,
     "feed_size": _int_between(1, 1_000),
+    "publish": _check_publish,
 }

@@ -25,7 +25,7 @@ from generator.render.environment import template_error
 from generator.render.fragments import badge, when
 from generator.render.internals import new_markup
 from generator.render.markdown import render_markdown
-from generator.render.text import marking_level, paragraphs_for, raw_html
+from generator.render.text import marking_level, raw_html, summary_in_text
 from generator.site.documents import Document
 from generator.site.plan import Page
 from generator.urls import Urls, paged
@@ -198,14 +198,14 @@ class Renderer:
             "cable": cable,
             "entry": entry,
             "title": entry.title,
-            "paragraphs": paragraphs_for(cable),
+            "summary_in_text": summary_in_text(cable),
             "references": [self._reference(r.label, r.text, r.id) for r in cable.references],
             "cited_by": self._entries(archive.keys_citing(entry.id)),
             "previous": archive.entries.get(before) if before else None,
             "next": archive.entries.get(after) if after else None,
             "variants": self._entries(variants.keys) if variants else [],
             "copies": archive.copies_of(entry.id),
-            "raw": raw if raw is not None else raw_html(cable),
+            "text_html": raw if raw is not None else raw_html(cable),
         }
 
     def _reference(self, label: str, text: str, cable_id: str | None) -> ReferenceView:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from generator.errors import UserError
@@ -30,6 +31,70 @@ external_cable_url = ""
 
 # Number of newest cables in feed.xml and on the home page.
 feed_size = 20
+
+# Where the site is published. "github-pages" (the workflow in
+# .github/workflows/pages.yml) makes `cablesite build` warn when the site
+# grows past GitHub Pages' 1 GB; "static" is any other host, with no limit.
+[publish]
+target = "github-pages"
+"""
+
+# The site's own GitHub Actions workflow: on a push to main, install the
+# cablesite that made the site, build it for its Pages URL, check its links,
+# deploy it with GitHub's official Pages actions.
+PAGES_WORKFLOW = """\
+# Publishes this archive on GitHub Pages on every push to main.
+# Written by `cablesite new` (cablesite {version}). In the repository's
+# Settings > Pages, set "Source" to "GitHub Actions".
+# GitHub Pages publishes sites up to 1 GB: `cablesite build` warns when the
+# site is bigger (see cablesite's README, "Publishing", for larger archives).
+name: Publish to GitHub Pages
+
+on:
+  push:
+    branches: [main]
+  workflow_dispatch:
+
+permissions:
+  contents: read
+  pages: write
+  id-token: write
+
+concurrency:
+  group: pages
+  cancel-in-progress: false
+
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - name: Install cablesite {version}
+        run: python -m pip install "cablesite=={version}"
+      - name: Find the Pages URL
+        id: pages
+        uses: actions/configure-pages@v5
+      - name: Build
+        run: cablesite build --clean --base-url "${{{{ steps.pages.outputs.base_url }}}}/"
+      - name: Check links
+        run: cablesite check --base-url "${{{{ steps.pages.outputs.base_url }}}}/"
+      - uses: actions/upload-pages-artifact@v3
+        with:
+          path: site
+
+  deploy:
+    needs: build
+    runs-on: ubuntu-latest
+    environment:
+      name: github-pages
+      url: ${{{{ steps.deployment.outputs.page_url }}}}
+    steps:
+      - name: Deploy
+        id: deployment
+        uses: actions/deploy-pages@v4
 """
 
 ABOUT_MD = """\
@@ -64,7 +129,20 @@ def create_site(directory: Path) -> Path:
     (directory / "site.toml").write_text(SITE_TOML.format(title=title), encoding="utf-8")
     (directory / "content" / "pages" / "about.md").write_text(ABOUT_MD, encoding="utf-8")
     (directory / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    workflows = directory / ".github" / "workflows"
+    workflows.mkdir(parents=True, exist_ok=True)
+    (workflows / "pages.yml").write_text(
+        PAGES_WORKFLOW.format(version=generator_version()), encoding="utf-8"
+    )
     return directory
+
+
+def generator_version() -> str:
+    """The installed cablesite's version: the site's workflow installs the same one."""
+    try:
+        return version("cablesite")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        return "0.1.0"
 
 
 def _title_for(directory: Path) -> str:

@@ -42,9 +42,11 @@ def outputs(site: Path) -> dict[str, str]:
     }
 
 
-# The only script tags a page may hold: the search page's own, from the theme.
+# The only script tags a page may hold: the theme's own (the search page's,
+# and the cable page's view switch).
 THEME_SCRIPTS = re.compile(
     r'<script src="[^"<>]*/static/(?:search\.js|vendor/sql\.js-httpvfs/index\.js)"></script>'
+    r'|<script src="[^"<>]*/static/view\.js" defer></script>'
 )
 
 

@@ -7,6 +7,7 @@ stays small.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from markupsafe import Markup, escape
@@ -14,6 +15,8 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_by_name
+from pygments.style import Style
+from pygments.styles import get_style_by_name
 from pygments.util import ClassNotFound
 
 from generator.render.highlight.anchored import anchored
@@ -22,11 +25,56 @@ from generator.render.highlight.lexer import CableLexer
 
 STYLE = "friendly"
 CSS_CLASS = "highlight"
+# WCAG 2.1 AA asks 4.5:1 for text; the darkest background a block has is the style's own.
+_CONTRAST = 4.6
+
+
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    def channel(value: float) -> float:
+        value /= 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(v) for v in rgb)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def _rgb(color: str) -> tuple[float, float, float]:
+    digits = color.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(d * 2 for d in digits)
+    return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
+
+
+def readable(color: str, background: str) -> str:
+    """`color`, darkened just enough to be read on `background` (AA contrast)."""
+    rgb = _rgb(color)
+    back = _luminance(_rgb(background))
+    while (back + 0.05) / (_luminance(rgb) + 0.05) < _CONTRAST and any(rgb):
+        rgb = (rgb[0] * 0.93, rgb[1] * 0.93, rgb[2] * 0.93)
+    return "#{:02x}{:02x}{:02x}".format(*(round(v) for v in rgb))
+
+
+@cache
+def _style() -> type[Style]:
+    """The Pygments style STYLE with every text colour made readable (axe: color-contrast).
+
+    Friendly's pale tokens (constants, numbers, comments) fall under 4.5:1 on
+    white; only their lightness changes, so the hues still tell them apart.
+    """
+    base = get_style_by_name(STYLE)
+    background = base.background_color or "#ffffff"
+    styles = {}
+    for token, rule in base.styles.items():
+        words = [
+            readable(word, background) if word.startswith("#") else word for word in rule.split()
+        ]
+        styles[token] = " ".join(words)
+    return type("ReadableStyle", (base,), {"styles": styles})
 
 
 @cache
 def _formatter() -> HtmlFormatter:
-    return HtmlFormatter(cssclass=CSS_CLASS, style=STYLE)
+    return HtmlFormatter(cssclass=CSS_CLASS, style=_style())
 
 
 @cache
@@ -64,6 +112,18 @@ def highlight_cable(text: str) -> Markup:
     )
 
 
+def highlight_lines(text: str) -> str:
+    """The cable lexer's spans for a text, without the block around them.
+
+    A span never crosses a line end (the formatter closes it there), so the
+    HTML splits at ``\n`` into the text's lines.
+    """
+    fast = _fast_cable()
+    if fast is None:
+        return highlight(text, _cable_lexer(), _bare_formatter())
+    return fast.spans(text)
+
+
 def pygments_cable(text: str) -> Markup:
     """highlight_cable through Pygments' own highlight(): the reference it is tested against."""
     return _block(text, _cable_lexer(), "cable")
@@ -78,6 +138,12 @@ def highlight_code(code: str, language: str) -> Markup:
     except ClassNotFound:
         lexer = TextLexer()
     return _block(code, lexer, language)
+
+
+@cache
+def styled_classes() -> frozenset[str]:
+    """The token classes the stylesheet gives a rule (a span of any other changes nothing)."""
+    return frozenset(re.findall(rf"^\.{CSS_CLASS} \.([\w-]+) \{{", stylesheet(), re.MULTILINE))
 
 
 def stylesheet() -> str:
