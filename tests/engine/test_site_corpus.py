@@ -159,7 +159,9 @@ def test_indexes_list_exactly_the_right_cables(
     for path, html in pages.items():
         if 'class="metadata"' not in html:
             continue  # a page listing the variants of a shared id
-        table = html[html.index('class="metadata"') : html.index("</table>")]
+        # The kicker above the text links the classification and the origin;
+        # the metadata table, the tags and the date.
+        table = html[html.index('class="kicker"') : html.index("</table>")]
         for href in set(_HREF.findall(table)):
             if href.startswith(("/tag/", "/origin/", "/classification/", "/date/")):
                 expected[cable_path(href)].add(path)
