@@ -38,6 +38,7 @@ from generator.database.rows import CableRow, entry_digest
 from generator.engine.render_pass import RenderJob, cables_of
 from generator.engine.rewrite import Copy
 from generator.engine.run import Run
+from generator.engine.workers import die_with_parent
 from generator.files import write_atomically
 from generator.urls import Urls
 
@@ -309,6 +310,9 @@ class DatabaseProcess:
 
 def _child(run: Run, job: RenderJob, keys: Collection[str] | None, answers: Connection) -> None:
     """The forked process: the pass, then its answer (the version, "" when it failed)."""
+    # A build killed outright must not leave this process writing the cache's
+    # database beside the next build (it also holds the build's lock).
+    die_with_parent()
     published = sync_database(
         run.cache, job, keys, clean=run.options.clean, published=run.output / Urls.database
     )

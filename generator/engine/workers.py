@@ -20,12 +20,13 @@ boundary as they are.
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import multiprocessing
 import os
+import select
 import signal
-import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -124,27 +125,40 @@ def _worker_init() -> None:
     # The parent may have its own SIGTERM handler (`serve` turns it into
     # Ctrl-C); a worker is stopped by SIGTERM and must simply stop.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _die_with_parent()
+    die_with_parent()
 
 
-# Linux's prctl(PR_SET_PDEATHSIG): a signal the kernel sends when the parent dies.
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """Have the kernel kill this worker when the build that forked it dies.
+def die_with_parent() -> None:
+    """Have this forked process exit when the build that forked it dies.
 
     A build killed outright (``kill -9``, the OOM killer) cannot tear its pool
     down: its workers would render on for nobody, then each print a
-    BrokenPipeError traceback when it sent its result. (Linux only: other
-    systems have no such request.)
+    BrokenPipeError traceback when it sent its result. A daemon thread waits
+    for the parent to end and then ends the process at once.
+
+    Not the kernel's PR_SET_PDEATHSIG: its "parent" is the *thread* that
+    forked, and the pool forks replacement workers (``recycle``) from its
+    worker-handler thread, which ends when the pool is closed. The kernel then
+    killed those workers, one of them at times between sending its last
+    result and releasing the result queue's lock, and ``Pool.join`` waited
+    for that lock for ever: a build of 251,052 cables hung at its index pages.
     """
-    if not sys.platform.startswith("linux"):
-        return
+    parent = os.getppid()
+    if parent == 1:  # the parent died before this worker got here
+        os._exit(0)
+    threading.Thread(target=_exit_with, args=(parent,), name="exit-with-build", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """Wait for `parent` to end (a pidfd on Linux; elsewhere, a look every half second)."""
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() == 1:  # the parent died before the request took effect
-        raise SystemExit(0)
+        watched = os.pidfd_open(parent)
+    except (AttributeError, OSError):
+        watched = None
+    if watched is not None and os.getppid() == parent:
+        # A pidfd turns readable when its process ends, zombie or not.
+        select.select([watched], [], [])
+    else:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+    os._exit(1)
