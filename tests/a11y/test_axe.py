@@ -18,13 +18,12 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from chromium import launched, playwright_api
 from repo import REPO, TESTS
 
 from generator.engine.builder import BuildOptions, build_site
 
 AXE = TESTS / "a11y" / "vendor" / "axe-core-4.10.2" / "axe.min.js"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 # kind of page → its path in the built demo archive. A kind the build does not
@@ -50,11 +49,7 @@ PAGE_KINDS = {
 }
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install '.[test]')"
-)
-if not Path(CHROMIUM).is_file():
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+sync_api = playwright_api()
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -85,15 +80,8 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        try:
-            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        except sync_api.Error as error:
-            pytest.skip(f"Chromium at {CHROMIUM} does not start: {error.message.splitlines()[0]}")
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched(sync_api) as browser:
+        yield browser
 
 
 def _without_refresh(route: object) -> None:

@@ -17,18 +17,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from chromium import launched, playwright_api
 from repo import REPO, TESTS
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 WAIT_MS = 30_000
 PLANTED = "quetzalcoatlus"
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install '.[test]')"
-)
-if not Path(CHROMIUM).is_file():
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+sync_api = playwright_api()
 
 # The serve tests' helper that runs `cablesite serve` (tests/serve is not on the path here).
 sys.path.insert(0, str(TESTS / "serve"))
@@ -81,15 +76,8 @@ def make_site(folder: Path, base_url: str) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        try:
-            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        except sync_api.Error as error:
-            pytest.skip(f"Chromium at {CHROMIUM} does not start: {error.message.splitlines()[0]}")
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched(sync_api) as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module", params=["/", "/repo/"], ids=["root", "base-path"])

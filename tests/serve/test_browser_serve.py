@@ -8,11 +8,11 @@ installs both).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chromium import launched, playwright_api
 from repo import DEFAULT_THEME
 from test_serve_site import (
     CABLE,
@@ -23,36 +23,16 @@ from test_serve_site import (
     wait_until,
 )
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Every wait is bounded: a rebuild of the demo site takes well under a second.
 WAIT_MS = 30_000
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install '.[test]')"
-)
-if not Path(CHROMIUM).is_file():
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+sync_api = playwright_api()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        try:
-            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        except sync_api.Error as error:
-            pytest.skip(f"Chromium at {CHROMIUM} does not start: {error.message.splitlines()[0]}")
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched(sync_api) as browser:
+        yield browser
 
 
 @pytest.fixture
