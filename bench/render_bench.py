@@ -121,11 +121,11 @@ def measure(job: RenderJob, cables: int, lists: int, repeat: int, profile: bool)
     return out
 
 
-def _run(render: Callable[[Page, Any], bytes], work: Work) -> float:
+def _run(render: Callable[..., bytes], work: Work) -> float:
     gc.collect()
     start = time.process_time()
     for page, extra in work:
-        render(page, extra)
+        render(page, *extra)  # a cable page: (cable, highlighted raw text)
     return time.process_time() - start
 
 
@@ -147,7 +147,7 @@ def _list_pages(job: RenderJob, limit: int) -> Work:
     """Up to `limit` list pages, the fullest first (then in plan order)."""
     pages = [page for page in job.pages if page.kind in LIST_KINDS]
     pages.sort(key=lambda page: -len(page.members))
-    return [(page, None) for page in pages[:limit]]
+    return [(page, ()) for page in pages[:limit]]
 
 
 def report(results: dict[str, Any], n: int) -> None:
