@@ -8,8 +8,25 @@ database file in step with the archive row by row
 (:mod:`generator.engine.database_pass`).
 """
 
-from generator.database.rows import CableRow, entry_digest, row_of
+from generator.database.rows import (
+    CableRow,
+    EntryValues,
+    entry_digest,
+    entry_values,
+    row_from,
+    row_of,
+)
 from generator.database.schema import SCHEMA_VERSION
 from generator.database.writer import Database, open_database
 
-__all__ = ["SCHEMA_VERSION", "CableRow", "Database", "entry_digest", "open_database", "row_of"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "CableRow",
+    "Database",
+    "EntryValues",
+    "entry_digest",
+    "entry_values",
+    "open_database",
+    "row_from",
+    "row_of",
+]

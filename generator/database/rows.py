@@ -57,25 +57,58 @@ class CableRow:
         return (self.subject, self.summary or "", self.text)
 
 
+# A cable's values apart from its text (see entry_values): plain values, so
+# that they can be marshalled.
+EntryValues = tuple[
+    str, str, str | None, str | None, str, str, str, str, str, int, str, tuple[str, ...], bytes
+]
+
+
+def entry_values(entry: Entry) -> EntryValues:
+    """What the rows of the cable shown by `entry` take from the entry (all but its text)."""
+    return (
+        entry.id,
+        entry.key,
+        entry.created.isoformat() if entry.created else None,
+        entry.released.isoformat() if entry.released else None,
+        entry.origin,
+        entry.classification,
+        entry.title,
+        " ".join(entry.tags),
+        Urls.entry(entry),
+        int(entry.partial),
+        entry.source,
+        tuple(entry.references),
+        entry_digest(entry),
+    )
+
+
 def row_of(entry: Entry, cable: Cable) -> CableRow:
     """The rows of the cable shown by `entry` (`cable` is its parsed text)."""
+    return row_from(entry_values(entry), cable)
+
+
+def row_from(values: EntryValues, cable: Cable) -> CableRow:
+    """The rows of a cable from its entry's values and its parsed text."""
+    (id_, key, created, released, origin, classification, title, tags, url, partial,
+     source, references, digest) = values  # fmt: skip
     return CableRow(
-        id=entry.id,
-        key=entry.key,
-        created=entry.created.isoformat() if entry.created else None,
-        released=entry.released.isoformat() if entry.released else None,
-        origin=entry.origin,
-        classification=entry.classification,
+        id=id_,
+        key=key,
+        created=created,
+        released=released,
+        origin=origin,
+        classification=classification,
         subject=cable.subject,
-        title=entry.title,
-        tags=" ".join(entry.tags),
+        title=title,
+        tags=tags,
         summary=cable.summary,
-        url=Urls.entry(entry),
-        partial=int(entry.partial),
-        source=entry.source,
-        references=entry.references,
+        url=url,
+        partial=partial,
+        source=source,
+        references=references,
         text=cable.body,
-        digest=entry_digest(entry),
+        digest=digest,
     )
 
 

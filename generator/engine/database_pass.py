@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import marshal
 import multiprocessing
+import pickle
 import shutil
 import sqlite3
 from collections.abc import Collection, Iterator
@@ -29,12 +30,20 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Protocol
 
 import zstandard
 
-from generator.archive import Entry
-from generator.database import Database, open_database, row_of
+from generator.database import (
+    Database,
+    EntryValues,
+    entry_values,
+    open_database,
+    row_from,
+    row_of,
+)
 from generator.database.rows import CableRow, entry_digest
+from generator.engine.parsecache import BlobRef
 from generator.engine.render_pass import RenderJob, cables_of
 from generator.engine.rewrite import Copy
 from generator.engine.run import Run
@@ -55,9 +64,10 @@ class Published:
 
 
 def sync_database(
-    cache: Path, job: RenderJob, keys: Collection[str] | None, *, clean: bool, published: Path
+    cache: Path, cables: CableRows, keys: Collection[str] | None, *, clean: bool, published: Path
 ) -> Published | None:
-    """Bring one of the cache's two databases in step with `job.archive`; what to publish.
+    """Bring one of the cache's two databases in step with the archive's `cables`; what
+    to publish.
 
     `keys` are the entries that may have changed (None: any of them, or
     any may have gone). `published` is the site's file. None when the
@@ -78,12 +88,12 @@ def sync_database(
         target.mkdir(parents=True, exist_ok=True)
         behind = None if keys is None else _behind(target)
         wanted = None if keys is None or behind is None else {*keys, *behind}
-        applied = None if clean else _caught_up(*_files(target), job, wanted)
+        applied = None if clean else _caught_up(*_files(target), cables, wanted)
         if applied is None and not clean and _copy_slot(other, target):
             # (this slot lost, the other one sound: a copy, then every digest compared)
-            applied = _caught_up(*_files(target), job, None)
+            applied = _caught_up(*_files(target), cables, None)
         if applied is None:
-            _fill_anew(*_files(target), job)
+            _fill_anew(*_files(target), cables)
             # Both slots alike, so that the next build does not copy or fill.
             _copy_slot(target, other)
             _set_behind(other, set())
@@ -93,7 +103,7 @@ def sync_database(
         with open_database(*_files(target)) as database:
             version = database.version()
     except (sqlite3.Error, OSError):
-        return _fill_outside_cache(job, published)
+        return _fill_outside_cache(cables, published)
     shutil.rmtree(_outside_cache(published), ignore_errors=True)
     return Published(Urls.database, _files(target)[0], version)
 
@@ -105,7 +115,7 @@ def _outside_cache(published: Path) -> Path:
     return site.with_name(f".{site.name}.database")
 
 
-def _fill_outside_cache(job: RenderJob, published: Path) -> Published | None:
+def _fill_outside_cache(cables: CableRows, published: Path) -> Published | None:
     """The database made anew outside the cache, whose slots failed: the cache may
     be deleted at any time, even during this pass, and the build must still
     publish a whole database rather than a site without one. The folder is
@@ -115,7 +125,7 @@ def _fill_outside_cache(job: RenderJob, published: Path) -> Published | None:
     try:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        _fill_anew(*_files(folder), job)
+        _fill_anew(*_files(folder), cables)
         with open_database(*_files(folder)) as database:
             version = database.version()
     except (sqlite3.Error, OSError):
@@ -183,7 +193,7 @@ def _add_behind(slot: Path, applied: Collection[str] | None) -> None:
 
 
 def _caught_up(
-    master: Path, side: Path, job: RenderJob, keys: Collection[str] | None
+    master: Path, side: Path, cables: CableRows, keys: Collection[str] | None
 ) -> list[str] | None:
     """The keys whose rows were written to bring the database in step; None when it
     cannot be used (missing, damaged, another schema, a damaged side file): it is then
@@ -193,7 +203,7 @@ def _caught_up(
         return None
     with database:
         try:
-            return _catch_up(database, job, keys)
+            return _catch_up(database, cables, keys)
         except (sqlite3.Error, ValueError, TypeError, EOFError, zstandard.ZstdError):
             return None
 
@@ -207,13 +217,13 @@ def _open_existing(master: Path, side: Path) -> Database | None:
         return None
 
 
-def _fill_anew(master: Path, side: Path, job: RenderJob) -> None:
+def _fill_anew(master: Path, side: Path, cables: CableRows) -> None:
     """Every cable's rows into new files, renamed over the old ones when complete."""
     new_master = master.with_name("new-" + master.name)
     new_side = side.with_name("new-" + side.name)
     with open_database(new_master, new_side, fresh=True) as database:
         database.db.execute("PRAGMA synchronous = OFF")
-        database.fill(_rows(job, sorted(job.archive.entries)))
+        database.fill(cables.rows(sorted(cables.keys())))
         # Merging the index's segments leaves about 40% of the pages free: a
         # reader downloading the file should not pay for them.
         database.db.execute("VACUUM")
@@ -222,41 +232,145 @@ def _fill_anew(master: Path, side: Path, job: RenderJob) -> None:
     new_master.replace(master)
 
 
-def _catch_up(database: Database, job: RenderJob, keys: Collection[str] | None) -> list[str]:
-    entries = job.archive.entries
+def _catch_up(database: Database, cables: CableRows, keys: Collection[str] | None) -> list[str]:
     # (A quick rebuild reads only its few keys' digests, not 250,000 of them.)
     made = database.made(keys)
+    present = cables.keys()
     if keys is None:
-        wanted = entries.keys()
-        removed = sorted(made.keys() - entries.keys())
+        wanted: Collection[str] = present
+        removed = sorted(made.keys() - present)
     else:
-        wanted = [key for key in keys if key in entries]
-        removed = sorted(key for key in keys if key not in entries and key in made)
-    stale = sorted(key for key in wanted if made.get(key) != entry_digest(entries[key]))
+        wanted = [key for key in keys if key in present]
+        removed = sorted(key for key in keys if key not in present and key in made)
+    stale = sorted(key for key in wanted if made.get(key) != cables.digest(key))
     if stale or removed:
-        database.update(_rows(job, stale), removed)
+        database.update(cables.rows(stale), removed)
     return [*stale, *removed]
 
 
-def _rows(job: RenderJob, keys: list[str]) -> Iterator[CableRow]:
-    """The rows of these entries, their cables read a source at a time."""
-    entries = job.archive.entries
-    by_source: dict[str, list[Entry]] = {}
-    for key in keys:
-        entry = entries[key]
-        by_source.setdefault(entry.source, []).append(entry)
-    for source, found in by_source.items():
-        cables = cables_of(job, source, [entry.ordinal for entry in found])
-        for entry in found:
-            yield row_of(entry, cables[entry.ordinal][0])
+class CableRows(Protocol):
+    """The archive's cables as the database pass reads them: their keys, the digest
+    each one's rows are made from, and the rows (in the order of the keys given)."""
+
+    def keys(self) -> Collection[str]: ...
+
+    def digest(self, key: str) -> bytes: ...
+
+    def rows(self, keys: list[str]) -> Iterator[CableRow]: ...
+
+
+class ArchiveRows:
+    """The rows read from the archive's entries: in the build process (a quick rebuild's)."""
+
+    def __init__(self, job: RenderJob) -> None:
+        self.job = job
+
+    def keys(self) -> Collection[str]:
+        return self.job.archive.entries.keys()
+
+    def digest(self, key: str) -> bytes:
+        return entry_digest(self.job.archive.entries[key])
+
+    def rows(self, keys: list[str]) -> Iterator[CableRow]:
+        """The rows of these entries, in the keys' order (which decides the numbers of
+        cables of the same minute: as `PlannedRows`); their cables read a source at
+        a time, a chunk of keys at a time."""
+        job = self.job
+        entries = job.archive.entries
+        for start in range(0, len(keys), _PLAN_CHUNK):
+            chunk = [entries[key] for key in keys[start : start + _PLAN_CHUNK]]
+            by_source: dict[str, list[int]] = {}
+            for entry in chunk:
+                by_source.setdefault(entry.source, []).append(entry.ordinal)
+            cables = {
+                (source, ordinal): found[0]
+                for source, ordinals in by_source.items()
+                for ordinal, found in cables_of(job, source, ordinals).items()
+            }
+            for entry in chunk:
+                yield row_of(entry, cables[entry.source, entry.ordinal])
+
+
+# Cables per marshalled chunk of a plan: a chunk is what the database process
+# holds as objects at a time (about 300 KB marshalled).
+_PLAN_CHUNK = 1024
+
+# A planned cable: its entry's values, its position in its source, its parsed
+# cable's blob in the parse cache.
+_Planned = tuple[EntryValues, int, BlobRef | None]
+
+
+class PlannedRows:
+    """Every cable's rows from a plan marshalled in the build process before the fork.
+
+    The database process of a full pass must not read the archive's objects:
+    reading an object writes its reference count, and each page so written
+    becomes a private copy in the forked process. Reading every entry made
+    480 MB of the archive private in it at 251,052 cables, which put the build
+    over its memory bound. The plan is plain bytes (the entries' values, where
+    their parsed cables are), read a chunk at a time; the cables come from
+    the parse cache.
+    """
+
+    def __init__(self, job: RenderJob) -> None:
+        entries = job.archive.entries
+        self.job = job
+        self._chunks: list[bytes] = []
+        refs: dict[str, tuple[BlobRef | None, ...]] = {}  # each source's blobs, read once
+        keys = sorted(entries)
+        for start in range(0, len(keys), _PLAN_CHUNK):
+            chunk: list[_Planned] = []
+            for key in keys[start : start + _PLAN_CHUNK]:
+                entry = entries[key]
+                blobs = refs.get(entry.source)
+                if blobs is None:
+                    blobs = refs[entry.source] = job.states[entry.source].blob_refs()
+                ref = blobs[entry.ordinal] if entry.ordinal < len(blobs) else None
+                chunk.append((entry_values(entry), entry.ordinal, ref))
+            self._chunks.append(marshal.dumps(chunk))
+        self._digests: dict[str, bytes] | None = None
+
+    def _planned(self) -> Iterator[list[_Planned]]:
+        for chunk in self._chunks:
+            yield marshal.loads(chunk)
+
+    def _digest_of(self) -> dict[str, bytes]:
+        if self._digests is None:
+            self._digests = {
+                values[1]: values[-1] for chunk in self._planned() for values, _, _ in chunk
+            }
+        return self._digests
+
+    def keys(self) -> Collection[str]:
+        return self._digest_of().keys()
+
+    def digest(self, key: str) -> bytes:
+        return self._digest_of()[key]
+
+    def rows(self, keys: list[str]) -> Iterator[CableRow]:
+        """The rows of these cables, in key order (the plan's order: keys sorted)."""
+        wanted = set(keys)
+        packs = self.job.packs
+        for chunk in self._planned():
+            for values, ordinal, ref in chunk:
+                if values[1] not in wanted:
+                    continue
+                stored = packs.read(ref) if packs is not None else None
+                if stored is not None:
+                    cable = pickle.loads(stored[0])
+                else:  # not in the parse cache: parsed again, from its source
+                    source = values[10]
+                    cable = cables_of(self.job, source, [ordinal])[ordinal][0]
+                yield row_from(values, cable)
 
 
 def database_copies(run: Run, job: RenderJob, keys: Collection[str] | None) -> dict[str, Copy]:
     """The database brought in step, as the rewrite step's copies."""
     published = run.output / Urls.database
-    return _copies_of(
-        run, sync_database(run.cache, job, keys, clean=run.options.clean, published=published)
+    database = sync_database(
+        run.cache, ArchiveRows(job), keys, clean=run.options.clean, published=published
     )
+    return _copies_of(run, database)
 
 
 class DatabaseProcess:
@@ -275,13 +389,20 @@ class DatabaseProcess:
     """
 
     def __init__(self, run: Run, job: RenderJob, keys: Collection[str] | None) -> None:
+        global _PLAN
         self.run = run
         context = multiprocessing.get_context("fork")  # (as the render workers: see workers.py)
         self._answers, sender = context.Pipe(duplex=False)
         self._process: BaseProcess | None = context.Process(
-            target=_child, args=(run, job, keys, sender), daemon=True
+            target=_child, args=(run, keys, sender), daemon=True
         )
-        self._process.start()
+        # The child's plan, held here only until the fork (a global, as the
+        # workers' job: the Process object would keep its arguments).
+        _PLAN = PlannedRows(job)
+        try:
+            self._process.start()
+        finally:
+            _PLAN = None
         sender.close()
 
     def close(self) -> None:
@@ -308,13 +429,17 @@ class DatabaseProcess:
         return _copies_of(self.run, Published(Urls.database, Path(path), bytes.fromhex(version)))
 
 
-def _child(run: Run, job: RenderJob, keys: Collection[str] | None, answers: Connection) -> None:
+_PLAN: PlannedRows | None = None
+
+
+def _child(run: Run, keys: Collection[str] | None, answers: Connection) -> None:
     """The forked process: the pass, then its answer (the version, "" when it failed)."""
     # A build killed outright must not leave this process writing the cache's
     # database beside the next build (it also holds the build's lock).
     die_with_parent()
+    assert _PLAN is not None
     published = sync_database(
-        run.cache, job, keys, clean=run.options.clean, published=run.output / Urls.database
+        run.cache, _PLAN, keys, clean=run.options.clean, published=run.output / Urls.database
     )
     answers.send("" if published is None else f"{published.file}\0{published.version.hex()}")
     answers.close()
