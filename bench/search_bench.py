@@ -183,6 +183,7 @@ def browser_queries(site: Path) -> list[dict]:
                 shown = page.wait_for_function(
                     "() => { const s = document.getElementById('search-status').textContent;"
                     " return s && !s.startsWith('Searching') ? performance.now() : null; }",
+                    polling=100,  # (requestAnimationFrame, the default, may not run in headless Chromium)
                     timeout=120_000,
                 ).json_value()
                 loaded = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")

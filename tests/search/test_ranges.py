@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -111,3 +112,46 @@ def test_a_range_of_a_page_is_not_given_the_reload_script(server: tuple[str, Pat
     page = (site / "index.html").read_bytes()
     response = ask(url, "/index.html", Range="bytes=0-49")
     assert response.status == 206 and response.body == page[:50]  # type: ignore[attr-defined]
+
+
+def test_head_of_a_huge_file_reads_none_of_it(server: tuple[str, Path]) -> None:
+    """The search page asks the database's size with HEAD: answered from the file's size
+    (a sparse 64 GB file here, which reading would take minutes and all memory)."""
+    url, site = server
+    huge = site / "data" / "huge.bin"
+    with open(huge, "wb") as handle:
+        handle.truncate(64 * 2**30)
+    try:
+        started = time.monotonic()
+        response = ask(url, "/data/huge.bin", "HEAD")
+        assert time.monotonic() - started < 5
+        assert response.status == 200
+        assert response.getheader("Content-Length") == str(64 * 2**30)
+        assert response.getheader("Accept-Ranges") == "bytes"
+        tail = ask(url, "/data/huge.bin", Range="bytes=-4")
+        assert tail.status == 206 and tail.body == b"\0" * 4  # type: ignore[attr-defined]
+    finally:
+        huge.unlink()
+
+
+def test_sequential_ranges_on_one_connection_are_not_delayed(server: tuple[str, Path]) -> None:
+    """A query reads dozens of 4 KB pages one after another on one connection. With
+    Nagle's algorithm each response's body waited for the client's delayed
+    acknowledgement of its headers: 40 ms a request, 0.8 s for these 20."""
+    url, site = server
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    whole = (site / "data" / "cables.db").read_bytes()
+    try:
+        started = time.monotonic()
+        for page in range(20):
+            start = (page % 4) * 4096
+            connection.request(
+                "GET", "/data/cables.db", headers={"Range": f"bytes={start}-{start + 4095}"}
+            )
+            response = connection.getresponse()
+            assert response.status == 206 and response.read() == whole[start : start + 4096]
+        elapsed = time.monotonic() - started
+    finally:
+        connection.close()
+    assert elapsed < 0.4, f"20 range requests took {elapsed:.2f} s"
