@@ -10,7 +10,9 @@ database file in step with the archive row by row
 
 from generator.database.rows import (
     CableRow,
+    CableText,
     EntryValues,
+    cable_text,
     entry_digest,
     entry_values,
     row_from,
@@ -22,8 +24,10 @@ from generator.database.writer import Database, open_database
 __all__ = [
     "SCHEMA_VERSION",
     "CableRow",
+    "CableText",
     "Database",
     "EntryValues",
+    "cable_text",
     "entry_digest",
     "entry_values",
     "open_database",

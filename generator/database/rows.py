@@ -85,11 +85,19 @@ def entry_values(entry: Entry) -> EntryValues:
 
 def row_of(entry: Entry, cable: Cable) -> CableRow:
     """The rows of the cable shown by `entry` (`cable` is its parsed text)."""
-    return row_from(entry_values(entry), cable)
+    return row_from(entry_values(entry), cable_text(cable))
 
 
-def row_from(values: EntryValues, cable: Cable) -> CableRow:
-    """The rows of a cable from its entry's values and its parsed text."""
+# What the index takes from a cable's parsed text: its subject, summary and text.
+CableText = tuple[str, str | None, str]
+
+
+def cable_text(cable: Cable) -> CableText:
+    return (cable.subject, cable.summary, cable.body)
+
+
+def row_from(values: EntryValues, text: CableText) -> CableRow:
+    """The rows of a cable from its entry's values and its parsed text's."""
     (id_, key, created, released, origin, classification, title, tags, url, partial,
      source, references, digest) = values  # fmt: skip
     return CableRow(
@@ -99,15 +107,15 @@ def row_from(values: EntryValues, cable: Cable) -> CableRow:
         released=released,
         origin=origin,
         classification=classification,
-        subject=cable.subject,
+        subject=text[0],
         title=title,
         tags=tags,
-        summary=cable.summary,
+        summary=text[1],
         url=url,
         partial=partial,
         source=source,
         references=references,
-        text=cable.body,
+        text=text[2],
         digest=digest,
     )
 

@@ -35,20 +35,26 @@ from typing import Protocol
 import zstandard
 
 from generator.database import (
+    CableText,
     Database,
     EntryValues,
+    cable_text,
     entry_values,
     open_database,
     row_from,
     row_of,
 )
 from generator.database.rows import CableRow, entry_digest
-from generator.engine.parsecache import BlobRef
+from generator.engine.cache import PACKS
+from generator.engine.discover import Reader, Source
+from generator.engine.parsecache import BlobRef, PackReader
+from generator.engine.read_pass import read_normalised
 from generator.engine.render_pass import RenderJob, cables_of
 from generator.engine.rewrite import Copy
 from generator.engine.run import Run
 from generator.engine.workers import die_with_parent
 from generator.files import write_atomically
+from generator.model import Cable, Problem
 from generator.urls import Urls
 
 FOLDER = "database"
@@ -291,44 +297,57 @@ class ArchiveRows:
                 yield row_of(entry, cables[entry.source, entry.ordinal])
 
 
-# Cables per marshalled chunk of a plan: a chunk is what the database process
-# holds as objects at a time (about 300 KB marshalled).
+# Cables per marshalled chunk of a plan: what the database process holds as
+# objects at a time (about 300 KB marshalled).
 _PLAN_CHUNK = 1024
 
-# A planned cable: its entry's values, its position in its source, its parsed
-# cable's blob in the parse cache.
-_Planned = tuple[EntryValues, int, BlobRef | None]
+# A planned cable: its entry's values, and where its text is: its parsed
+# cable's blob in the parse cache, or (when the cache has none) the text's
+# values; and its file and position there, to parse it again should the
+# cache be deleted meanwhile (it may be, at any time).
+_Planned = tuple[EntryValues, BlobRef | None, CableText | None, str, int]
+
+
+def plan_rows(job: RenderJob) -> Iterator[bytes]:
+    """What every cable's rows are made of, in key order, as marshalled chunks (in the
+    build process, for the database process: see PlannedRows)."""
+    entries = job.archive.entries
+    refs: dict[str, tuple[BlobRef | None, ...]] = {}  # each source's blobs, read once
+    keys = sorted(entries)
+    for start in range(0, len(keys), _PLAN_CHUNK):
+        chunk: list[_Planned] = []
+        for key in keys[start : start + _PLAN_CHUNK]:
+            entry = entries[key]
+            blobs = refs.get(entry.source)
+            if blobs is None:
+                blobs = refs[entry.source] = job.states[entry.source].blob_refs()
+            ref = blobs[entry.ordinal] if entry.ordinal < len(blobs) else None
+            text = None
+            if ref is None:  # (a reader other than the parser: nothing in the cache)
+                text = cable_text(cables_of(job, entry.source, [entry.ordinal])[entry.ordinal][0])
+            location = job.sources[entry.source].location
+            chunk.append((entry_values(entry), ref, text, location, entry.ordinal))
+        yield marshal.dumps(chunk)
 
 
 class PlannedRows:
-    """Every cable's rows from a plan marshalled in the build process before the fork.
+    """Every cable's rows from a plan (`plan_rows`) and the parse cache.
 
-    The database process of a full pass must not read the archive's objects:
-    reading an object writes its reference count, and each page so written
-    becomes a private copy in the forked process. Reading every entry made
-    480 MB of the archive private in it at 251,052 cables, which put the build
-    over its memory bound. The plan is plain bytes (the entries' values, where
-    their parsed cables are), read a chunk at a time; the cables come from
-    the parse cache.
+    For the database process of a full pass, which must not read the
+    archive's objects: it is forked before there is an archive, while the
+    build process is small, and gets this plan through a pipe. Forked later
+    from the full build process, it shared that process's pages, and every
+    page either process then wrote (reading an object writes its reference
+    count) became a page of its own: 560 MB of private memory at 251,052
+    cables, which put the build over its memory bound.
     """
 
-    def __init__(self, job: RenderJob) -> None:
-        entries = job.archive.entries
-        self.job = job
-        self._chunks: list[bytes] = []
-        refs: dict[str, tuple[BlobRef | None, ...]] = {}  # each source's blobs, read once
-        keys = sorted(entries)
-        for start in range(0, len(keys), _PLAN_CHUNK):
-            chunk: list[_Planned] = []
-            for key in keys[start : start + _PLAN_CHUNK]:
-                entry = entries[key]
-                blobs = refs.get(entry.source)
-                if blobs is None:
-                    blobs = refs[entry.source] = job.states[entry.source].blob_refs()
-                ref = blobs[entry.ordinal] if entry.ordinal < len(blobs) else None
-                chunk.append((entry_values(entry), entry.ordinal, ref))
-            self._chunks.append(marshal.dumps(chunk))
+    def __init__(self, chunks: list[bytes], packs: PackReader, reader: Reader) -> None:
+        self._chunks = chunks
+        self._packs = packs
+        self._reader = reader
         self._digests: dict[str, bytes] | None = None
+        self._parsed: tuple[str, list[Cable]] | None = None  # the last file parsed again
 
     def _planned(self) -> Iterator[list[_Planned]]:
         for chunk in self._chunks:
@@ -337,7 +356,7 @@ class PlannedRows:
     def _digest_of(self) -> dict[str, bytes]:
         if self._digests is None:
             self._digests = {
-                values[1]: values[-1] for chunk in self._planned() for values, _, _ in chunk
+                values[1]: values[-1] for chunk in self._planned() for values, *_ in chunk
             }
         return self._digests
 
@@ -350,18 +369,33 @@ class PlannedRows:
     def rows(self, keys: list[str]) -> Iterator[CableRow]:
         """The rows of these cables, in key order (the plan's order: keys sorted)."""
         wanted = set(keys)
-        packs = self.job.packs
         for chunk in self._planned():
-            for values, ordinal, ref in chunk:
+            for values, ref, text, location, ordinal in chunk:
                 if values[1] not in wanted:
                     continue
-                stored = packs.read(ref) if packs is not None else None
-                if stored is not None:
-                    cable = pickle.loads(stored[0])
-                else:  # not in the parse cache: parsed again, from its source
-                    source = values[10]
-                    cable = cables_of(self.job, source, [ordinal])[ordinal][0]
-                yield row_from(values, cable)
+                if text is None:
+                    stored = self._packs.read(ref)
+                    if stored is not None:
+                        text = cable_text(pickle.loads(stored[0]))
+                    else:  # the cache was deleted since the build read the file
+                        text = cable_text(self._parsed_again(values, location, ordinal))
+                yield row_from(values, text)
+
+    def _parsed_again(self, values: EntryValues, location: str, ordinal: int) -> Cable:
+        """The cable parsed again from its file (a container file parsed once for the
+        cables of it that follow each other)."""
+        if self._parsed is None or self._parsed[0] != location:
+            source = Source(location, values[10])
+            self._parsed = (location, list(read_normalised(source, _ignored, self._reader)))
+        cables = self._parsed[1]
+        if ordinal >= len(cables) or cables[ordinal].id != values[0]:
+            # (OSError: the pass's own failure, a warning and a site without the database)
+            raise OSError(f"{values[10]} changed during the build; build again")
+        return cables[ordinal]
+
+
+def _ignored(problem: Problem) -> None:
+    """(A file parsed again: its problems were reported when the build read it.)"""
 
 
 def database_copies(run: Run, job: RenderJob, keys: Collection[str] | None) -> dict[str, Copy]:
@@ -374,38 +408,47 @@ def database_copies(run: Run, job: RenderJob, keys: Collection[str] | None) -> d
 
 
 class DatabaseProcess:
-    """The database pass of a full pass, in a forked process while the pages render.
+    """The database pass of a full pass, in a process of its own beside the render.
 
-    Filling the database of 250,000 cables is a minute of CPU, mostly
+    Filling the database of 250,000 cables is two minutes of CPU, mostly
     SQLite's; the build process would otherwise do it alone while the render
-    workers wait, or the workers render while it waits. Forked once the
-    render job is made (the child inherits the archive copy-on-write, as the
-    workers do), it writes only the cache's database files, which nothing
-    else touches until `copies` has waited for it; it reports the version
-    through a pipe. `close` (after `copies`, or when the build failed) waits
-    for the child whatever happened (a fill writes new files renamed when complete, an
-    update is a transaction, so a build that fails meanwhile never leaves
-    a half-written database).
+    workers wait, or the workers render while it waits. The process is forked
+    when the full pass starts, while the build process is still small (see
+    PlannedRows: forked once the archive was made, it came to hold a copy of
+    most of it), and waits for its plan: `start` sends it once the render
+    job is made, and the process fills the cache's database files, which
+    nothing else touches until `copies` has waited for its answer (the
+    version, through a pipe). `close` ends it whatever happened: without a
+    plan it exits at once; a fill writes new files renamed when complete and
+    an update is a transaction, so a build that fails meanwhile never
+    leaves a half-written database.
     """
 
-    def __init__(self, run: Run, job: RenderJob, keys: Collection[str] | None) -> None:
-        global _PLAN
+    def __init__(self, run: Run) -> None:
         self.run = run
         context = multiprocessing.get_context("fork")  # (as the render workers: see workers.py)
-        self._answers, sender = context.Pipe(duplex=False)
+        self._answers, answering = context.Pipe(duplex=False)
+        planned, self._plan = context.Pipe(duplex=False)
         self._process: BaseProcess | None = context.Process(
-            target=_child, args=(run, keys, sender), daemon=True
+            target=_child, args=(run, planned, answering, (self._plan, self._answers)), daemon=True
         )
-        # The child's plan, held here only until the fork (a global, as the
-        # workers' job: the Process object would keep its arguments).
-        _PLAN = PlannedRows(job)
+        self._process.start()
+        answering.close()
+        planned.close()
+
+    def start(self, job: RenderJob) -> None:
+        """Send the process its plan: every cable of `job`'s archive."""
         try:
-            self._process.start()
+            for chunk in plan_rows(job):
+                self._plan.send_bytes(chunk)
+            self._plan.send_bytes(b"")  # the end of the plan
+        except OSError:  # the process died: `copies` says the database was not written
+            pass
         finally:
-            _PLAN = None
-        sender.close()
+            self._plan.close()
 
     def close(self) -> None:
+        self._plan.close()
         self._wait()
 
     def _wait(self) -> str | None:
@@ -413,6 +456,7 @@ class DatabaseProcess:
         process, self._process = self._process, None
         if process is None:
             return None
+        self._plan.close()
         try:
             answer = self._answers.recv() if self._answers.poll(None) else None
         except EOFError:
@@ -429,18 +473,33 @@ class DatabaseProcess:
         return _copies_of(self.run, Published(Urls.database, Path(path), bytes.fromhex(version)))
 
 
-_PLAN: PlannedRows | None = None
-
-
-def _child(run: Run, keys: Collection[str] | None, answers: Connection) -> None:
-    """The forked process: the pass, then its answer (the version, "" when it failed)."""
+def _child(
+    run: Run, planned: Connection, answers: Connection, parents: tuple[Connection, ...]
+) -> None:
+    """The forked process: its plan, the pass, then its answer (the version, "" when it
+    failed); nothing when the build ended before sending a plan."""
     # A build killed outright must not leave this process writing the cache's
     # database beside the next build (it also holds the build's lock).
     die_with_parent()
-    assert _PLAN is not None
-    published = sync_database(
-        run.cache, _PLAN, keys, clean=run.options.clean, published=run.output / Urls.database
-    )
+    # The build process's ends of the pipes, copied by the fork: with the plan's
+    # writing end open here, the end of the plan would never come.
+    for end in parents:
+        end.close()
+    chunks: list[bytes] = []
+    try:
+        while chunk := planned.recv_bytes():
+            chunks.append(chunk)
+    except (EOFError, OSError):
+        return
+    planned.close()
+    with closing(PackReader(run.cache / PACKS)) as packs:
+        published = sync_database(
+            run.cache,
+            PlannedRows(chunks, packs, run.reader),
+            None,
+            clean=run.options.clean,
+            published=run.output / Urls.database,
+        )
     answers.send("" if published is None else f"{published.file}\0{published.version.hex()}")
     answers.close()
 

@@ -105,6 +105,25 @@ def full_pass(
     Returns the result, the state it saved (None when it could not), and the
     memory of the pass (kept when `keep`, or saved for a later quick rebuild).
     """
+    # Forked first, while this process is small (see DatabaseProcess); it
+    # waits for its plan, and ends with the pass whatever happens.
+    database = DatabaseProcess(run)
+    try:
+        return _full_pass(run, state, inputs, stats, others, keep=keep, database=database)
+    finally:
+        database.close()
+
+
+def _full_pass(
+    run: Run,
+    state: BuildState | None,
+    inputs: Inputs,
+    stats: Identities,
+    others: dict[str, Identity],
+    *,
+    keep: bool,
+    database: DatabaseProcess,
+) -> tuple[BuildResult, BuildState | None, Memory | None]:
     explainer = _explainer(run, state)
     if state is not None and not load_body(run.cache, state):
         state = None
@@ -156,7 +175,9 @@ def full_pass(
     try:
         if run.options.strict and problems:
             raise StrictFailure(problems)
-        planned = _write(run, archive, docs, read.sources, inputs, result, new_state, explainer)
+        planned = _write(
+            run, archive, docs, read.sources, inputs, result, new_state, explainer, database
+        )
         applied = True
         if keep or run.reader is parse_reader:
             memory = remember(
@@ -176,8 +197,9 @@ def _write(
     result: BuildResult,
     state: BuildState,
     explainer: Explainer | None,
+    database: DatabaseProcess,
 ) -> Planned:
-    """Plan, sign, render and apply; what was planned."""
+    """Plan, sign, render and apply (the database beside: `database`); what was planned."""
     pages = plan_site(archive, run.config, list(docs.values()))
     files = output_files(pages)
     env = make_environment(run.config)
@@ -206,7 +228,6 @@ def _write(
     gc.freeze()
     gc.enable()
     packs = PackReader(run.cache / PACKS)
-    database: DatabaseProcess | None = None
     try:
         job = RenderJob(
             renderer=renderer,
@@ -219,7 +240,7 @@ def _write(
             output=NoOutput(),
             files=files,
         )
-        database = DatabaseProcess(run, job, None)
+        database.start(job)
         why = explainer.bind(signer, pages, files) if explainer is not None else None
         # Signing in this process, before the render workers fork: in forked
         # workers it was no faster (each worker works out the facts of the same
@@ -246,8 +267,6 @@ def _write(
             )
         )
     finally:
-        if database is not None:
-            database.close()
         packs.close()
         gc.disable()
     result.kind = "full" if old is None else "incremental"
