@@ -145,7 +145,7 @@ def die_with_parent() -> None:
     """
     parent = os.getppid()
     if parent == 1:  # the parent died before this worker got here
-        os._exit(0)
+        raise SystemExit(0)
     threading.Thread(target=_exit_with, args=(parent,), name="exit-with-build", daemon=True).start()
 
 
@@ -161,4 +161,5 @@ def _exit_with(parent: int) -> None:
     else:
         while os.getppid() == parent:
             time.sleep(0.5)
-    os._exit(1)
+    # At once, as the kernel's kill would: no clean-up, no traceback.
+    os.kill(os.getpid(), signal.SIGKILL)
