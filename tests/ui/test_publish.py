@@ -17,7 +17,7 @@ from generator.cli import main
 from generator.config import Publish, load_config, parse_config
 from generator.errors import UserError
 from generator.ui.scaffold import generator_version
-from generator.ui.sitesize import SiteSize, human_size, measure_site, publish_warning
+from generator.ui.sitesize import SiteSize, human_size, measure_site, publish_warning, site_size
 
 
 @pytest.fixture
@@ -176,3 +176,21 @@ def test_the_upload_recipe_sends_only_what_changed(
     assert len(sent) < len(first) // 2
     same = subprocess.run(["diff", "-r", str(site), str(target)], capture_output=True, check=False)
     assert same.returncode == 0, same.stdout
+
+
+def test_a_build_that_changed_nothing_reuses_the_measured_size(tmp_path: Path) -> None:
+    """Walking a whole archive's files is most of a no-op build's time at full scale:
+    a build that wrote and removed nothing takes the last figure measured there."""
+    output, cache = tmp_path / "site", tmp_path / "cache"
+    (output / "cable").mkdir(parents=True)
+    (output / "index.html").write_bytes(b"x" * 100)
+    cache.mkdir()
+    assert site_size(output, cache, unchanged=False) == SiteSize(100, 1)
+    (output / "cable" / "page.html").write_bytes(b"y" * 50)  # (the top folder's time is kept)
+    assert site_size(output, cache, unchanged=True) == SiteSize(100, 1)
+    assert site_size(output, cache, unchanged=False) == SiteSize(150, 2)
+    (output / "new.html").write_bytes(b"z")
+    os.utime(output, ns=(1, 1))  # another folder time (whatever the clock's tick): measured again
+    assert site_size(output, cache, unchanged=True) == SiteSize(151, 3)
+    shutil.rmtree(cache)  # (the cache may be deleted at any time)
+    assert site_size(output, cache, unchanged=True) == SiteSize(151, 3)
