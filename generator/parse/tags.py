@@ -40,9 +40,9 @@ _FURNITURE = re.compile(
     r"\bPAGE[ \t]+\d{1,3}(?:[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,7})?(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?"
     r"(?:[ \t]+\d{6}Z)?|\b\d{6}Z\b|\b(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|SENSITIVE)\b"
 )
-_FURNITURE_WORDS = ("PAGE", "SECRET", "CONFIDENTIAL", "UNCLAS", "SIPDIS", "NOFORN", "SENSITIVE")
-# A date-time group ("082030Z"), looked for only where a Z is.
-_DTG_LIKE = re.compile(r"\d{6}Z")
+# Whether `_FURNITURE` can match at all: one of its words or a date-time group
+# ("082030Z").  One scan in C; most TAGS lines hold none of them.
+_FURNITURE_HINT = re.compile(r"PAGE|SECRET|CONFIDENTIAL|UNCLAS|SIPDIS|NOFORN|SENSITIVE|\d{6}Z")
 # An initial keeps its full stop ("OVIP (STEINBERG, JAMES B.)").
 _TOKEN = re.compile(r"[A-Za-z]\.(?![A-Za-z])|[A-Za-z][A-Za-z0-9\-']*|,|\(|\)")
 
@@ -54,7 +54,7 @@ def parse_tags(text: str) -> list[str]:
     if not m:
         return []
     raw = _tag_text(m, text).upper()
-    if any(word in raw for word in _FURNITURE_WORDS) or ("Z" in raw and _DTG_LIKE.search(raw)):
+    if _FURNITURE_HINT.search(raw):
         raw = _FURNITURE.sub(" ", raw)
     return list(dict.fromkeys(_tags_from_tokens(_TOKEN.findall(raw))))
 
