@@ -134,7 +134,9 @@ def parse_subject(text: str) -> str:
         if not rest or _FIELD_START.match(rest[0]):
             return ""
         first, rest = rest[0], rest[1:]
-    parts = _field_continuation(first, _subject_lines(first, rest[:6]))
+    # Most subjects are one line, a blank line after it: nothing to weigh.
+    following = _subject_lines(first, rest[:6]) if rest and rest[0].strip() else []
+    parts = _field_continuation(first, following)
     subject = _join_wrapped(parts)
     subject = _LEADING_MARKING.sub("", subject)
     # A subject the source ran into the next field ("... SUBJECT: X REF: Y").

@@ -294,6 +294,8 @@ def _with_mistyped(
 
 
 _DIGIT = re.compile(r"\d")
+# What `_more_serials` needs within a few characters of a citation's end.
+_LISTED = re.compile(r",|&|ND|nd")
 
 
 def _known_citations(
@@ -309,13 +311,12 @@ def _known_citations(
         begin, finish = m.span()
         if begin > done and _DIGIT.search(fixed, done, begin):
             gaps.append((done, begin))
-        done = max(done, finish)
+        done = finish  # matches do not overlap: each ends after the last
         station = canonical_station(m.group("station"))
         year, after, dated, serial = m.group("year", "year_after", "year_dated", "serial")
         year = year or after or dated
         found.append((begin, (year, station, int(serial), segment[begin:finish].strip())))
-        listed = fixed[finish : finish + 12]
-        if "," in listed or "&" in listed or "ND" in listed or "nd" in listed:  # "AND 44603"
+        if _LISTED.search(fixed, finish, finish + 12):  # "AND 44603", ", 45"
             found.extend(_more_serials(fixed, finish, year, station))
     if done < len(fixed) and _DIGIT.search(fixed, done):
         gaps.append((done, len(fixed)))
