@@ -253,13 +253,40 @@ _TITLE_WORDS = frozenset(
 )
 # Titles misspelt by a letter ("Ambassaor", "Counselr", "Direcotr") are titles too.
 _LONG_TITLE_WORDS = tuple(w for w in _TITLE_WORDS if len(w) >= 6 and w.isalpha())
-# The same by length: a word one edit from a title is one letter longer or
-# shorter at most, so only three lengths need comparing (the names of a
-# release are many thousands: most tokens are new to the cache above).
-_LONG_TITLE_WORDS_BY_LENGTH: dict[int, tuple[str, ...]] = {
-    size: tuple(w for w in _LONG_TITLE_WORDS if abs(len(w) - size) <= 1)
-    for size in range(5, max(map(len, _LONG_TITLE_WORDS)) + 2)
-}
+
+
+def _without_one_letter(word: str) -> list[str]:
+    return [word[:i] + word[i + 1 :] for i in range(len(word))]
+
+
+def _near_title_index() -> dict[str, frozenset[str]]:
+    """Each long title word, and each with one letter deleted -> the title words.
+
+    A word one edit from a title shares a key with it: a letter changed or two
+    neighbours swapped leave the same word once one letter is deleted; a letter
+    added or dropped makes one the other with a letter deleted.
+    """
+    index: dict[str, set[str]] = {}
+    for word in _LONG_TITLE_WORDS:
+        for key in (word, *_without_one_letter(word)):
+            index.setdefault(key, set()).add(word)
+    return {key: frozenset(words) for key, words in index.items()}
+
+
+# The names of a release are many thousands, so most tokens are new to the
+# cache of `_is_title_word`: comparing each with every long title (40 µs) cost
+# more than all the rest of the field; the index leaves a few to compare.
+_NEAR_TITLE = _near_title_index()
+
+
+def _near_titles(word: str) -> set[str]:
+    """The long title words that may be one edit from word (`_one_edit` decides)."""
+    found: set[str] = set()
+    for key in (word, *_without_one_letter(word)):
+        found.update(_NEAR_TITLE.get(key, ()))
+    return found
+
+
 _PREPOSITIONS = frozenset(("to", "for", "of", "in", "at", "on"))
 _PARTICLES = frozenset("de da del della der van von bin al el la le du dos das di ter ten".split())
 _NAME_TOKEN = re.compile(
@@ -292,11 +319,7 @@ def _is_title_word(token: str, mixed_case: bool) -> bool:
     bare = token.strip(",;:().'’")
     if _camel_title(bare):
         return True  # "PolMinCons"
-    if (
-        len(t) >= 6
-        and t.isalpha()
-        and any(_one_edit(t, w) for w in _LONG_TITLE_WORDS_BY_LENGTH.get(len(t), ()))
-    ):
+    if len(t) >= 6 and t.isalpha() and any(_one_edit(t, w) for w in _near_titles(t)):
         return True
     # In mixed-case text an all-capitals word is an office ("DCM", "CDA",
     # "POLECON"); names are written capitalised. Initials ("A.") are names.
