@@ -91,14 +91,16 @@ _RULE_LINE = re.compile(r"[ \t]*[-=_*]{3,}[ \t]*")
 _NUMERIC_REFERENCE = re.compile(r"&#(?:[0-9]{1,7}|[xX][0-9a-fA-F]{1,6});")
 
 
-# The words `_SUBJECT_END` can match at, in lower case: most subjects hold none of
-# them, and one scan of the lowered subject in C is cheaper than that pattern.
-_SUBJECT_END_HINT = re.compile(r"ref|classified|sensitive|---|===")
-
-
 def _may_run_on(subject: str) -> bool:
-    """False only when the subject holds none of the words `_SUBJECT_END` looks for, in any case."""
-    return not foldable(subject) or _SUBJECT_END_HINT.search(subject.lower()) is not None
+    """False only when the subject holds none of the words `_SUBJECT_END` looks for, in any case.
+
+    Most subjects hold none of them, and a few `in` tests of the lowered
+    subject cost less than that pattern (or one of those words as a pattern).
+    """
+    if not foldable(subject):
+        return True
+    low = subject.lower()
+    return "ref" in low or "classified" in low or "sensitive" in low or "---" in low or "===" in low
 
 
 def _subject_match(text: str) -> tuple[str, int] | None:
@@ -124,18 +126,17 @@ def parse_subject(text: str) -> str:
     if not found:
         return ""
     first, end = found
-    # The lines the field may wrap onto, within the head the field is looked for in.
-    # Whole lines only: the last piece of a split holds the rest of the head.
-    rest = text[end:HEAD].split("\n", 10)[1:10]
-    if not first.strip():
+    if first.strip():
+        following = _lines_after_subject(first, text, end)
+    else:
         # "SUBJECT:" + blank line + the subject.
+        rest = _lines_after(text, end, 9)
         while rest and not rest[0].strip():
             rest = rest[1:]
         if not rest or _FIELD_START.match(rest[0]):
             return ""
         first, rest = rest[0], rest[1:]
-    # Most subjects are one line, a blank line after it: nothing to weigh.
-    following = _subject_lines(first, rest[:6]) if rest and rest[0].strip() else []
+        following = _subject_lines(first, rest[:6]) if rest and rest[0].strip() else []
     parts = _field_continuation(first, following)
     subject = _join_wrapped(parts)
     subject = _LEADING_MARKING.sub("", subject)
@@ -147,6 +148,24 @@ def parse_subject(text: str) -> str:
     return (
         subject.strip(" \t.;,") if subject.rstrip().endswith((" .", ",", ";")) else subject.strip()
     )
+
+
+def _lines_after(text: str, end: int, count: int) -> list[str]:
+    """The `count` lines after the one that ends at `end`, within the head the field
+    is looked for in.  Whole lines only: the last piece of a split holds the rest."""
+    return text[end:HEAD].split("\n", count + 1)[1 : count + 1]
+
+
+def _lines_after_subject(first: str, text: str, end: int) -> list[str]:
+    """The lines that may continue a subject whose first line ends at `end`.
+
+    Most subjects are one line with a blank line after it, and a split scans
+    as far as the lines it cuts: the line after is looked at first, alone.
+    """
+    after = _lines_after(text, end, 1)
+    if not after or not after[0].strip():
+        return []
+    return _subject_lines(first, _lines_after(text, end, 6))
 
 
 def _subject_lines(first: str, following: list[str]) -> list[str]:
