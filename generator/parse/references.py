@@ -294,8 +294,13 @@ def _with_mistyped(
 
 
 _DIGIT = re.compile(r"\d")
-# What `_more_serials` needs within a few characters of a citation's end.
-_LISTED = re.compile(r",|&|ND|nd")
+
+
+def _holds_digit(text: str, start: int, end: int) -> bool:
+    """Does text[start:end] hold a digit?  Most stretches between citations are a
+    blank or two: that is told without starting the regex engine."""
+    stretch = text[start:end]
+    return not stretch.isspace() and _DIGIT.search(stretch) is not None
 
 
 def _known_citations(
@@ -309,16 +314,17 @@ def _known_citations(
     done = 0  # where the citations found so far end
     for m in _citation_matches(fixed):
         begin, finish = m.span()
-        if begin > done and _DIGIT.search(fixed, done, begin):
+        if begin > done and _holds_digit(fixed, done, begin):
             gaps.append((done, begin))
         done = finish  # matches do not overlap: each ends after the last
         station = canonical_station(m.group("station"))
         year, after, dated, serial = m.group("year", "year_after", "year_dated", "serial")
         year = year or after or dated
         found.append((begin, (year, station, int(serial), segment[begin:finish].strip())))
-        if _LISTED.search(fixed, finish, finish + 12):  # "AND 44603", ", 45"
+        listed = fixed[finish : finish + 12]
+        if "," in listed or "&" in listed or "ND" in listed or "nd" in listed:  # "AND 44603"
             found.extend(_more_serials(fixed, finish, year, station))
-    if done < len(fixed) and _DIGIT.search(fixed, done):
+    if done < len(fixed) and _holds_digit(fixed, done, len(fixed)):
         gaps.append((done, len(fixed)))
     return found, gaps
 
@@ -396,7 +402,7 @@ _NUMBER_LABEL = re.compile(r"\(\d")
 def _labels(block: str) -> list[re.Match[str]]:
     """The item labels of a block; not a year in parentheses before or after a
     citation ("(99) ROME 2196", "ASUNCION 701 (08)")."""
-    if not _NUMBER_LABEL.search(block):  # most blocks: letters only, nothing to weigh
+    if "(" not in block or not _NUMBER_LABEL.search(block):  # letters only: nothing to weigh
         return list(_LABEL.finditer(block))
     marks = []
     previous_number = 0
