@@ -91,12 +91,16 @@ _RULE_LINE = re.compile(r"[ \t]*[-=_*]{3,}[ \t]*")
 _NUMERIC_REFERENCE = re.compile(r"&#(?:[0-9]{1,7}|[xX][0-9a-fA-F]{1,6});")
 
 
-def _may_hold(text: str, words: tuple[str, ...]) -> bool:
-    """False only when none of the lower-case ASCII words is in the text, in any case."""
-    if not foldable(text):
+def _may_run_on(subject: str) -> bool:
+    """False only when the subject holds none of the words `_SUBJECT_END` looks for, in any case.
+
+    Most subjects hold none of them, and a few `in` tests of the lowered
+    subject cost less than that pattern (or one of those words as a pattern).
+    """
+    if not foldable(subject):
         return True
-    low = text.lower()
-    return any(word in low for word in words)
+    low = subject.lower()
+    return "ref" in low or "classified" in low or "sensitive" in low or "---" in low or "===" in low
 
 
 def _subject_match(text: str) -> tuple[str, int] | None:
@@ -122,27 +126,46 @@ def parse_subject(text: str) -> str:
     if not found:
         return ""
     first, end = found
-    # The lines the field may wrap onto, within the head the field is looked for in.
-    # Whole lines only: the last piece of a split holds the rest of the head.
-    rest = text[end:HEAD].split("\n", 10)[1:10]
-    if not first.strip():
+    if first.strip():
+        following = _lines_after_subject(first, text, end)
+    else:
         # "SUBJECT:" + blank line + the subject.
+        rest = _lines_after(text, end, 9)
         while rest and not rest[0].strip():
             rest = rest[1:]
         if not rest or _FIELD_START.match(rest[0]):
             return ""
         first, rest = rest[0], rest[1:]
-    parts = _field_continuation(first, _subject_lines(first, rest[:6]))
+        following = _subject_lines(first, rest[:6]) if rest and rest[0].strip() else []
+    parts = _field_continuation(first, following)
     subject = _join_wrapped(parts)
     subject = _LEADING_MARKING.sub("", subject)
     # A subject the source ran into the next field ("... SUBJECT: X REF: Y").
-    if _may_hold(subject, ("ref", "classified", "sensitive", "---", "===")):
+    if _may_run_on(subject):
         subject = _SUBJECT_END.split(subject)[0]
     if "&#" in subject:
         subject = _NUMERIC_REFERENCE.sub(lambda m: html.unescape(m.group()), subject)
     return (
         subject.strip(" \t.;,") if subject.rstrip().endswith((" .", ",", ";")) else subject.strip()
     )
+
+
+def _lines_after(text: str, end: int, count: int) -> list[str]:
+    """The `count` lines after the one that ends at `end`, within the head the field
+    is looked for in.  Whole lines only: the last piece of a split holds the rest."""
+    return text[end:HEAD].split("\n", count + 1)[1 : count + 1]
+
+
+def _lines_after_subject(first: str, text: str, end: int) -> list[str]:
+    """The lines that may continue a subject whose first line ends at `end`.
+
+    Most subjects are one line with a blank line after it, and a split scans
+    as far as the lines it cuts: the line after is looked at first, alone.
+    """
+    after = _lines_after(text, end, 1)
+    if not after or not after[0].strip():
+        return []
+    return _subject_lines(first, _lines_after(text, end, 6))
 
 
 def _subject_lines(first: str, following: list[str]) -> list[str]:
@@ -217,10 +240,14 @@ _CLASSIFIED_BY = re.compile(r"(?<![A-Za-z])CLASSIFIED[ \t]+BY[ \t]*[:.\-]?[ \t]*
 # Where the name ends: the reasons clause in its many spellings ("for
 # reasons", "REASONS", "Resons", "RASONS", "-reasons", "under 1.4", "PER
 # 1.4", "based upon", "due to", "- 1.5", "for for"), or "(acting)".
+# The lookahead is for speed alone: it names the first character of every
+# alternative, so the engine leaves most positions after one test of a set
+# instead of trying the eleven alternatives, each case-insensitively, at each.
 _NAME_END = re.compile(
+    r"(?=[fpurebds1(])(?:"
     r"\b(?:for|per|under)\s+(?:the\s+)?r[ea]{1,2}s?ons?\b|\br(?:ea|e|a)s?ons?\b|\bE\.?\s?O\.?\s*1\d{4}"
     r"|\b1\.[4-6]\b|\bbased\s+(?:on|upon)\b|\bdue\s+to\b|\bsection\s+1\.|\bfor\s+for\b"
-    r"|\b(?:PER|per)\b|\(\s*acting\s*\)|\bunder\s+(?:section\s+)?1\.[4-6]",
+    r"|\b(?:PER|per)\b|\(\s*acting\s*\)|\bunder\s+(?:section\s+)?1\.[4-6])",
     re.IGNORECASE,
 )
 # Words that are part of a title or office, not of a name.
@@ -245,6 +272,40 @@ _TITLE_WORDS = frozenset(
 )
 # Titles misspelt by a letter ("Ambassaor", "Counselr", "Direcotr") are titles too.
 _LONG_TITLE_WORDS = tuple(w for w in _TITLE_WORDS if len(w) >= 6 and w.isalpha())
+
+
+def _without_one_letter(word: str) -> list[str]:
+    return [word[:i] + word[i + 1 :] for i in range(len(word))]
+
+
+def _near_title_index() -> dict[str, frozenset[str]]:
+    """Each long title word, and each with one letter deleted -> the title words.
+
+    A word one edit from a title shares a key with it: a letter changed or two
+    neighbours swapped leave the same word once one letter is deleted; a letter
+    added or dropped makes one the other with a letter deleted.
+    """
+    index: dict[str, set[str]] = {}
+    for word in _LONG_TITLE_WORDS:
+        for key in (word, *_without_one_letter(word)):
+            index.setdefault(key, set()).add(word)
+    return {key: frozenset(words) for key, words in index.items()}
+
+
+# The names of a release are many thousands, so most tokens are new to the
+# cache of `_is_title_word`: comparing each with every long title (40 µs) cost
+# more than all the rest of the field; the index leaves a few to compare.
+_NEAR_TITLE = _near_title_index()
+
+
+def _near_titles(word: str) -> set[str]:
+    """The long title words that may be one edit from word (`_one_edit` decides)."""
+    found: set[str] = set()
+    for key in (word, *_without_one_letter(word)):
+        found.update(_NEAR_TITLE.get(key, ()))
+    return found
+
+
 _PREPOSITIONS = frozenset(("to", "for", "of", "in", "at", "on"))
 _PARTICLES = frozenset("de da del della der van von bin al el la le du dos das di ter ten".split())
 _NAME_TOKEN = re.compile(
@@ -277,15 +338,18 @@ def _is_title_word(token: str, mixed_case: bool) -> bool:
     bare = token.strip(",;:().'’")
     if _camel_title(bare):
         return True  # "PolMinCons"
-    if len(t) >= 6 and t.isalpha() and any(_one_edit(t, w) for w in _LONG_TITLE_WORDS):
+    if len(t) >= 6 and t.isalpha() and any(_one_edit(t, w) for w in _near_titles(t)):
         return True
     # In mixed-case text an all-capitals word is an office ("DCM", "CDA",
     # "POLECON"); names are written capitalised. Initials ("A.") are names.
     return mixed_case and len(bare) >= 2 and bare.isupper() and bare.isalpha()
 
 
+_CAPITALISED = re.compile(r"[A-Z][a-z]+")
+
+
 def _camel_title(word: str) -> bool:
-    parts = re.findall(r"[A-Z][a-z]+", word)
+    parts = _CAPITALISED.findall(word)
     return (
         len(parts) >= 2 and "".join(parts) == word and all(p.lower() in _TITLE_WORDS for p in parts)
     )
@@ -368,7 +432,9 @@ def _name_chunk(text: str, start: int) -> str:
     end = _NAME_END.search(chunk)
     if end:
         chunk = chunk[: end.start()]
-    chunk = _GLUED.sub(" ", chunk.replace("\n", " "))
+    chunk = chunk.replace("\n", " ")
+    if ":" in chunk or "/" in chunk:  # `_GLUED` starts with a lookbehind: tried everywhere
+        chunk = _GLUED.sub(" ", chunk)
     return _TRAILING_PUNCTUATION.sub("", chunk)
 
 

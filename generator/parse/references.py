@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cache, lru_cache
+from operator import itemgetter
 
 from generator.model import Reference
 from generator.parse.fastmatch import LinePattern, foldable
@@ -250,17 +251,22 @@ Citation = tuple[str | None, str, int, str]
 
 def _citations_in(segment: str) -> tuple[Citation, ...]:
     """Each cable cited in a piece of the block, as written."""
-    found, taken = _known_citations(segment, segment)
-    gaps = _gaps_with_digits(segment, taken)
+    found, gaps = _known_citations(segment, segment)
     if gaps:  # rare: digits that no known citation took
-        found, gaps, fixed = _with_mistyped(segment, found, taken, gaps)
+        found, gaps, fixed = _with_mistyped(segment, found, gaps)
         for start, end in gaps:
             for m in _LOOSE_CITATION.finditer(fixed, start, end):
                 station = _loose_station(m.group("station"))
                 if station:
                     found.extend(_with_more_serials(fixed, segment, m, m.group("year"), station))
-        found.sort(key=lambda pair: pair[0])
-    return tuple(citation for _, citation in found)
+        found.sort(key=_POSITION)
+    return tuple(map(_CITATION, found))
+
+
+# The parts of a (position, citation) pair, as C-level callables: a REF block
+# makes a tuple of these for every item.
+_POSITION = itemgetter(0)
+_CITATION = itemgetter(1)
 
 
 # A letter and a zero side by side, or O before a digit: "0TTAWA", "SANTIAG0", "O4".
@@ -276,55 +282,51 @@ def _mistyped(text: str, start: int, end: int) -> bool:
 
 
 def _with_mistyped(
-    segment: str,
-    found: list[tuple[int, Citation]],
-    taken: list[tuple[int, int]],
-    gaps: list[tuple[int, int]],
+    segment: str, found: list[tuple[int, Citation]], gaps: list[tuple[int, int]]
 ) -> tuple[list[tuple[int, Citation]], list[tuple[int, int]], str]:
     """The citations again, with O and 0 put right, when a stretch no citation took
     may hide one ("0TTAWA 57"): (citations, stretches with digits left, text read)."""
     if not any(_mistyped(segment, start, end) for start, end in gaps):
         return found, gaps, segment
     fixed = _zeros_and_os_fixed(segment)
-    found, taken = _known_citations(fixed, segment)
-    return found, _gaps_with_digits(fixed, taken), fixed
-
-
-def _known_citations(
-    fixed: str, segment: str
-) -> tuple[list[tuple[int, Citation]], list[tuple[int, int]]]:
-    """The citations of stations the table spells, with where each was found."""
-    found: list[tuple[int, Citation]] = []
-    taken: list[tuple[int, int]] = []
-    for m in _citation_matches(fixed):
-        start, end = m.span("station")
-        station = canonical_station(fixed[start:end])
-        year, after, dated = m.group("year", "year_after", "year_dated")
-        begin, finish = m.span()
-        text = segment[begin:finish].strip()
-        found.append((begin, (year or after or dated, station, int(m.group("serial")), text)))
-        taken.append((begin, finish))
-        listed = fixed[finish : finish + 12]
-        if "," in listed or "&" in listed or "ND" in listed or "nd" in listed:  # "AND 44603"
-            found.extend(_more_serials(fixed, finish, year or after or dated, station))
-    return found, taken
+    found, gaps = _known_citations(fixed, segment)
+    return found, gaps, fixed
 
 
 _DIGIT = re.compile(r"\d")
 
 
-def _gaps_with_digits(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The stretches between the citations found that hold a digit: only there can a
-    citation of a station the table does not spell be (most blocks have none)."""
-    gaps = []
-    start = 0
-    for s, e in taken:
-        if s > start and _DIGIT.search(text, start, s):
-            gaps.append((start, s))
-        start = max(start, e)
-    if start < len(text) and _DIGIT.search(text, start):
-        gaps.append((start, len(text)))
-    return gaps
+def _holds_digit(text: str, start: int, end: int) -> bool:
+    """Does text[start:end] hold a digit?  Most stretches between citations are a
+    blank or two: that is told without starting the regex engine."""
+    stretch = text[start:end]
+    return not stretch.isspace() and _DIGIT.search(stretch) is not None
+
+
+def _known_citations(
+    fixed: str, segment: str
+) -> tuple[list[tuple[int, Citation]], list[tuple[int, int]]]:
+    """The citations of stations the table spells, with where each was found, and the
+    stretches between them that hold a digit: only there can a citation of a station
+    the table does not spell be (most blocks have none)."""
+    found: list[tuple[int, Citation]] = []
+    gaps: list[tuple[int, int]] = []
+    done = 0  # where the citations found so far end
+    for m in _citation_matches(fixed):
+        begin, finish = m.span()
+        if begin > done and _holds_digit(fixed, done, begin):
+            gaps.append((done, begin))
+        done = finish  # matches do not overlap: each ends after the last
+        station = canonical_station(m.group("station"))
+        year, after, dated, serial = m.group("year", "year_after", "year_dated", "serial")
+        year = year or after or dated
+        found.append((begin, (year, station, int(serial), segment[begin:finish].strip())))
+        listed = fixed[finish : finish + 12]
+        if "," in listed or "&" in listed or "ND" in listed or "nd" in listed:  # "AND 44603"
+            found.extend(_more_serials(fixed, finish, year, station))
+    if done < len(fixed) and _holds_digit(fixed, done, len(fixed)):
+        gaps.append((done, len(fixed)))
+    return found, gaps
 
 
 def _loose_station(words: str) -> str | None:
@@ -393,9 +395,15 @@ def _citations(
     return found
 
 
+# Where a numeric label "(12)" may be, the only kind `_labels` weighs.
+_NUMBER_LABEL = re.compile(r"\(\d")
+
+
 def _labels(block: str) -> list[re.Match[str]]:
     """The item labels of a block; not a year in parentheses before or after a
     citation ("(99) ROME 2196", "ASUNCION 701 (08)")."""
+    if "(" not in block or not _NUMBER_LABEL.search(block):  # letters only: nothing to weigh
+        return list(_LABEL.finditer(block))
     marks = []
     previous_number = 0
     for mark in _LABEL.finditer(block):
