@@ -4,7 +4,8 @@
  * database with HTTP range requests, a 4 KB page at a time, so every query is
  * shaped to touch few pages:
  *   - a cable's number (the rowid) is its date, so the full-text index gives
- *     the newest matches first and stops after CAP + 1 of them;
+ *     the newest matches first and stops after CAP + 1 of them (HEAVY_CAP
+ *     + 1 where each match costs a lookup of its own);
  *   - facet counts come from the narrow `facets` rows of those matches;
  *   - relevance (bm25) reads each word's whole posting list, so it is used
  *     only when every word of the query is in at most CAP cables; otherwise
