@@ -48,6 +48,14 @@ CABLES = [
      f'The hostile {PLANTED} <script>window.pwned=1</script> "><img src=x onerror="window.pwned=1">'),
 ]  # fmt: skip
 HOSTILE = "09OTTAWA666"
+# A phrase in more cables than the page looks at for a phrase (search.js's
+# HEAVY_CAP, 100): its matches are listed and counted from the newest 100 only.
+LANTERNS = 105
+CABLES += [
+    (f"06OSLO{n}", "OSLO", "AMEMBASSY OSLO", f"{1 + n % 28:02d}0900Z {['FEB', 'MAR', 'APR', 'MAY'][n % 4]} 06",
+     "UNCLASSIFIED", "KCAP NO", "LANTERN SUPPLIES", "The amber lantern was lit again.")
+    for n in range(400, 400 + LANTERNS)
+]  # fmt: skip
 
 
 def telegram(cable_id: str, station: str, origin: str, dtg: str, marking: str, tags: str,
@@ -201,3 +209,15 @@ def test_without_javascript_the_page_points_to_the_indexes(
         assert f"{base}tag/" in links and f"{base}data/cables.db" in links
     finally:
         context.close()
+
+
+def test_a_phrase_in_many_cables_lists_and_counts_only_the_newest(
+    page: sync_api.Page, served: str
+) -> None:
+    assert len(search(page, served, "q=lantern&sort=date")) == 20
+    assert page.inner_text("#search-status").startswith(f"{LANTERNS} cables match.")
+    assert len(search(page, served, "q=" + quote('"amber lantern"') + "&sort=date")) == 20
+    status = page.inner_text("#search-status")
+    assert status.startswith("More than 100 cables match; the newest 100 are listed"), status
+    options = page.locator("#search-origin option").all_inner_texts()
+    assert "Embassy Oslo (≥ 100)" in options, options

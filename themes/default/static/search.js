@@ -4,7 +4,8 @@
  * database with HTTP range requests, a 4 KB page at a time, so every query is
  * shaped to touch few pages:
  *   - a cable's number (the rowid) is its date, so the full-text index gives
- *     the newest matches first and stops after CAP + 1 of them;
+ *     the newest matches first and stops after CAP + 1 of them (HEAVY_CAP
+ *     + 1 where each match costs a lookup of its own);
  *   - facet counts come from the narrow `facets` rows of those matches;
  *   - relevance (bm25) reads each word's whole posting list, so it is used
  *     only when every word of the query is in at most CAP cables; otherwise
@@ -17,6 +18,14 @@
   "use strict";
 
   var CAP = 1000; // matches looked at per query (counts, pages, relevance)
+  // Matches looked at when each costs a lookup of its own: a phrase (both
+  // words' positions are read until CAP matches are found: 5.5 MB for
+  // "prime minister" at 251,052 cables with CAP) or a query driven from a
+  // facet's rows (one full-text lookup per row), or filtered by two facets
+  // (a common word's matches each looked up in `facets` until CAP pass both
+  // filters: 11 MB for a common word with an origin and a classification).
+  // The page says that only the newest of them are listed and counted.
+  var HEAVY_CAP = 100;
   var PER_PAGE = 20;
   var SNIPPET_WORDS = 40;
   var SLOTS = 4096; // as generator/database/schema.py
@@ -175,15 +184,24 @@
     ).then(function (rows) { return rows.length && rows[0].count <= DRIVE ? rows[0].facet : null; });
   }
 
-  function candidates(state, match) {
-    if (!match) return plainCandidates(state, null, null);
-    return narrowest(state).then(function (facet) { return plainCandidates(state, match, facet); });
+  function isPhrase(part) {
+    return !part.negative && part.tokens.length > 1;
   }
 
-  function plainCandidates(state, match, driver) {
+  // The matches looked at ({rows, cap}): at most cap + 1 rows, newest first.
+  function candidates(state, match, parts) {
+    if (!match) return plainCandidates(state, null, null, CAP).then(function (rows) { return { rows: rows, cap: CAP }; });
+    return narrowest(state).then(function (facet) {
+      var chosen = FACETS.filter(function (f) { return state[f]; }).length;
+      var cap = facet || chosen > 1 || parts.some(isPhrase) ? HEAVY_CAP : CAP;
+      return plainCandidates(state, match, facet, cap).then(function (rows) { return { rows: rows, cap: cap }; });
+    });
+  }
+
+  function plainCandidates(state, match, driver, cap) {
     var r = range(state);
     var filters = " AND (?3 = '' OR f.origin = ?3) AND (?4 = '' OR f.classification = ?4)";
-    var params = [r[0], r[1], state.origin, state.classification, state.tag, CAP + 1];
+    var params = [r[0], r[1], state.origin, state.classification, state.tag, cap + 1];
     var columns = "SELECT f.n AS n, f.year AS year, f.origin AS origin, f.classification AS classification, f.tags AS tags ";
     var tag = " AND (?5 = '' OR EXISTS (SELECT 1 FROM cable_tags t WHERE t.n = f.n AND t.tag = ?5))";
     if (match && driver === "tag") {
@@ -208,10 +226,10 @@
     return query(columns + "FROM facets f WHERE f.n BETWEEN ?1 AND ?2" + filters + " AND ?5 = ?5 ORDER BY f.n DESC LIMIT ?6", params);
   }
 
-  // Whether bm25 can rank this query cheaply: each positive part in at most CAP cables.
-  function rankable(parts) {
+  // Whether bm25 can rank this query cheaply: each positive part in at most cap cables.
+  function rankable(parts, cap) {
     var checks = parts.filter(function (p) { return !p.negative; }).map(function (p) {
-      return query("SELECT rowid FROM search WHERE search MATCH ?1 LIMIT 1 OFFSET ?2", [fts(p), CAP])
+      return query("SELECT rowid FROM search WHERE search MATCH ?1 LIMIT 1 OFFSET ?2", [fts(p), cap])
         .then(function (rows) { return rows.length === 0; });
     });
     return Promise.all(checks).then(function (all) { return all.every(Boolean); });
@@ -267,12 +285,14 @@
         return null;
       }
       var filtered = match || state.tag || state.origin || state.classification || state.from || state.to;
-      return candidates(state, match).then(function (rows) {
-        var more = rows.length > CAP;
-        if (more) rows = rows.slice(0, CAP);
+      return candidates(state, match, parts).then(function (found) {
+        var cap = found.cap;
+        var rows = found.rows;
+        var more = rows.length > cap;
+        if (more) rows = rows.slice(0, cap);
         var counting = filtered ? Promise.resolve(count(rows)) : totals();
         var wantRank = match && state.sort === "relevance";
-        var ranking = wantRank && !more ? rankable(parts) : Promise.resolve(false);
+        var ranking = wantRank && !more ? rankable(parts, cap) : Promise.resolve(false);
         return Promise.all([counting, ranking]).then(function (done) {
           var offset = (state.page - 1) * PER_PAGE;
           var numbers = done[1]
@@ -281,7 +301,7 @@
           return numbers.then(details).then(function (shown) {
             var note = "";
             if (wantRank && !done[1]) note = "These words are in many cables: results are shown newest first. Add a word or a facet to rank them by relevance.";
-            show(mine, state, { rows: shown, counts: done[0], total: rows.length, more: more, exact: !more && filtered, note: note, parts: parts });
+            show(mine, state, { rows: shown, counts: done[0], total: rows.length, more: more, cap: cap, exact: !more && filtered, note: note, parts: parts });
           });
         });
       });
@@ -322,12 +342,12 @@
     list.textContent = "";
     pager.textContent = "";
     if (found.counts) FACETS.forEach(function (f) { facetOptions(f, found.counts[f], state[f], found.more); });
-    var words = found.total === 1 ? "1 cable" : (found.more ? "More than " + CAP.toLocaleString("en") + " cables" : found.total.toLocaleString("en") + " cables");
-    var text = found.total === 0 ? "No cable matches." : words + (found.more ? " match; the newest " + CAP.toLocaleString("en") + " are listed, and counted in the facets." : " match.");
+    var words = found.total === 1 ? "1 cable" : (found.more ? "More than " + found.cap.toLocaleString("en") + " cables" : found.total.toLocaleString("en") + " cables");
+    var text = found.total === 0 ? "No cable matches." : words + (found.more ? " match; the newest " + found.cap.toLocaleString("en") + " are listed, and counted in the facets." : " match.");
     if (!state.q && !state.tag && !state.origin && !state.classification && !state.from && !state.to) text = "The newest cables. Type words to search.";
     status.textContent = text + (found.note ? " " + found.note : "");
     found.rows.forEach(function (row) { list.appendChild(result(row, found.parts || [])); });
-    pages(state, Math.min(found.total, CAP));
+    pages(state, Math.min(found.total, found.cap || CAP));
   }
 
   function facetOptions(facet, counts, chosen, more) {
