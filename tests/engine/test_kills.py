@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from repo import MAKE_CORPUS, REPO
+from repo import REPO, synthetic_cables
 from sitekit import tree
 
 from generator import files
@@ -52,24 +52,7 @@ MOST = 200
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not MAKE_CORPUS.is_file():
-        pytest.skip("needs ../shared/bench/make_corpus.py")
-    out = tmp_path_factory.mktemp("corpus") / "cables"
-    subprocess.run(
-        [
-            sys.executable,
-            str(MAKE_CORPUS),
-            "--n",
-            str(CABLES),
-            "--out",
-            str(out),
-            "--format",
-            "cable",
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return out
+    return synthetic_cables(tmp_path_factory.mktemp("corpus") / "cables", CABLES)
 
 
 def make_root(root: Path, corpus: Path) -> Path:

@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from repo import MAKE_CORPUS
+from repo import synthetic_cables
 
 from generator.engine.builder import BuildOptions, build_site
 
@@ -28,25 +28,8 @@ PAGE_FACTOR, PAGE_ALLOWANCE = 1.4, 3 * 1024
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    if not MAKE_CORPUS.is_file():
-        pytest.skip(f"no corpus generator at {MAKE_CORPUS}")
     root = tmp_path_factory.mktemp("budget")
-    cables = root / "content" / "cables"
-    cables.parent.mkdir(parents=True)
-    subprocess.run(
-        [
-            sys.executable,
-            str(MAKE_CORPUS),
-            "--n",
-            str(CABLES),
-            "--out",
-            str(cables),
-            "--format",
-            "cable",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    cables = synthetic_cables(root / "content" / "cables", CABLES)
     (root / "site.toml").write_text('title = "Budget"\n', encoding="utf-8")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

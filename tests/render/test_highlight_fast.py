@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from repo import MAKE_CORPUS
+from repo import synthetic_cables
 
 from generator.parse import read_cables
 from generator.render.highlight import _fast_cable, highlight_cable, pygments_cable
@@ -48,11 +46,7 @@ def test_the_dev_corpus(dev_corpus: Path) -> None:
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    if not MAKE_CORPUS.exists():
-        pytest.skip(f"no synthetic-corpus generator at {MAKE_CORPUS}")
-    out = tmp_path_factory.mktemp("synthetic") / "cables"
-    command = [sys.executable, str(MAKE_CORPUS), "--n", "300", "--out", str(out)]
-    subprocess.run([*command, "--format", "cable", "--seed", "11"], check=True, capture_output=True)
+    out = synthetic_cables(tmp_path_factory.mktemp("synthetic") / "cables", 300, seed=11)
     files = sorted(out.iterdir())
     return [raw_text(c) for f in files for c in read_cables(f, on_problem=lambda _: None)]
 
