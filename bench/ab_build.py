@@ -25,28 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-MAKE_CORPUS = HERE.parent.parent / "shared" / "bench" / "make_corpus.py"
-
-
-def corpus(n: int) -> Path:
-    folder = Path(tempfile.gettempdir()) / f"cablesite-bench-cable-{n}"
-    if not folder.is_dir():
-        subprocess.run(
-            [
-                sys.executable,
-                str(MAKE_CORPUS),
-                "--n",
-                str(n),
-                "--out",
-                str(folder),
-                "--format",
-                "cable",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    return folder
+from benchkit import cached_corpus
 
 
 def site(root: Path, cables: Path) -> Path:
@@ -76,7 +55,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the sites built")
     args = parser.parse_args()
-    cables = corpus(args.n)
+    cables = cached_corpus(args.n)
     # One copy of the corpus per side, so that an edit does not change the other's input.
     work = Path(tempfile.mkdtemp(prefix="cablesite-ab-"))
     sides = {"A": args.a, "B": args.b}

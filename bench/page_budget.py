@@ -35,8 +35,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-MAKE_CORPUS = HERE.parent.parent / "shared" / "bench" / "make_corpus.py"
+from benchkit import cached_corpus
+
 PAGE_FACTOR, PAGE_ALLOWANCE = 1.4, 3 * 1024
 SITE_FACTOR = 2.2
 
@@ -55,25 +55,6 @@ class Sizes:
     @property
     def site_ratio(self) -> float:
         return self.site_bytes / self.text_bytes
-
-
-def corpus(n: int) -> Path:
-    folder = Path(tempfile.gettempdir()) / f"cablesite-bench-cable-{n}"
-    if not folder.is_dir():
-        subprocess.run(
-            [
-                sys.executable,
-                str(MAKE_CORPUS),
-                "--n",
-                str(n),
-                "--out",
-                str(folder),
-                "--format",
-                "cable",
-            ],
-            check=True,
-        )
-    return folder
 
 
 def site_folder(cables: Path, work: Path) -> Path:
@@ -156,7 +137,7 @@ def main() -> None:
     if args.site:
         report(measure(args.site, args.content))
         return
-    cables = corpus(args.n)
+    cables = cached_corpus(args.n)
     work = args.work or Path(tempfile.mkdtemp(prefix="cablesite-budget-"))
     root = site_folder(cables, work)
     print(f"{args.n:,} synthetic cables, {args.cablesite}, load {os.getloadavg()[0]:.1f}")

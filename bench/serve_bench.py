@@ -24,7 +24,6 @@ import json
 import os
 import queue
 import re
-import signal
 import socket
 import statistics
 import subprocess
@@ -34,8 +33,7 @@ import threading
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
+from benchkit import REPO, ServeProcess, corpus_site
 
 
 def main() -> int:
@@ -52,7 +50,7 @@ def main() -> int:
 
     rows = []
     for size in sizes:
-        site = make_site(work / f"site-{size}", size)
+        site = corpus_site(work / f"site-{size}", size, "Serve bench")
         print(f"{size:,} cables: serving {site} …", file=sys.stderr, flush=True)
         rows.append((size, *measure(site, args.edits, args.timeout)))
 
@@ -69,20 +67,11 @@ def main() -> int:
     return 0
 
 
-def make_site(root: Path, size: int) -> Path:
-    cables = root / "content" / "cables"
-    if not cables.is_dir():
-        make = [sys.executable, str(MAKE_CORPUS), "--n", str(size), "--out", str(cables)]
-        subprocess.run([*make, "--format", "cable"], check=True, stdout=subprocess.DEVNULL)
-    (root / "site.toml").write_text(f'title = "Serve bench, {size:,} cables"\n')
-    return root
-
-
 def measure(site: Path, edits: int, timeout: float) -> tuple[float, float, float, float]:
     cable = sorted((site / "content" / "cables").glob("*.txt"))[0]
     original = cable.read_text(encoding="utf-8", errors="surrogateescape")
     started = time.perf_counter()
-    server = Server(site, timeout)
+    server = ServeProcess(site, timeout)
     try:
         first = time.perf_counter() - started
         page = _page_of(site, cable.stem)
@@ -148,50 +137,6 @@ def _timed_build(site: Path) -> float:
         cwd=REPO,
     )
     return time.perf_counter() - started
-
-
-class Server:
-    """`cablesite serve --port 0` in a child process; stopped with SIGINT like Ctrl-C."""
-
-    def __init__(self, site: Path, timeout: float) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "generator", "serve", "--port", "0", "-C", str(site)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            cwd=REPO,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        self.port = self._wait_for_port(timeout)
-        # Keep draining stdout so the server never blocks on a full pipe.
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _wait_for_port(self, timeout: float) -> int:
-        assert self.process.stdout is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line:
-                break
-            found = re.match(r"serving http://127\.0\.0\.1:(\d+)/", line)
-            if found:
-                return int(found.group(1))
-        self.stop()
-        raise SystemExit("cablesite serve did not start")
-
-    def _drain(self) -> None:
-        assert self.process.stdout is not None
-        for _ in self.process.stdout:
-            pass
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 class EventStream:

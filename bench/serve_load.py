@@ -30,17 +30,13 @@ import os
 import random
 import re
 import resource
-import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
+from benchkit import ServeProcess, corpus_site
 
 
 @dataclass
@@ -60,10 +56,9 @@ def main() -> int:
     parser.add_argument("--work", type=Path, help="folder for the site (default: a temp folder)")
     args = parser.parse_args()
     _raise_file_limit(args.clients + args.streams + 100)
-    site = make_site(
-        (args.work or Path(tempfile.mkdtemp(prefix="serve-load-"))) / "site", args.size
-    )
-    server = Server(site)
+    work = args.work or Path(tempfile.mkdtemp(prefix="serve-load-"))
+    site = corpus_site(work / "site", args.size, "Serve load")
+    server = ServeProcess(site)
     try:
         paths = _page_paths(site)
         print(f"serving {args.size:,} cables at port {server.port}", file=sys.stderr)
@@ -77,65 +72,6 @@ def main() -> int:
         traceback_lines = server.stop()
     _report(args, burst, cpu_burst, streams, during, long_status, bad_status, traceback_lines)
     return 0
-
-
-def make_site(root: Path, size: int) -> Path:
-    cables = root / "content" / "cables"
-    if not cables.is_dir():
-        make = [sys.executable, str(MAKE_CORPUS), "--n", str(size), "--out", str(cables)]
-        subprocess.run([*make, "--format", "cable"], check=True, stdout=subprocess.DEVNULL)
-    (root / "site.toml").write_text(f'title = "Serve load, {size:,} cables"\n')
-    return root
-
-
-class Server:
-    """`cablesite serve --port 0` in a child process; its stderr kept to look for tracebacks."""
-
-    def __init__(self, site: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "generator", "serve", "--port", "0", "-C", str(site)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=REPO,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        self.errors: list[str] = []
-        self.port = self._wait_for_port()
-        threading.Thread(target=self._drain, args=(self.process.stdout, []), daemon=True).start()
-        threading.Thread(target=self._drain, args=(self.process.stderr, self.errors)).start()
-
-    def _wait_for_port(self) -> int:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            found = re.match(r"serving http://127\.0\.0\.1:(\d+)/", line)
-            if found:
-                return int(found.group(1))
-        raise SystemExit("cablesite serve did not start")
-
-    @staticmethod
-    def _drain(stream: object, into: list[str]) -> None:
-        for line in stream:  # type: ignore[attr-defined]
-            into.append(line)
-
-    def cpu_seconds(self) -> float:
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
-            return float("nan")
-
-    def stop(self) -> int:
-        """Stop it; the number of traceback lines it printed."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        time.sleep(0.2)
-        return sum("Traceback" in line for line in self.errors)
 
 
 def _page_paths(site: Path) -> list[str]:
