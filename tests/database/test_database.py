@@ -71,6 +71,20 @@ def answers(root: Path) -> list[list[tuple]]:
     ]
 
 
+def clean_build(root: Path, files: dict[str, list]) -> Path:
+    """A new site folder of these files, built clean: what an incremental build must equal."""
+    make_site(root, files)
+    build(root, files, clean=True)
+    return root
+
+
+def copied_site(root: Path, into: Path) -> Path:
+    """A new site folder with `root`'s content and configuration (no cache, no output)."""
+    shutil.copytree(root / "content", into / "content")
+    shutil.copy(root / "site.toml", into / "site.toml")
+    return into
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     root = tmp_path / "site-root"
@@ -173,9 +187,7 @@ def test_an_incremental_build_answers_as_a_clean_one(site: Path, tmp_path: Path,
         files["b.txt"] = [cable("99ROME1", datetime(1999, 3, 3))]
     result = build(site, files)
     assert "data/cables.db" in result.changed
-    clean = tmp_path / "clean"
-    make_site(clean, files)
-    build(clean, files, clean=True)
+    clean = clean_build(tmp_path / "clean", files)
     assert answers(site) == answers(clean)
     assert database_content(site / DB) == database_content(clean / DB)
     with closing(sqlite3.connect(site / DB)) as db:
@@ -205,9 +217,7 @@ def test_an_edit_of_a_real_file_takes_the_quick_path(tmp_path: Path) -> None:
     )
     assert found == [(f"content/cables/{sources[0].name}",)]
     assert rows(root, "SELECT key, title, subject, n FROM cables ORDER BY key") == before
-    clean = tmp_path / "clean"
-    shutil.copytree(root / "content", clean / "content")
-    shutil.copy(root / "site.toml", clean / "site.toml")
+    clean = copied_site(root, tmp_path / "clean")
     build_site(clean, BuildOptions(clean=True))
     assert database_content(root / DB) == database_content(clean / DB)
 
@@ -218,9 +228,7 @@ def test_a_damaged_cache_database_is_made_anew(site: Path, tmp_path: Path) -> No
     files = archive()
     files["b.txt"] = [cable("02OTTAWA3442", datetime(2002, 12, 2), tags=("PGOV",))]
     build(site, files)
-    clean = tmp_path / "clean"
-    make_site(clean, files)
-    build(clean, files, clean=True)
+    clean = clean_build(tmp_path / "clean", files)
     assert answers(site) == answers(clean)
 
 
@@ -264,9 +272,7 @@ def test_a_cache_that_cannot_hold_the_database_still_publishes_it(
     files = archive()
     files["b.txt"] = [cable("02OTTAWA3442", datetime(2002, 12, 2), tags=("PGOV",))]
     build(site, files)
-    clean = tmp_path / "clean"
-    make_site(clean, files)
-    build(clean, files, clean=True)
+    clean = clean_build(tmp_path / "clean", files)
     assert answers(site) == answers(clean)
     assert (site / ".site.database").is_dir()
     (site / ".cablesite-cache" / FOLDER).unlink()  # the slots work again
@@ -292,8 +298,6 @@ def test_either_process_fills_the_same_file(tmp_path: Path) -> None:
     edited.write_bytes(edited.read_bytes().replace(b"1. ", f"1. {PLANTED} ".encode(), 1))
     os.utime(edited, (1, 1))  # (an old time, so that the next build trusts it)
     assert build_site(root, BuildOptions()).kind == "quick"
-    clean = tmp_path / "clean"
-    shutil.copytree(root / "content", clean / "content")
-    shutil.copy(root / "site.toml", clean / "site.toml")
+    clean = copied_site(root, tmp_path / "clean")
     assert build_site(clean, BuildOptions(clean=True)).kind == "full"
     assert (root / DB).read_bytes() == (clean / DB).read_bytes()
