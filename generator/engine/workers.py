@@ -157,7 +157,11 @@ def _exit_with(parent: int) -> None:
         watched = None
     if watched is not None and os.getppid() == parent:
         # A pidfd turns readable when its process ends, zombie or not.
-        select.select([watched], [], [])
+        # (poll, not select: a worker forked by a busy `serve` may hold more than
+        # select's 1,024 descriptors, and the pidfd's number can be above them)
+        waiting = select.poll()
+        waiting.register(watched, select.POLLIN)
+        waiting.poll()
     else:
         while os.getppid() == parent:
             time.sleep(0.5)
