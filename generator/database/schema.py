@@ -102,6 +102,7 @@ CREATE TABLE IF NOT EXISTS side.made (
     digest BLOB NOT NULL,
     indexed BLOB NOT NULL           -- zstd of the marshalled (subject, summary, text)
 );
+CREATE INDEX IF NOT EXISTS side.made_n ON made (n);  -- (a fill indexes in rowid order)
 CREATE TABLE IF NOT EXISTS side.pair (token TEXT NOT NULL);
 """
 

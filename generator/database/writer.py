@@ -119,8 +119,15 @@ class Database:
         db.execute("BEGIN")
         self._load_version()
         for row in rows:
-            self._insert(row)
+            self._insert_rows(row)
             count += 1
+        # The index entries last, in rowid order, from the values the side file
+        # keeps: FTS5 flushes its pending terms to a new segment whenever a rowid
+        # is not above the last one, so entries in key order (rowids are dates)
+        # made a segment every few cables and merged them again and again: twice
+        # the CPU of the whole index at 50,000 cables.
+        for n, indexed in db.execute("SELECT n, indexed FROM side.made ORDER BY n"):
+            self._index(n, _unpack(indexed))
         self._save_version()
         db.execute(
             "UPDATE cable_references SET in_archive = 1 WHERE cited IN (SELECT id FROM cables)"
@@ -137,6 +144,16 @@ class Database:
         return count
 
     def _insert(self, row: CableRow) -> None:
+        self._index(*self._insert_rows(row))
+
+    def _index(self, n: int, indexed: tuple[str, str, str]) -> None:
+        """The cable's entry in the full-text index."""
+        self.db.execute(
+            "INSERT INTO search (rowid, subject, summary, text) VALUES (?,?,?,?)", (n, *indexed)
+        )
+
+    def _insert_rows(self, row: CableRow) -> tuple[int, tuple[str, str, str]]:
+        """The cable's rows but its index entry; its number and what that entry holds."""
         db = self.db
         n = _free_number(db, cable_number(_created(row), row.slot))
         db.execute("INSERT INTO cables VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (n, *row.columns()))
@@ -152,12 +169,10 @@ class Database:
             (n, row.year, row.origin, row.classification, row.tags),
         )
         indexed = row.indexed()
-        db.execute(
-            "INSERT INTO search (rowid, subject, summary, text) VALUES (?,?,?,?)", (n, *indexed)
-        )
         digest = row.digest
         db.execute("INSERT INTO side.made VALUES (?,?,?,?)", (row.key, n, digest, _pack(indexed)))
         self._turn(digest)
+        return n, indexed
 
     def _delete(self, key: str) -> str | None:
         """Delete a cable's rows; its id, or None when it had none."""
