@@ -16,7 +16,12 @@ together:
   thousand matches are a few pages, not the summaries around them;
 - ``search`` is a contentless FTS5 index (subject, summary, text): the
   text is not stored twice, and snippets are made by the page from the
-  summary.
+  summary;
+- ``terms`` lists the index's words with how many cables hold each, for
+  the page to spell out a prefix (``refug*``) as the words it stands for:
+  FTS5 answers a prefix by merging the whole posting list of every word
+  it covers (8 MB for ``refug*`` at 251,052 cables), where a list of words
+  is read a page at a time, newest first, like any word.
 
 Only features of SQLite 3.35 are used (the WebAssembly build the search
 page vendors): no STRICT tables, no contentless deletes.
@@ -27,7 +32,7 @@ from __future__ import annotations
 from datetime import datetime
 
 # Stored in the meta table; a database of another version is made anew.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # The page size: what one range request of the search page fetches.
 PAGE_SIZE = 4096
 # Slots per minute in a cable number (see cable_number).
@@ -35,7 +40,10 @@ SLOTS = 4096
 # The number of an undated cable's minute: before every dated one.
 _EPOCH = datetime(1900, 1, 1)
 
-TABLES = """
+# How the full-text index splits text into words (and `terms` spells them).
+TOKENIZER = "unicode61 remove_diacritics 2"
+
+TABLES = f"""
 CREATE TABLE meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -85,10 +93,14 @@ CREATE TABLE facet_counts (
     count INTEGER NOT NULL,
     PRIMARY KEY (facet, value)
 ) WITHOUT ROWID;
+CREATE TABLE terms (
+    term TEXT PRIMARY KEY,          -- a word of the full-text index, as its tokenizer wrote it
+    cables INTEGER NOT NULL         -- how many cables hold it
+) WITHOUT ROWID;
 CREATE VIRTUAL TABLE search USING fts5 (
     subject, summary, text,
     content = '',
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = '{TOKENIZER}'
 );
 """
 

@@ -21,7 +21,14 @@ from pathlib import Path
 import zstandard
 
 from generator.database.rows import CableRow
-from generator.database.schema import PAGE_SIZE, SCHEMA_VERSION, SIDE_TABLES, TABLES, cable_number
+from generator.database.schema import (
+    PAGE_SIZE,
+    SCHEMA_VERSION,
+    SIDE_TABLES,
+    TABLES,
+    TOKENIZER,
+    cable_number,
+)
 from generator.digests import SIZE as DIGEST_SIZE
 
 
@@ -118,6 +125,13 @@ class Database:
         db.execute("PRAGMA cache_size = -32768")
         db.execute("BEGIN")
         self._load_version()
+        # The index's segments merged once, at the end ('optimize' below), not
+        # as they come: FTS5 merges every 4 new segments into a bigger one, so
+        # each posting was rewritten at every level (a third of the index's CPU).
+        # 256 at most wait unmerged, far below FTS5's 2,000 (at 100,000
+        # synthetic cables the index wrote 293). Reset after the fill, so that
+        # edits merge as usual.
+        _merging(db, automatic=0, crisis=256)
         for row in rows:
             self._insert_rows(row)
             count += 1
@@ -133,8 +147,14 @@ class Database:
             "UPDATE cable_references SET in_archive = 1 WHERE cited IN (SELECT id FROM cables)"
         )
         _count_facets(db)
-        # One segment per column's index: a query reads one b-tree, not many.
+        # One segment: a query reads one b-tree, not many.
         db.execute("INSERT INTO search (search) VALUES ('optimize')")
+        _merging(db, automatic=4, crisis=16)  # (FTS5's defaults)
+        # The index's words, read once from the index itself (a few seconds at
+        # 251,052 cables): what the tokenizer made, so no word is spelt otherwise.
+        db.execute("CREATE VIRTUAL TABLE temp.search_words USING fts5vocab(main, search, 'row')")
+        db.execute("INSERT INTO terms SELECT term, doc FROM temp.search_words")
+        db.execute("DROP TABLE temp.search_words")
         # The pair's token: what the rows hold when both files were made (not a
         # random token, so that the same archive makes the same bytes).
         pair = self.version().hex()
@@ -144,7 +164,34 @@ class Database:
         return count
 
     def _insert(self, row: CableRow) -> None:
-        self._index(*self._insert_rows(row))
+        n, indexed = self._insert_rows(row)
+        self._index(n, indexed)
+        self._count_terms(indexed, 1)
+
+    def _count_terms(self, indexed: tuple[str, str, str], step: int) -> None:
+        """Count a cable's words in `terms` (`step` 1) or out of it (-1). The words are
+        the index's own tokenizer's: the cable is put in a one-row index of the same
+        kind (the connection's temporary one) and its vocabulary read."""
+        db = self.db
+        db.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.one_cable USING fts5 (subject, summary, "
+            f"text, tokenize = {TOKENIZER!r})"
+        )
+        db.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.one_cable_words "
+            "USING fts5vocab(temp, one_cable, 'row')"
+        )
+        db.execute("INSERT INTO temp.one_cable (subject, summary, text) VALUES (?,?,?)", indexed)
+        words = [(word,) for (word,) in db.execute("SELECT term FROM temp.one_cable_words")]
+        db.execute("DELETE FROM temp.one_cable")
+        if step > 0:
+            db.executemany(
+                "INSERT INTO terms VALUES (?, 1) ON CONFLICT (term) DO UPDATE SET cables = cables + 1",
+                words,
+            )
+        else:
+            db.executemany("UPDATE terms SET cables = cables - 1 WHERE term = ?", words)
+            db.executemany("DELETE FROM terms WHERE term = ? AND cables <= 0", words)
 
     def _index(self, n: int, indexed: tuple[str, str, str]) -> None:
         """The cable's entry in the full-text index."""
@@ -186,10 +233,12 @@ class Database:
         self._turn(digest)
         (cable_id,) = db.execute("SELECT id FROM cables WHERE n = ?", (n,)).fetchone()
         # A contentless index forgets an entry when given the values it was made of.
+        values = _unpack(indexed)
         db.execute(
             "INSERT INTO search (search, rowid, subject, summary, text) VALUES ('delete',?,?,?,?)",
-            (n, *_unpack(indexed)),
+            (n, *values),
         )
+        self._count_terms(values, -1)
         for table in ("cables", "cable_tags", "facets"):
             db.execute(f"DELETE FROM {table} WHERE n = ?", (n,))
         db.execute("DELETE FROM cable_references WHERE citing = ?", (key,))
@@ -263,6 +312,13 @@ def _mark_in_archive(db: sqlite3.Connection, ids: Iterable[str], citing: Iterabl
             f"UPDATE cable_references SET in_archive = {exists} WHERE citing = ?",
             (key,),
         )
+
+
+def _merging(db: sqlite3.Connection, *, automatic: int, crisis: int) -> None:
+    """How the full-text index merges its segments: every `automatic` segments of a
+    level (0: never on its own), and at the latest every `crisis`."""
+    db.execute("INSERT INTO search (search, rank) VALUES ('automerge', ?)", (automatic,))
+    db.execute("INSERT INTO search (search, rank) VALUES ('crisismerge', ?)", (crisis,))
 
 
 def _count_facets(db: sqlite3.Connection) -> None:

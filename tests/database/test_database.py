@@ -101,6 +101,7 @@ def test_the_schema_documented_in_the_readme(site: Path) -> None:
         "cable_references",
         "facets",
         "facet_counts",
+        "terms",
         "search",
     } <= tables
     columns = [row[1] for row in rows(site, "PRAGMA table_info(cables)")]
@@ -145,6 +146,37 @@ def test_the_full_text_index_finds_subject_summary_and_text(site: Path) -> None:
     assert rows(site, "SELECT rowid FROM search WHERE search MATCH 'subject : 05PARIS2'")
     undated = rows(site, "SELECT n FROM cables WHERE id = '05PARIS2'")[0][0]
     assert undated < min(n for (n,) in rows(site, "SELECT n FROM cables WHERE created IS NOT NULL"))
+
+
+def terms(root: Path) -> list[tuple]:
+    return rows(root, "SELECT term, cables FROM terms ORDER BY term")
+
+
+def vocabulary(root: Path) -> list[tuple]:
+    """The index's own words and how many cables hold each (what `terms` must list)."""
+    with closing(sqlite3.connect(root / DB)) as db:
+        db.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, search, 'row')")
+        return db.execute("SELECT term, doc FROM temp.v ORDER BY term").fetchall()
+
+
+def test_terms_lists_the_index_words_and_their_cables(site: Path) -> None:
+    assert terms(site) == vocabulary(site)
+    assert (PLANTED, 2) in terms(site)
+    assert ("paris", 1) in terms(site)  # (the tokenizer's spelling: lower case)
+    # An edit takes a word out of one cable, and brings a new word, accented.
+    files = archive()
+    files["c.txt"] = [
+        cable("04PARIS1", datetime(2004, 5, 1), origin="Embassy Paris", station="PARIS",
+              body="1. (S) Nothing planted; the Élysée instead.")
+    ]  # fmt: skip
+    build(site, files)
+    assert (PLANTED, 1) in terms(site) and ("elysee", 1) in terms(site)
+    # A deleted cable's words go, those only it held with them.
+    del files["c.txt"]
+    (site / "content/cables/c.txt").unlink()
+    build(site, files)
+    assert ("elysee", 1) not in terms(site) and not [t for t in terms(site) if t[0] == "elysee"]
+    assert terms(site) == vocabulary(site)
 
 
 def test_a_no_op_build_leaves_the_file_untouched(site: Path) -> None:

@@ -48,6 +48,13 @@ CABLES = [
      f'The hostile {PLANTED} <script>window.pwned=1</script> "><img src=x onerror="window.pwned=1">'),
 ]  # fmt: skip
 HOSTILE = "09OTTAWA666"
+# A cable holding more words of one prefix than the page spells a prefix as
+# (search.js's SPELT, 32).
+XYLO = [f"xylo{a}{b}" for a in "abcde" for b in "abcdefgh"]
+CABLES.append(
+    ("05BERN10", "BERN", "AMEMBASSY BERN", "101000Z MAY 05", "UNCLASSIFIED", "PREL SZ",
+     "MANY WORDS", " ".join(XYLO) + ".")
+)  # fmt: skip
 # A phrase in more cables than the page looks at for a phrase (search.js's
 # HEAVY_CAP, 100): its matches are listed and counted from the newest 100 only.
 LANTERNS = 105
@@ -157,6 +164,24 @@ def test_phrases_exclusions_and_prefixes(page: sync_api.Page, served: str) -> No
     assert sorted(search(page, served, "q=quetzal*")) == sorted(
         ["07ROME300", "08PARIS200", "09OTTAWA100", HOSTILE]
     )
+
+
+def test_a_prefix_stands_for_the_words_it_begins(page: sync_api.Page, served: str) -> None:
+    # Several words of one prefix: figures (twice) and finance, not 'fig' alone.
+    assert sorted(search(page, served, "q=trade+fi*")) == ["09OTTAWA101"]
+    assert sorted(search(page, served, "q=coalit*+talk*")) == ["07ROME300"]
+    assert sorted(search(page, served, f"q={PLANTED}+-ottaw*")) == ["07ROME300", "08PARIS200"]
+    # A prefix of no word: nothing, and no error; left out, it leaves nothing out.
+    assert search(page, served, "q=zzyzx*") == []
+    assert page.locator("#search-status").inner_text().startswith("No cable matches")
+    assert sorted(search(page, served, f"q={PLANTED}+-zzyzx*")) == sorted(
+        ["07ROME300", "08PARIS200", "09OTTAWA100", HOSTILE]
+    )
+    # More words than the page spells a prefix as: it says so, and finds the cable.
+    assert search(page, served, "q=xylo*") == ["05BERN10"]
+    assert "xylo* stands for its 32 commonest words" in page.locator("#search-status").inner_text()
+    first = page.locator(".search-result mark")
+    assert first.count() == 0 or first.first.inner_text().startswith("xylo")
 
 
 def test_the_url_holds_the_state_and_history_goes_back(page: sync_api.Page, served: str) -> None:

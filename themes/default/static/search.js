@@ -134,13 +134,60 @@
     return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) || [];
   }
 
-  function fts(part) {
-    return '"' + part.tokens.join(" ").replace(/"/g, '""') + '"' + (part.prefix ? "*" : "");
+  function quoted(tokens) {
+    return '"' + tokens.join(" ").replace(/"/g, '""') + '"';
   }
 
+  // A part for FTS5; a prefix as the words it was spelt out as (see spell).
+  function fts(part) {
+    if (!part.words) return quoted(part.tokens);
+    var head = part.tokens.slice(0, -1);
+    return "(" + part.words.map(function (w) { return quoted(head.concat([w])); }).join(" OR ") + ")";
+  }
+
+  // A prefix (refug*) spelt out as the words of the index it stands for, the
+  // commonest SPELT of them, from the `terms` table: FTS5 answers a prefix by
+  // merging the whole posting list of every word it covers before giving a
+  // single match (8 MB for refug* at 251,052 cables), where a list of words is
+  // read a page at a time from the newest match, like any word. At most
+  // SPELL_SCAN words of the prefix's range are read (about 40 KB), so that
+  // a one-letter prefix does not read a tenth of the vocabulary.
+  var SPELT = 32;
+  var SPELL_SCAN = 2000;
+
+  function spell(parts) {
+    return Promise.all(parts.map(function (part) {
+      if (!part.prefix) return part;
+      var stem = part.tokens[part.tokens.length - 1];
+      return query("SELECT term, cables FROM terms WHERE term >= ?1 AND term < ?2 LIMIT ?3", [stem, stem + "\uDBFF\uDFFF", SPELL_SCAN + 1])
+        .then(function (rows) {
+          var scanned = rows.length > SPELL_SCAN;
+          rows = rows.slice(0, SPELL_SCAN).sort(function (a, b) { return b.cables - a.cables || (a.term < b.term ? -1 : 1); });
+          return Object.assign({}, part, {
+            words: rows.slice(0, SPELT).map(function (row) { return row.term; }),
+            fewer: rows.length > SPELT ? (scanned ? "scanned" : "commonest") : ""
+          });
+        });
+    }));
+  }
+
+  // What the page says of prefixes it did not spell out in full.
+  function spellingNote(parts) {
+    return parts.filter(function (p) { return p.fewer; }).map(function (p) {
+      var stem = p.tokens[p.tokens.length - 1] + "*";
+      return p.fewer === "scanned"
+        ? stem + " stands for the " + SPELT + " commonest of the first " + SPELL_SCAN.toLocaleString("en") + " words it begins (give more letters for others)."
+        : stem + " stands for its " + SPELT + " commonest words (give more letters for others).";
+    }).join(" ");
+  }
+
+  // The FTS5 expression of the parts; "" when a required prefix stands for no word.
   function matchOf(parts) {
-    var positive = parts.filter(function (p) { return !p.negative; }).map(fts);
+    parts = parts.filter(function (p) { return !(p.negative && p.words && !p.words.length); });
+    var positive = parts.filter(function (p) { return !p.negative; });
     if (!positive.length) return null;
+    if (positive.some(function (p) { return p.words && !p.words.length; })) return "";
+    positive = positive.map(fts);
     var negative = parts.filter(function (p) { return p.negative; }).map(fts);
     var expression = "(" + positive.join(" AND ") + ")";
     negative.forEach(function (n) { expression += " NOT " + n; });
@@ -269,17 +316,30 @@
     var mine = ++current;
     fillForm(state);
     var parts = parse(state.q);
-    var match = matchOf(parts);
-    if (state.q && !match) {
+    if (state.q && matchOf(parts) === null) {
       show(mine, state, { rows: [], counts: null, total: 0, note: "Give at least one word to look for (a -word only leaves words out)." });
       return;
     }
     status.textContent = "Searching…";
+    spell(parts).then(function (spelt) {
+      var match = matchOf(spelt);
+      if (match === "") {
+        show(mine, state, { rows: [], counts: null, total: 0, note: spellingNote(spelt) });
+        return null;
+      }
+      return search(mine, state, spelt, match);
+    }).catch(function (error) {
+      if (mine !== current) return;
+      status.textContent = "The search could not be run: " + (error && error.message ? error.message : String(error));
+    });
+  }
+
+  function search(mine, state, parts, match) {
     var id = match ? cableId(state.q) : null;
     var lookup = id
       ? query("SELECT url FROM cables WHERE id = ?1 ORDER BY key LIMIT 1", [id])
       : Promise.resolve([]);
-    lookup.then(function (found) {
+    return lookup.then(function (found) {
       if (found.length) {
         location.assign(new URL(found[0].url, home).href);
         return null;
@@ -301,13 +361,11 @@
           return numbers.then(details).then(function (shown) {
             var note = "";
             if (wantRank && !done[1]) note = "These words are in many cables: results are shown newest first. Add a word or a facet to rank them by relevance.";
+            note = [note, spellingNote(parts)].filter(Boolean).join(" ");
             show(mine, state, { rows: shown, counts: done[0], total: rows.length, more: more, cap: cap, exact: !more && filtered, note: note, parts: parts });
           });
         });
       });
-    }).catch(function (error) {
-      if (mine !== current) return;
-      status.textContent = "The search could not be run: " + (error && error.message ? error.message : String(error));
     });
   }
 
