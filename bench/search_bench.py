@@ -152,6 +152,7 @@ QUERIES = [
     ("two common words, ranked", "q=nuclear+sanctions"),
     ("phrase", "q=" + quote('"prime minister"')),
     ("prefix", "q=refug*"),
+    ("short prefix (many words)", "q=co*&sort=date"),
     ("common word + tag", "q=security&tag=PGOV"),
     ("common word + origin + classification", "q=security&origin=" + quote("Embassy Ankara")
      + "&classification=CONFIDENTIAL"),
