@@ -61,6 +61,13 @@ FOLDER = "database"
 
 
 @dataclass(frozen=True, slots=True)
+class NotWritten:
+    """Why the database could not be written (the warning says it)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Published:
     """The database file to publish, and its version (its signature in the output)."""
 
@@ -71,12 +78,12 @@ class Published:
 
 def sync_database(
     cache: Path, cables: CableRows, keys: Collection[str] | None, *, clean: bool, published: Path
-) -> Published | None:
+) -> Published | NotWritten:
     """Bring one of the cache's two databases in step with the archive's `cables`; what
     to publish.
 
     `keys` are the entries that may have changed (None: any of them, or
-    any may have gone). `published` is the site's file. None when the
+    any may have gone). `published` is the site's file. NotWritten when the
     database cannot be written (a warning is the caller's): an incremental
     build keeps the published file, a new tree goes without it.
 
@@ -108,8 +115,8 @@ def sync_database(
         _set_behind(target, set())
         with open_database(*_files(target)) as database:
             version = database.version()
-    except (sqlite3.Error, OSError):
-        return _fill_outside_cache(cables, published)
+    except (sqlite3.Error, OSError) as error:
+        return _fill_outside_cache(cables, published, error)
     shutil.rmtree(_outside_cache(published), ignore_errors=True)
     return Published(Urls.database, _files(target)[0], version)
 
@@ -121,7 +128,9 @@ def _outside_cache(published: Path) -> Path:
     return site.with_name(f".{site.name}.database")
 
 
-def _fill_outside_cache(cables: CableRows, published: Path) -> Published | None:
+def _fill_outside_cache(
+    cables: CableRows, published: Path, failed: Exception
+) -> Published | NotWritten:
     """The database made anew outside the cache, whose slots failed: the cache may
     be deleted at any time, even during this pass, and the build must still
     publish a whole database rather than a site without one. The folder is
@@ -134,9 +143,16 @@ def _fill_outside_cache(cables: CableRows, published: Path) -> Published | None:
         _fill_anew(*_files(folder), cables)
         with open_database(*_files(folder)) as database:
             version = database.version()
-    except (sqlite3.Error, OSError):
-        return None
+    except (sqlite3.Error, OSError) as error:
+        return NotWritten(f"{_reason(failed)}; beside the site: {_reason(error)}")
     return Published(Urls.database, _files(folder)[0], version)
+
+
+def _reason(error: Exception) -> str:
+    """An error as a warning says it: an OSError's message and file, SQLite's message."""
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.filename}: {error.strerror}" if error.filename else error.strerror
+    return str(error) or type(error).__name__
 
 
 def _slots(folder: Path, published: Path) -> tuple[Path, Path]:
@@ -468,7 +484,9 @@ class DatabaseProcess:
     def copies(self) -> dict[str, Copy]:
         answer = self._wait()
         if not answer:
-            return _copies_of(self.run, None)
+            return _copies_of(self.run, NotWritten("its process ended without an answer"))
+        if answer.startswith("!"):
+            return _copies_of(self.run, NotWritten(answer[1:]))
         path, version = answer.split("\0")
         return _copies_of(self.run, Published(Urls.database, Path(path), bytes.fromhex(version)))
 
@@ -476,8 +494,9 @@ class DatabaseProcess:
 def _child(
     run: Run, planned: Connection, answers: Connection, parents: tuple[Connection, ...]
 ) -> None:
-    """The forked process: its plan, the pass, then its answer (the version, "" when it
-    failed); nothing when the build ended before sending a plan."""
+    """The forked process: its plan, the pass, then its answer (the file and its
+    version, or "!" and why it failed); nothing when the build ended before sending a
+    plan."""
     # A build killed outright must not leave this process writing the cache's
     # database beside the next build (it also holds the build's lock).
     die_with_parent()
@@ -500,13 +519,19 @@ def _child(
             clean=run.options.clean,
             published=run.output / Urls.database,
         )
-    answers.send("" if published is None else f"{published.file}\0{published.version.hex()}")
+    if isinstance(published, NotWritten):
+        answers.send("!" + published.reason)
+    else:
+        answers.send(f"{published.file}\0{published.version.hex()}")
     answers.close()
 
 
-def _copies_of(run: Run, published: Published | None) -> dict[str, Copy]:
-    if published is None:
-        run.tell("warning: the archive database could not be written; the site is without it")
+def _copies_of(run: Run, published: Published | NotWritten) -> dict[str, Copy]:
+    if isinstance(published, NotWritten):
+        run.tell(
+            "warning: the archive database could not be written "
+            f"({published.reason}); the site is without it"
+        )
         return {}
     old = run.output / published.path
     unchanged = published_version(old) == published.version

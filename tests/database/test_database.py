@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import warnings
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from repo import DEV_CORPUS
-from sitekit import build, cable, database_content, make_site, ref
+from sitekit import build, cable, database_content, make_site, reader_for, ref
 
 from generator.engine.builder import BuildOptions, build_site
 from generator.engine.database_pass import FOLDER
@@ -291,6 +292,23 @@ def test_the_published_file_is_replaced_never_written_in_place(site: Path) -> No
     shutil.rmtree(site / ".cablesite-cache")
     assert build(site, files).kind == "full"
     assert rows(site, "SELECT count(*) FROM cables") == [(4,)]
+
+
+def test_a_database_that_cannot_be_written_anywhere_is_a_warning_saying_why(site: Path) -> None:
+    shutil.rmtree(site / ".cablesite-cache")
+    (site / ".cablesite-cache").mkdir()
+    (site / ".cablesite-cache" / FOLDER).write_text("not a folder")  # no slot can be made
+    (site / ".site.database").write_text("not a folder either")  # nor a folder beside the site
+    files = archive()
+    files["b.txt"] = [cable("02OTTAWA3442", datetime(2002, 12, 2), tags=("PGOV",))]
+    said: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        build_site(site, BuildOptions(), reader=reader_for(files, site), progress=said.append)
+    (warning,) = [line for line in said if line.startswith("warning:")]
+    assert warning.startswith("warning: the archive database could not be written (")
+    assert "File exists" in warning and ".site.database" in warning, warning
+    assert "Traceback" not in "".join(said)
 
 
 def test_a_cache_that_cannot_hold_the_database_still_publishes_it(
