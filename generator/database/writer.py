@@ -22,8 +22,10 @@ import zstandard
 
 from generator.database.rows import CableRow
 from generator.database.schema import (
+    INDEXES,
     PAGE_SIZE,
     SCHEMA_VERSION,
+    SIDE_INDEXES,
     SIDE_TABLES,
     TABLES,
     TOKENIZER,
@@ -135,6 +137,10 @@ class Database:
         for row in rows:
             self._insert_rows(row)
             count += 1
+        # (one statement at a time: executescript would commit the transaction first)
+        for statement in (*INDEXES.split(";"), SIDE_INDEXES):
+            if statement.strip():
+                db.execute(statement)
         # The index entries last, in rowid order, from the values the side file
         # keeps: FTS5 flushes its pending terms to a new segment whenever a rowid
         # is not above the last one, so entries in key order (rowids are dates)
