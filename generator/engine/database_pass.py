@@ -74,10 +74,19 @@ class Published:
     path: str  # site-relative: data/cables.db
     file: Path  # the cache's copy
     version: bytes
+    # After a fill: the slot filled and the other one, still to be made its copy
+    # (see mirror_slots); None when nothing is left to do.
+    mirror: tuple[Path, Path] | None = None
 
 
 def sync_database(
-    cache: Path, cables: CableRows, keys: Collection[str] | None, *, clean: bool, published: Path
+    cache: Path,
+    cables: CableRows,
+    keys: Collection[str] | None,
+    *,
+    clean: bool,
+    published: Path,
+    mirror_later: bool = False,
 ) -> Published | NotWritten:
     """Bring one of the cache's two databases in step with the archive's `cables`; what
     to publish.
@@ -93,32 +102,58 @@ def sync_database(
     copy of the whole file. Each slot records the keys the other one was
     brought in step with since it was last written (``behind``), so that a
     quick rebuild brings it in step with those and its own, not with
-    everything.
+    everything. While this slot is written, the other one's record says
+    "unknown" (every digest compared when it is next written), so that a
+    build killed meanwhile never leaves it believing it lacks less than it
+    does.
+
+    After a fill, the other slot is made a copy of this one, so that the
+    next build neither copies nor fills: here, or (`mirror_later`) by
+    `mirror_slots` once the file is published, off the build's critical
+    path (2 GB at 251,052 cables).
     """
     folder = cache / FOLDER
     target, other = _slots(folder, published)
+    mirror = None
     try:
         target.mkdir(parents=True, exist_ok=True)
         behind = None if keys is None else _behind(target)
         wanted = None if keys is None or behind is None else {*keys, *behind}
+        other_behind = _behind(other)
+        _set_behind_if_there(other, None)
         applied = None if clean else _caught_up(*_files(target), cables, wanted)
         if applied is None and not clean and _copy_slot(other, target):
             # (this slot lost, the other one sound: a copy, then every digest compared)
             applied = _caught_up(*_files(target), cables, None)
         if applied is None:
             _fill_anew(*_files(target), cables)
-            # Both slots alike, so that the next build does not copy or fill.
-            _copy_slot(target, other)
-            _set_behind(other, set())
-        else:
-            _add_behind(other, applied)
+            mirror = (target, other)
+        elif other_behind is not None:
+            _set_behind_if_there(other, other_behind | set(applied))
         _set_behind(target, set())
         with open_database(*_files(target)) as database:
             version = database.version()
     except (sqlite3.Error, OSError) as error:
         return _fill_outside_cache(cables, published, error)
     shutil.rmtree(_outside_cache(published), ignore_errors=True)
-    return Published(Urls.database, _files(target)[0], version)
+    found = Published(Urls.database, _files(target)[0], version, mirror)
+    if mirror_later:
+        return found
+    mirror_slots(found)
+    return Published(Urls.database, found.file, version)
+
+
+def mirror_slots(published: Published) -> None:
+    """The other slot made a copy of the one just filled (both slots alike: the next
+    build neither copies nor fills). A failure leaves it "unknown", which is sound."""
+    if published.mirror is None:
+        return
+    filled, other = published.mirror
+    try:
+        if _copy_slot(filled, other):
+            _set_behind(other, set())
+    except OSError:
+        pass
 
 
 def _outside_cache(published: Path) -> Path:
@@ -206,12 +241,10 @@ def _set_behind(slot: Path, keys: set[str] | None) -> None:
         write_atomically(path, marshal.dumps(sorted(keys)))
 
 
-def _add_behind(slot: Path, applied: Collection[str] | None) -> None:
-    """The other slot now lacks what was applied here (unknown after a fill: None)."""
-    if not slot.exists():
-        return
-    before = _behind(slot)
-    _set_behind(slot, None if applied is None or before is None else before | set(applied))
+def _set_behind_if_there(slot: Path, keys: set[str] | None) -> None:
+    """`_set_behind` for a slot that exists (a missing one is made when needed)."""
+    if slot.exists():
+        _set_behind(slot, keys)
 
 
 def _caught_up(
@@ -464,25 +497,28 @@ class DatabaseProcess:
             self._plan.close()
 
     def close(self) -> None:
+        """The process reaped: after its answer it still makes the other slot a copy
+        (`mirror_slots`), which the build's end waits for, holding the lock."""
         self._plan.close()
-        self._wait()
-
-    def _wait(self) -> str | None:
-        """The child's answer (None when it failed); the child reaped."""
-        process, self._process = self._process, None
-        if process is None:
-            return None
-        self._plan.close()
-        try:
-            answer = self._answers.recv() if self._answers.poll(None) else None
-        except EOFError:
-            answer = None
         self._answers.close()
-        process.join()
-        return answer if process.exitcode == 0 else None
+        process, self._process = self._process, None
+        if process is not None:
+            process.join()
+
+    def _answer(self) -> str | None:
+        """The process's answer; None when it ended without one."""
+        self._plan.close()
+        if self._answers.closed:
+            return None
+        try:
+            return self._answers.recv() if self._answers.poll(None) else None
+        except (EOFError, OSError):
+            return None
+        finally:
+            self._answers.close()
 
     def copies(self) -> dict[str, Copy]:
-        answer = self._wait()
+        answer = self._answer()
         if not answer:
             return _copies_of(self.run, NotWritten("its process ended without an answer"))
         if answer.startswith("!"):
@@ -518,12 +554,18 @@ def _child(
             None,
             clean=run.options.clean,
             published=run.output / Urls.database,
+            mirror_later=True,
         )
-    if isinstance(published, NotWritten):
-        answers.send("!" + published.reason)
-    else:
-        answers.send(f"{published.file}\0{published.version.hex()}")
-    answers.close()
+    try:
+        if isinstance(published, NotWritten):
+            answers.send("!" + published.reason)
+        else:
+            answers.send(f"{published.file}\0{published.version.hex()}")
+        answers.close()
+    except OSError:  # (the build ended without asking: the mirror is still worth making)
+        pass
+    if isinstance(published, Published):
+        mirror_slots(published)
 
 
 def _copies_of(run: Run, published: Published | NotWritten) -> dict[str, Copy]:

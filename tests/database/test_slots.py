@@ -1,0 +1,103 @@
+"""The cache's two database slots (engine/database_pass.py): what each believes it
+lacks stays true when a pass is cut short, and a fill's copy into the other slot
+can wait until the file is published."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from pathlib import Path
+
+import pytest
+
+from generator.database import CableRow
+from generator.digests import raw_digest
+from generator.engine.database_pass import (
+    FOLDER,
+    Published,
+    _behind,
+    mirror_slots,
+    sync_database,
+)
+
+
+def row(key: str, text: str) -> CableRow:
+    return CableRow(
+        id=key, key=key, created="2003-01-07T21:02:00", released=None, origin="Embassy Ottawa",
+        classification="CONFIDENTIAL", subject=f"SUBJECT OF {key}", title=f"Subject of {key}",
+        tags="PREL", summary=None, url=f"cable/{key}.html", partial=0, source="a.txt",
+        references=(), text=text, digest=raw_digest((key + text).encode()),
+    )  # fmt: skip
+
+
+class Rows:
+    """The archive's cables as the pass reads them; `cut_after` rows, then a kill."""
+
+    def __init__(self, rows: list[CableRow], cut_after: int | None = None) -> None:
+        self.by_key = {r.key: r for r in rows}
+        self.cut_after = cut_after
+
+    def keys(self) -> Collection[str]:
+        return self.by_key.keys()
+
+    def digest(self, key: str) -> bytes:
+        return self.by_key[key].digest
+
+    def rows(self, keys: list[str]) -> Iterator[CableRow]:
+        for done, key in enumerate(keys):
+            if self.cut_after is not None and done >= self.cut_after:
+                raise KeyboardInterrupt  # (the build killed mid-pass)
+            yield self.by_key[key]
+
+
+ARCHIVE = [row(f"0{n}OTTAWA{n}", f"text {n}") for n in range(1, 6)]
+
+
+def sync(cache: Path, rows: Rows, keys: Collection[str] | None, **options: bool) -> Published:
+    published = sync_database(
+        cache, rows, keys, clean=False, published=cache / "site" / "data" / "cables.db", **options
+    )
+    assert isinstance(published, Published)
+    return published
+
+
+def test_a_fill_can_leave_the_copy_to_the_other_slot_for_later(tmp_path: Path) -> None:
+    published = sync(tmp_path, Rows(ARCHIVE), None, mirror_later=True)
+    assert published.mirror is not None
+    filled, other = published.mirror
+    assert published.file == filled / "cables.db"
+    assert not (other / "cables.db").exists()  # (not yet)
+    mirror_slots(published)
+    assert (other / "cables.db").read_bytes() == (filled / "cables.db").read_bytes()
+    assert _behind(other) == set()
+    # Done at once without mirror_later: nothing left for later.
+    again = sync(tmp_path / "b", Rows(ARCHIVE), None)
+    assert again.mirror is None
+    slots = tmp_path / "b" / FOLDER
+    assert (slots / "a" / "cables.db").read_bytes() == (slots / "b" / "cables.db").read_bytes()
+
+
+@pytest.mark.parametrize("keys", [None, ["01OTTAWA1"]], ids=["full", "quick"])
+def test_a_pass_cut_short_leaves_the_other_slot_unknown(tmp_path: Path, keys: list | None) -> None:
+    """While one slot is written, the other one's record of what it lacks says
+    "unknown": cut short, a pass never leaves it believing it lacks less than it
+    does (before, it kept "nothing", and was later brought in step with one edit
+    only, the fill's other changes missing)."""
+    sync(tmp_path, Rows(ARCHIVE), None)  # both slots made alike
+    slots = tmp_path / FOLDER
+    assert _behind(slots / "a") == _behind(slots / "b") == set()
+    edited = [row(r.key, r.text + " edited") for r in ARCHIVE]
+    with pytest.raises(KeyboardInterrupt):
+        sync(tmp_path, Rows(edited, cut_after=0), keys)
+    # (the site's file links no slot here: slot a is the one written)
+    assert _behind(slots / "b") is None
+    # A pass that completes gives the other slot back its precise record.
+    sync(tmp_path, Rows(edited), ["01OTTAWA1"])
+    assert _behind(slots / "b") is None  # (unknown stays unknown: every digest compared)
+
+
+def test_a_completed_catch_up_records_what_the_other_slot_lacks(tmp_path: Path) -> None:
+    sync(tmp_path, Rows(ARCHIVE), None)
+    edited = [*ARCHIVE[:-1], row(ARCHIVE[-1].key, "changed")]
+    sync(tmp_path, Rows(edited), [ARCHIVE[-1].key])
+    assert _behind(tmp_path / FOLDER / "b") == {ARCHIVE[-1].key}
+    assert _behind(tmp_path / FOLDER / "a") == set()
