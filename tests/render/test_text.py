@@ -12,6 +12,7 @@ from sitekit import cable
 from generator.model import Cable, Paragraph
 from generator.parse import read_cables
 from generator.render.text import (
+    LEVEL_CLASSES,
     Line,
     cable_text_html,
     is_rule,
@@ -109,7 +110,8 @@ class _Views(HTMLParser):
             self.reading.append("\n")
             return
         paragraph_link = tag == "a" and str(found.get("href", "")).startswith("#")
-        if paragraph_link or "pm" in classes:
+        marking = tag == "b" and bool(set(classes) & set(LEVEL_CLASSES.values()))
+        if paragraph_link or marking:
             # the paragraph's number and marking, not its text ("¶" of a block: reading only)
             self.stack.append("link-only" if "rdg" in classes else "label")
         elif "orig" in classes or "rdg" in classes:
@@ -195,13 +197,10 @@ def test_anchors_badges_and_routing_header() -> None:
     html = str(cable_text_html(found))
     views = _views(html)
     assert views.anchors == ["p1", "p2", "p2-2"]
-    assert (
-        '<p id="p1"><a href="#p1">1.</a>  <span class="pm level-confidential">(C)</span>  First'
-        in html
-    )
-    assert '<span class="pm level-secret">(S//NF)</span>' in html
+    assert '<p id="p1"><a href="#p1">1.</a>  <b class="C">(C)</b>  First' in html
+    assert '<b class="S">(S//NF)</b>' in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>" not in html
-    assert '<details class="routing" id="routing">' in html
+    assert '<details id="routing">' in html
     reading = re.sub(r" *\n *", "\n", re.sub(r" +", " ", "".join(views.reading)))
     assert "First line second line\n-- an item\n" in reading
     assert "C O N F I D E N T I A L" not in reading and "002 OF 002" not in reading
