@@ -10,10 +10,9 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from markupsafe import Markup
-from pygments.token import STANDARD_TYPES
 
 from generator.model import Cable, Paragraph
-from generator.render.highlight import highlight_lines, styled_classes
+from generator.render.highlight import highlight_tokens
 from generator.render.internals import escape_text as _escape_str
 
 # A line that starts a list item keeps its own line when a paragraph is reflowed.
@@ -255,17 +254,6 @@ _READING_BREAK = '<br class="rdg">'
 _MARKING_IN_PREFIX = re.compile(r"\([^()]*\)")
 
 
-@lru_cache(maxsize=1)
-def _plain_spans() -> re.Pattern[str]:
-    """A span that changes nothing: whitespace, or a token class the stylesheet gives no rule.
-
-    A cable page has dozens (``<span class="p">:</span>``, 24 bytes for one
-    character); the text is shown the same without them.
-    """
-    plain = sorted((set(STANDARD_TYPES.values()) - styled_classes() | {"w"}) - {""})
-    return re.compile(rf'<span class="(?:{"|".join(map(re.escape, plain))})">([^<]*)</span>')
-
-
 class _Placed(NamedTuple):
     """A paragraph found in the body.
 
@@ -407,7 +395,8 @@ def _paragraph_html(here: _Placed, span: list[str], highlighted: list[str], anch
             html = f'<strong class="rt">{html}</strong>'  # a ruled title inside the paragraph
         out.append(html)
         began, after_rule = began or bool(span[position].strip()), False
-    out.append("</h3>" if heading else "</p>")
+    if heading:  # a paragraph's </p> is left out: what follows it closes it (HTML's rule)
+        out.append("</h3>")
     return "".join(out)
 
 
@@ -502,23 +491,10 @@ def _shown_for(source: tuple[Paragraph, ...]) -> list[ShownParagraph]:
     return paragraphs_for(Cable(id="", paragraphs=source))
 
 
-# Spans of one class with only spaces between them ("TAGS: PREL EFIN AM", three
-# tag tokens): one span holds them all, the text the same (never across a line end).
-_SPAN_RUN = re.compile(
-    r'<span class="([a-z0-9]+)">[^<\n]*</span>(?:[ \t]+<span class="\1">[^<\n]*</span>)+'
-)
-_SPAN_SEAM = re.compile(r'</span>([ \t]+)<span class="[a-z0-9]+">')
-
-
-def _one_span(run: re.Match[str]) -> str:
-    return _SPAN_SEAM.sub(r"\1", run.group())
-
-
 def _highlighted_lines(lines: list[str]) -> list[str] | None:
-    """Each line highlighted by the cable lexer (its spans never cross a line end)."""
-    spans = _plain_spans().sub(r"\1", highlight_lines("\n".join(lines)))
-    spans = _SPAN_RUN.sub(_one_span, spans)
-    html = spans.split("\n")
+    """Each line highlighted by the cable lexer: ``<b class="k">SUBJECT</b>``
+    (:func:`~generator.render.highlight.highlight_tokens`; a token never crosses a line end)."""
+    html = highlight_tokens("\n".join(lines)).split("\n")
     if html and html[-1] == "" and len(html) == len(lines) + 1:
         html.pop()
     return html if len(html) == len(lines) else None

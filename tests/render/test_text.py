@@ -89,6 +89,9 @@ def test_marking_levels(marking: str, level: str) -> None:
 # --- the text written once, for both views -------------------------------------
 
 
+_CLOSES_P = frozenset({"p", "div", "h3", "details"})
+
+
 class _Views(HTMLParser):
     """What each view of cable_text_html shows: text outside .orig (reading), outside .rdg (original)."""
 
@@ -100,6 +103,8 @@ class _Views(HTMLParser):
         self.anchors: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _CLOSES_P and self.stack and self.stack[-1] == "p":
+            self.handle_endtag("p")  # a paragraph's end tag is left out: a block closes it
         found = dict(attrs)
         classes = (found.get("class") or "").split()
         if "id" in found and tag in ("p", "h3"):
@@ -120,6 +125,8 @@ class _Views(HTMLParser):
             self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "div" and self.stack and self.stack[-1] == "p":
+            self.handle_endtag("p")  # the last paragraph, closed by the end of its container
         if tag != "br":
             self.stack.pop()
         if tag in ("p", "h3", "div"):  # a block ends a line in both views
