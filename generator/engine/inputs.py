@@ -14,7 +14,7 @@ from generator.config import CONFIG_NAME, SiteConfig
 from generator.engine.discover import Identity, Inputs, changed_at
 from generator.engine.state import RACY_NS
 from generator.render.environment import theme_folders
-from generator.render.highlight import stylesheet
+from generator.render.highlight import stylesheet, with_stylesheet
 from generator.urls import Urls, is_safe_relative
 
 
@@ -59,6 +59,9 @@ def static_files(config: SiteConfig) -> dict[str, bytes]:
     for name, path in sorted(files.items()):
         if is_safe_relative(name) and not name.startswith("."):
             out[Urls.static(name)] = path.read_bytes()
-    out[Urls.static("highlight.css")] = stylesheet().encode("utf-8")
+    out[Urls.static("highlight.css")] = stylesheet().encode("utf-8")  # for themes that link it
+    style = Urls.static("style.css")
+    if style in out:  # the default theme links only style.css: the highlighter's rules end it
+        out[style] = with_stylesheet(out[style])
     out[Urls.nojekyll] = b""
     return out

@@ -93,7 +93,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     ``cable_href``, ``cable_link``, ``tag_href``, ``origin_href``,
     ``classification_href`` and ``month_href`` (a cable, tag, origin slug,
     classification slug or creation time to its page), ``when`` and
-    ``badge`` (HTML fragments), ``paragraph`` (a paragraph of a cable's
+    ``badge`` (HTML fragments), ``day`` (a date as text), ``paragraph`` (a paragraph of a cable's
     text, as the default cable page shows it), ``strftime``, ``isoformat``, ``tag_meaning``,
     ``tag_kind`` and ``xml``; ``join`` is Jinja's, faster on lists of
     strings. The renderer's globals (``href(…)``,

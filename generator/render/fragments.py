@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from generator.reference.glossary import tag_meaning as glossary_meaning
 from generator.render.internals import escape_text, new_markup
-from generator.render.text import marking_level
+from generator.render.text import level_class
 from generator.urls import CablePage, Urls
 
 # The text of markupsafe.escape(), without the Markup around it (see render/internals).
@@ -76,21 +76,32 @@ def _prose_html(value: object) -> str:
 
 
 def when(moment: datetime | None) -> Markup:
-    """A creation time as a ``<time>`` element (date shown, minutes in the attribute).
+    """A creation date as a ``<time>`` element: ``<time>2003-01-28</time>``.
 
-    The text of ``strftime("%Y-%m-%dT%H:%M")`` and ``strftime("%Y-%m-%d")``,
-    taken from isoformat where that is the same text, several times faster:
-    not for a year before 1000 (strftime does not pad it everywhere) nor for
-    an aware datetime (isoformat adds the offset).
+    No ``datetime`` attribute: the date shown is a valid date string, which
+    is the element's value without one (HTML's rule), and a list page has
+    one per line. The text of ``strftime("%Y-%m-%d")``, taken from isoformat
+    where that is the same text, several times faster: not for a year before
+    1000 (strftime does not pad it everywhere) nor for an aware datetime
+    (isoformat adds the offset).
     """
     if moment is None:
         return _UNDATED
     if type(moment) is datetime and moment.tzinfo is None and moment.year >= 1000:
-        stamp = moment.isoformat(timespec="minutes")
-        day = stamp[:10]
+        day = moment.isoformat()[:10]
     else:
-        stamp, day = moment.strftime("%Y-%m-%dT%H:%M"), moment.strftime("%Y-%m-%d")
-    return _markup(Markup, f'<time datetime="{stamp}">{day}</time>')
+        day = moment.strftime("%Y-%m-%d")
+    return _markup(Markup, f"<time>{day}</time>")
+
+
+def day(moment: datetime | None) -> str:
+    """A creation date as text, "2003-01-28" (or "undated"): for a date inside a
+    line of small print, where :func:`when`'s element would mark up little."""
+    if moment is None:
+        return "undated"
+    if type(moment) is datetime and moment.tzinfo is None and moment.year >= 1000:
+        return moment.isoformat()[:10]
+    return moment.strftime("%Y-%m-%d")
 
 
 def badge(text: str) -> Markup:
@@ -106,7 +117,8 @@ def badge(text: str) -> Markup:
 
 
 def _badge(text: Any) -> Markup:
-    return Markup('<span class="badge level-{}">{}</span>').format(marking_level(text), text)
+    """``<b class="C">CONFIDENTIAL</b>``: the class is the level's (render/text.py, LEVEL_CLASSES)."""
+    return Markup('<b class="{}">{}</b>').format(level_class(text), text)
 
 
 def paragraph(p: Any) -> Markup:
@@ -226,6 +238,7 @@ class Links:
             "month_href": self.month_href,
             "tag_meaning": self.tag_meaning,
             "when": when,
+            "day": day,
             "badge": badge,
             "paragraph": paragraph,
             "strftime": strftime,

@@ -45,6 +45,12 @@ class ReferenceView(NamedTuple):
     entry: Entry | None
     href: str | None
 
+    @property
+    def spells_id(self) -> bool:
+        """The REF text is the id and nothing else, spaced as telegrams write it
+        ("04 DUSHANBE 170" for 04DUSHANBE170): the page shows the id, not both."""
+        return self.id is not None and "".join(self.text.split()).upper() == self.id
+
 
 # Warnings shown on the diagnostics page for each kind of warning.
 EXAMPLES_PER_KIND = 20

@@ -10,10 +10,9 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from markupsafe import Markup
-from pygments.token import STANDARD_TYPES
 
 from generator.model import Cable, Paragraph
-from generator.render.highlight import highlight_lines, styled_classes
+from generator.render.highlight import highlight_tokens
 from generator.render.internals import escape_text as _escape_str
 
 # A line that starts a list item keeps its own line when a paragraph is reflowed.
@@ -199,6 +198,25 @@ def marking_level(marking: str | None) -> str:
     return "none"
 
 
+# The class a level's badge carries in the pages: the marking's own short
+# form, upper case (no token class of the highlighter is, so none collides
+# inside the highlighted text). Short, as it is on every paragraph of a cable
+# page and every line of a list page; the stylesheet colours ``.C`` and so on.
+LEVEL_CLASSES = {
+    "none": "N",
+    "unclassified": "U",
+    "sensitive": "SBU",
+    "confidential": "C",
+    "secret": "S",
+    "topsecret": "TS",
+}
+
+
+def level_class(marking: str | None) -> str:
+    """The badge class of a classification or portion marking ("C" for CONFIDENTIAL)."""
+    return LEVEL_CLASSES[marking_level(marking)]
+
+
 def raw_html(cable: Cable) -> Markup:  # (made once per cable, in the parse workers)
     """The cable's text as its page shows it: :func:`cable_text_html`.
 
@@ -236,17 +254,6 @@ _READING_BREAK = '<br class="rdg">'
 _MARKING_IN_PREFIX = re.compile(r"\([^()]*\)")
 
 
-@lru_cache(maxsize=1)
-def _plain_spans() -> re.Pattern[str]:
-    """A span that changes nothing: whitespace, or a token class the stylesheet gives no rule.
-
-    A cable page has dozens (``<span class="p">:</span>``, 24 bytes for one
-    character); the text is shown the same without them.
-    """
-    plain = sorted((set(STANDARD_TYPES.values()) - styled_classes() | {"w"}) - {""})
-    return re.compile(rf'<span class="(?:{"|".join(map(re.escape, plain))})">([^<]*)</span>')
-
-
 class _Placed(NamedTuple):
     """A paragraph found in the body.
 
@@ -274,8 +281,8 @@ def cable_text_html(cable: Cable) -> Markup:
         header = _highlighted_lines(cable.header.split("\n"))
         header_html = "\n".join(header) if header is not None else _escape_str(cable.header)
         body_html = (
-            '<details class="routing" id="routing"><summary>Routing header</summary>'
-            f'<pre class="highlight routing-text">{header_html}</pre></details>\n{body_html}'
+            '<details id="routing"><summary>Routing header</summary>'
+            f"<pre>{header_html}</pre></details>\n{body_html}"
         )
     return Markup(body_html)
 
@@ -300,7 +307,7 @@ def _body_html(cable: Cable) -> str:
     html = _highlighted_lines(texts)
     if html is None:
         return _fallback_html(source, lines)
-    parts = [_original_block(texts[: placed[0].start], html[: placed[0].start], "preamble")]
+    parts = [_original_block(texts[: placed[0].start], html[: placed[0].start])]
     used: set[str] = set()
     blocks = 0
     for index, here in enumerate(placed):
@@ -316,7 +323,7 @@ def _body_html(cable: Cable) -> str:
         start, stop = here.start, here.last + 1
         parts.append(_paragraph_html(here, texts[start:stop], html[start:stop], anchor))
         end = placed[index + 1].start if index + 1 < len(placed) else len(lines)
-        parts.append(_original_block(texts[stop:end], html[stop:end], "gap"))
+        parts.append(_original_block(texts[stop:end], html[stop:end]))
     return "".join(parts)
 
 
@@ -388,7 +395,8 @@ def _paragraph_html(here: _Placed, span: list[str], highlighted: list[str], anch
             html = f'<strong class="rt">{html}</strong>'  # a ruled title inside the paragraph
         out.append(html)
         began, after_rule = began or bool(span[position].strip()), False
-    out.append("</h3>" if heading else "</p>")
+    if heading:  # a paragraph's </p> is left out: what follows it closes it (HTML's rule)
+        out.append("</h3>")
     return "".join(out)
 
 
@@ -429,8 +437,8 @@ def _open_paragraph(here: _Placed, anchor: str, heading: bool) -> str:
 
 
 def _marking_badge(marking: str | None, written: str) -> str:
-    """A paragraph's portion marking as written, coloured by its level."""
-    return f'<span class="pm level-{marking_level(marking)}">{_escape_str(written)}</span>'
+    """A paragraph's portion marking as written, coloured by its level: ``<b class="C">(C)</b>``."""
+    return f'<b class="{level_class(marking)}">{_escape_str(written)}</b>'
 
 
 def _is_ruled_heading(span: list[str]) -> bool:
@@ -442,7 +450,7 @@ def _is_ruled_heading(span: list[str]) -> bool:
     return len(words) > 1 or ruled_title(titles[0]) is not None
 
 
-def _original_block(lines: list[str], html: list[str], kind: str) -> str:
+def _original_block(lines: list[str], html: list[str]) -> str:
     """Lines shown in the original view only (nothing if they are blank)."""
     first, last = 0, len(lines)
     while last > first and not lines[last - 1].strip():
@@ -452,7 +460,7 @@ def _original_block(lines: list[str], html: list[str], kind: str) -> str:
     if first == last:
         return ""
     text = "\n".join(html[first:last])
-    return f'<div class="orig {kind}">{text}</div>\n'
+    return f'<div class="orig">{text}</div>\n'
 
 
 def _fallback_html(source: tuple[Paragraph, ...], lines: list[str]) -> str:
@@ -476,7 +484,7 @@ def _fallback_html(source: tuple[Paragraph, ...], lines: list[str]) -> str:
             f"{_escape_str(shown.label)}</a> {badge}{text}</p>\n"
         )
     html = _highlighted_lines(lines) or [_escape_str(line) for line in lines]
-    return "".join(parts) + _original_block(lines, html, "body")
+    return "".join(parts) + _original_block(lines, html)
 
 
 def _shown_for(source: tuple[Paragraph, ...]) -> list[ShownParagraph]:
@@ -484,9 +492,9 @@ def _shown_for(source: tuple[Paragraph, ...]) -> list[ShownParagraph]:
 
 
 def _highlighted_lines(lines: list[str]) -> list[str] | None:
-    """Each line highlighted by the cable lexer (its spans never cross a line end)."""
-    spans = _plain_spans().sub(r"\1", highlight_lines("\n".join(lines)))
-    html = spans.split("\n")
+    """Each line highlighted by the cable lexer: ``<b class="k">SUBJECT</b>``
+    (:func:`~generator.render.highlight.highlight_tokens`; a token never crosses a line end)."""
+    html = highlight_tokens("\n".join(lines)).split("\n")
     if html and html[-1] == "" and len(html) == len(lines) + 1:
         html.pop()
     return html if len(html) == len(lines) else None

@@ -6,7 +6,8 @@ cables. ``bench/page_budget.py`` measures both at any size. Here, 300
 synthetic cables are built and every cable page is held to its budget; the
 whole-site ratio, which falls as the corpus grows (an index page's frame is
 shared by more cables), is held to what this corpus gives with the pages the
-budget allows (measured: 2.95 at 300 cables, 2.55 at 10,000, 2.58 at 50,000).
+budget allows (measured: 2.47 at 300 cables, 2.14 at 10,000; the issue's
+2.2 is for 50,000, see bench/README.md).
 """
 
 from __future__ import annotations
@@ -52,25 +53,21 @@ def test_every_cable_page_is_measured(built: tuple[Path, Path]) -> None:
     assert len(_ratios(site, cables)) == CABLES
 
 
-def test_cable_pages_hold_what_this_branch_reached(built: tuple[Path, Path]) -> None:
-    """The text once: a page is about its budget (before: 1.9 times it, median)."""
-    ratios = _ratios(*built)
-    assert statistics.median(ratios.values()) <= 1.08
-    assert max(ratios.values()) <= 1.3, max(ratios.items(), key=lambda item: item[1])
+def test_the_median_cable_page_keeps_its_margin(built: tuple[Path, Path]) -> None:
+    """A typical page is well inside its budget (0.88 of it; 1.9 times it when the
+    text was on the page twice, 1.06 with the frame before issue 14's cuts)."""
+    assert statistics.median(_ratios(*built).values()) <= 0.9
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not reached yet: the median page is 1.04 x its budget, the largest 1.25 x"
-    " (metadata, references and navigation take 4-5 KB, not 3)",
-)
 def test_cable_pages_within_the_issue_budget(built: tuple[Path, Path]) -> None:
+    """Every page, the ones with most references, citing cables and tags included
+    (the largest is 0.998 of its budget: a frame that grows shows here first)."""
     ratios = _ratios(*built)
-    over = {key: round(ratio, 2) for key, ratio in ratios.items() if ratio > 1}
-    assert not over, f"{len(over)} of {len(ratios)} pages over budget"
+    over = {key: round(ratio, 3) for key, ratio in ratios.items() if ratio > 1}
+    assert not over, f"{len(over)} of {len(ratios)} pages over budget: {over}"
 
 
-def test_the_site_is_under_three_times_and_a_tenth_the_text(built: tuple[Path, Path]) -> None:
+def test_the_site_is_under_two_and_a_half_times_the_text(built: tuple[Path, Path]) -> None:
     site, cables = built
     text = sum(p.stat().st_size for p in cables.iterdir())
     weight = sum(
@@ -81,8 +78,8 @@ def test_the_site_is_under_three_times_and_a_tenth_the_text(built: tuple[Path, P
         # archive, and would swamp 300 cables' pages.
         if p.is_file() and p.relative_to(site).parts[0] not in ("data", "static")
     )
-    # 3.04 with the search box in every page's header (#11).
-    assert weight <= 3.1 * text, f"{weight / text:.2f} x the text"
+    # 2.47 (3.04 before issue 14's cuts to the frame).
+    assert weight <= 2.5 * text, f"{weight / text:.2f} x the text"
 
 
 def test_budget_bench_runs_on_this_site(built: tuple[Path, Path]) -> None:

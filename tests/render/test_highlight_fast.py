@@ -1,4 +1,6 @@
-"""highlight_cable's fast path writes exactly what Pygments writes, for any text."""
+"""highlight_cable's fast path writes exactly what Pygments writes, for any text; and
+its tokens for the cable page (``Compiled.tokens``) are Pygments' spans made into
+tokens (``tokens_from_spans``)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,14 @@ from pygments.formatters import HtmlFormatter
 from repo import synthetic_cables
 
 from generator.parse import read_cables
-from generator.render.highlight import _fast_cable, highlight_cable, pygments_cable
+from generator.render.highlight import (
+    _fast_cable,
+    highlight_cable,
+    highlight_tokens,
+    plain_classes,
+    pygments_cable,
+    tokens_from_spans,
+)
 from generator.render.highlight.fast import compile_lexer
 from generator.render.highlight.lexer import CableLexer
 from generator.render.text import raw_text
@@ -29,6 +38,16 @@ def reference(text: str) -> str:
 
 def check(text: str) -> None:
     assert highlight_cable(text) == reference(text) == pygments_cable(text)
+    fast = _fast_cable()
+    assert fast is not None
+    spans = highlight(text, PLAIN_PYGMENTS, FORMATTER)
+    assert fast.tokens(text, plain_classes()) == tokens_from_spans(spans) == highlight_tokens(text)
+
+
+def test_tokens_for_the_page() -> None:
+    tokens = highlight_tokens("TAGS: PREL EFIN AM\nSUBJECT: X\n1. (C) a & b\n")
+    assert tokens.startswith('<b class="k">TAGS</b>: <b class="nt">PREL EFIN AM</b>\n')
+    assert "<span" not in tokens and "a &amp; b" in tokens
 
 
 def test_the_fast_path_is_on() -> None:

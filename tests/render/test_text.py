@@ -12,6 +12,7 @@ from sitekit import cable
 from generator.model import Cable, Paragraph
 from generator.parse import read_cables
 from generator.render.text import (
+    LEVEL_CLASSES,
     Line,
     cable_text_html,
     is_rule,
@@ -88,6 +89,9 @@ def test_marking_levels(marking: str, level: str) -> None:
 # --- the text written once, for both views -------------------------------------
 
 
+_CLOSES_P = frozenset({"p", "div", "h3", "details"})
+
+
 class _Views(HTMLParser):
     """What each view of cable_text_html shows: text outside .orig (reading), outside .rdg (original)."""
 
@@ -99,6 +103,8 @@ class _Views(HTMLParser):
         self.anchors: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _CLOSES_P and self.stack and self.stack[-1] == "p":
+            self.handle_endtag("p")  # a paragraph's end tag is left out: a block closes it
         found = dict(attrs)
         classes = (found.get("class") or "").split()
         if "id" in found and tag in ("p", "h3"):
@@ -109,7 +115,8 @@ class _Views(HTMLParser):
             self.reading.append("\n")
             return
         paragraph_link = tag == "a" and str(found.get("href", "")).startswith("#")
-        if paragraph_link or "pm" in classes:
+        marking = tag == "b" and bool(set(classes) & set(LEVEL_CLASSES.values()))
+        if paragraph_link or marking:
             # the paragraph's number and marking, not its text ("¶" of a block: reading only)
             self.stack.append("link-only" if "rdg" in classes else "label")
         elif "orig" in classes or "rdg" in classes:
@@ -118,6 +125,8 @@ class _Views(HTMLParser):
             self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "div" and self.stack and self.stack[-1] == "p":
+            self.handle_endtag("p")  # the last paragraph, closed by the end of its container
         if tag != "br":
             self.stack.pop()
         if tag in ("p", "h3", "div"):  # a block ends a line in both views
@@ -195,13 +204,10 @@ def test_anchors_badges_and_routing_header() -> None:
     html = str(cable_text_html(found))
     views = _views(html)
     assert views.anchors == ["p1", "p2", "p2-2"]
-    assert (
-        '<p id="p1"><a href="#p1">1.</a>  <span class="pm level-confidential">(C)</span>  First'
-        in html
-    )
-    assert '<span class="pm level-secret">(S//NF)</span>' in html
+    assert '<p id="p1"><a href="#p1">1.</a>  <b class="C">(C)</b>  First' in html
+    assert '<b class="S">(S//NF)</b>' in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>" not in html
-    assert '<details class="routing" id="routing">' in html
+    assert '<details id="routing">' in html
     reading = re.sub(r" *\n *", "\n", re.sub(r" +", " ", "".join(views.reading)))
     assert "First line second line\n-- an item\n" in reading
     assert "C O N F I D E N T I A L" not in reading and "002 OF 002" not in reading

@@ -202,8 +202,9 @@ def test_a_typed_cable_id_goes_to_the_cable(page: sync_api.Page, served: str) ->
 
 def test_the_header_box_of_any_page_searches(page: sync_api.Page, served: str) -> None:
     page.goto(f"{served}tag/")
-    page.fill(".header-search input", "trade figures")
-    page.press(".header-search input", "Enter")
+    box = page.get_by_role("searchbox", name="Search the archive")
+    box.fill("trade figures")
+    box.press("Enter")
     page.wait_for_url("**/search/?q=trade+figures")
     page.wait_for_function("document.querySelectorAll('.search-result').length >= 1")
     assert "09OTTAWA101" in page.locator(".search-result .cable-id").all_inner_texts()

@@ -5,8 +5,8 @@
 (function () {
   "use strict";
   var KEY = "cablesite-view";
-  var original = document.querySelector('.view-switch input[value="original"]');
-  var reading = document.querySelector('.view-switch input[value="reading"]');
+  var original = document.querySelector('#text input[value="original"]');
+  var reading = document.querySelector('#text input[value="reading"]');
   var routing = document.getElementById("routing");
   if (!original || !reading) return;
 
