@@ -468,14 +468,18 @@
   // The snippet: a window of the summary around the first word found, each
   // found word in a <mark>; only text nodes, so nothing in it is markup.
   function marked(into, text, parts) {
-    var wanted = [];
+    // The words searched for (a prefix: the words it was spelt as), compared
+    // as the index's tokenizer compares them: lower case, without accents.
+    var wanted = {};
     parts.forEach(function (p) {
-      if (!p.negative) p.tokens.forEach(function (t, i) { wanted.push({ token: t, prefix: p.prefix && i === p.tokens.length - 1 }); });
+      if (p.negative) return;
+      var stem = p.words ? p.tokens.length - 1 : -1;
+      p.tokens.forEach(function (t, i) { if (i !== stem) wanted[plain(t)] = true; });
+      if (p.words) p.words.forEach(function (w) { wanted[w] = true; });
     });
     var pieces = text.split(/([\p{L}\p{N}]+)/u);
     function hit(piece) {
-      var lower = piece.toLowerCase();
-      return wanted.some(function (w) { return w.prefix ? lower.indexOf(w.token) === 0 : lower === w.token; });
+      return Object.prototype.hasOwnProperty.call(wanted, plain(piece));
     }
     var first = 0;
     for (var i = 1; i < pieces.length; i += 2) if (hit(pieces[i])) { first = i; break; }
@@ -492,6 +496,10 @@
       }
     }
     if (end < pieces.length) into.appendChild(document.createTextNode(" …"));
+  }
+
+  function plain(word) {
+    return word.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
   }
 
   function pages(state, total) {
