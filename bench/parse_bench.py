@@ -14,6 +14,13 @@ Measures `read_cables` (read, decode, detect, parse) over the dev corpus
 ../shared/bench/make_corpus.py --format cable (cached in a temp folder).
 Prints figures (wall and CPU seconds); asserts nothing.
 
+`--once CORPUS` reads the first `--n` files of CORPUS once, after a warm-up
+on 50 of them, and prints nothing: for an instruction count that does not
+move with the machine's load, run it under callgrind with and without
+`--warm-only` and subtract (bench/README.md, #12):
+
+    PYTHONHASHSEED=0 valgrind --tool=callgrind python bench/parse_bench.py --once DIR --n 400
+
 `--snapshot FILE` instead writes every parsed result -- each field of each
 cable, with paragraphs, references and problems -- of the dev corpus, the
 demo cables, the synthetic corpus and some thousands of deterministically
@@ -174,12 +181,27 @@ def snapshot(out: Path, files: list[Path], mutations: int) -> None:
             sink.write(f"fields {number}: {_field_results(mutated, rng.randint(1966, 2010))}\n")
 
 
+def once(folder: Path, n: int, warm_only: bool) -> None:
+    """Read the first n files once after a warm-up on 50 (imports, compiled patterns)."""
+    files = corpus_files(folder)[: n or None]
+    for f in files[:50]:
+        for _ in read_cables(f, on_problem=lambda p: None):
+            pass
+    if warm_only:
+        return
+    for f in files:
+        for _ in read_cables(f, on_problem=lambda p: None):
+            pass
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10000, help="synthetic cables (default 10000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs; the best is reported")
     parser.add_argument("--snapshot", type=Path, help="write every parse result here instead")
     parser.add_argument("--mutations", type=int, default=4000, help="mutated texts to snapshot")
+    parser.add_argument("--once", type=Path, help="read this corpus once, print nothing")
+    parser.add_argument("--warm-only", action="store_true", help="with --once: only the warm-up")
     parser.add_argument(
         "--installed",
         action="store_true",
@@ -188,6 +210,9 @@ def main() -> int:
     args = parser.parse_args()
     import generator.parse
 
+    if args.once:
+        once(args.once, args.n, args.warm_only)
+        return 0
     print(f"parser from {Path(generator.parse.__file__).parent}")
     dev = SHARED / "corpus" / "dev"
     if args.snapshot:

@@ -421,16 +421,22 @@ def _labels(block: str) -> list[re.Match[str]]:
 
 def _labelled_segments(block: str) -> list[tuple[str, str]]:
     """The block cut at its item labels: [(label, text)], unlabelled first part as ""."""
+    return [(label, block[start:end]) for label, start, end in _segment_spans(block)]
+
+
+def _segment_spans(block: str) -> list[tuple[str, int, int]]:
+    """Where the block is cut at its item labels: [(label, start, end)], the
+    unlabelled first part (when it holds more than blanks) labelled ""."""
     marks = _labels(block)
     if not marks:
-        return [("", block)]
-    segments = []
+        return [("", 0, len(block))]
+    spans = []
     if block[: marks[0].start()].strip():
-        segments.append(("", block[: marks[0].start()]))
+        spans.append(("", 0, marks[0].start()))
     for here, nxt in zip(marks, [*marks[1:], None], strict=True):
         end = nxt.start() if nxt else len(block)
-        segments.append((here.group("p") or here.group("d"), block[here.end() : end]))
-    return segments
+        spans.append((here.group("p") or here.group("d"), here.end(), end))
+    return spans
 
 
 @lru_cache(maxsize=8)
@@ -440,12 +446,67 @@ def _block_items(text: str) -> tuple[tuple[str, str, tuple[Citation, ...]], ...]
     Cached: an undated cable's references are read once without a year (to
     date it) and once with the year found.
     """
+    block = ref_block(text)
+    spans = _segment_spans(block)
+    cited = _citations_by_span(block, spans)
     items = []
-    for label, segment in _labelled_segments(ref_block(text)):
+    for (label, start, end), citations in zip(spans, cited, strict=True):
+        segment = block[start:end]
         raw = " ".join(segment.split()).strip(" ;,")
         if raw:
-            items.append((label, raw, _citations_in(segment)))
+            items.append((label, raw, _citations_in(segment) if citations is None else citations))
     return tuple(items)
+
+
+def _citations_by_span(
+    block: str, spans: list[tuple[str, int, int]]
+) -> list[tuple[Citation, ...] | None]:
+    """The citations of each item, from one scan of the whole block; None for an
+    item that must be read on its own (`_citations_in`), as every item once was.
+
+    One scan finds what a scan of each item finds: an item starts after a
+    label's "." or ")", which the citation's lookbehind accepts as it does the
+    start of a text, and ends with the blank before the next label, where no
+    citation or lookahead of it can end.  A citation that runs over a label
+    ("... 2333 (12) ...", the 12th item read as a year) would not be found in
+    either item: then each item is read on its own.  So is an item with digits
+    that no citation took (a station the table does not spell, a mistyped O
+    or 0) or a list after a citation ("AND 44603"): rare, and the work of
+    `_citations_in` alone.
+    """
+    if len(spans) == 1 or not block.isascii():  # one item, or text the lower-case scan may not take
+        return [None] * len(spans)
+    matches = list(_lower_citation_pattern().finditer(block.lower()))
+    cited: list[tuple[Citation, ...] | None] = []
+    index = 0
+    for _, start, end in spans:
+        found: list[Citation] | None = []
+        done = start  # where the citations found so far end
+        while index < len(matches) and matches[index].start() < end:
+            m = matches[index]
+            index += 1
+            begin, finish = m.span()
+            if begin < start or finish > end:  # over a label: no item scan finds it
+                return [None] * len(spans)
+            if found is None:
+                continue
+            if begin > done and _holds_digit(block, done, begin):
+                found = None  # digits no citation took: the slow path
+                continue
+            done = finish
+            listed = block[finish : min(finish + 12, end)]
+            if "," in listed or "&" in listed or "ND" in listed or "nd" in listed:
+                found = None  # perhaps "AND 44603": the slow path
+                continue
+            year, after, dated, serial = m.group("year", "year_after", "year_dated", "serial")
+            station = canonical_station(m.group("station"))
+            found.append(
+                (year or after or dated, station, int(serial), block[begin:finish].strip())
+            )
+        if found is not None and done < end and _holds_digit(block, done, end):
+            found = None
+        cited.append(None if found is None else tuple(found))
+    return cited
 
 
 def parse_reference_items(
