@@ -496,6 +496,12 @@ class DatabaseProcess:
         finally:
             self._plan.close()
 
+    def __enter__(self) -> DatabaseProcess:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def close(self) -> None:
         """The process reaped: after its answer it still makes the other slot a copy
         (`mirror_slots`), which the build's end waits for, holding the lock."""

@@ -107,85 +107,69 @@ def full_pass(
     """
     # Forked first, while this process is small (see DatabaseProcess); it
     # waits for its plan, and ends with the pass whatever happens.
-    database = DatabaseProcess(run)
-    try:
-        return _full_pass(run, state, inputs, stats, others, keep=keep, database=database)
-    finally:
-        database.close()
-
-
-def _full_pass(
-    run: Run,
-    state: BuildState | None,
-    inputs: Inputs,
-    stats: Identities,
-    others: dict[str, Identity],
-    *,
-    keep: bool,
-    database: DatabaseProcess,
-) -> tuple[BuildResult, BuildState | None, Memory | None]:
-    explainer = _explainer(run, state)
-    if state is not None and not load_body(run.cache, state):
-        state = None
-    run.tell(f"reading {len(inputs.sources)} file(s) from {run.config.cables_dir}")
-    bars = run.bars and bool(inputs.sources)
-    with Progress(len(inputs.sources), "reading", unit="files", enabled=bars) as bar:
-        read = read_sources(
-            inputs,
-            state.sources if state is not None else {},
-            state.identities if state is not None else {},
-            stats=stats,
-            reader=run.reader,
-            packs=run.cache / PACKS,
-            jobs=run.jobs,
-            advance=bar.advance,
-        )
-    # What the last build left is in `read` now (and its output's signatures
-    # below): let the rest go before the archive is made.
-    old_output = usable_output(state, run.output)
-    del state, stats
-    assembled = assemble_sources(inputs, read.sources)
-    archive, problems = assembled.archive, assembled.problems
-    before = len(problems)
-    docs = load_documents(run.config, problems)
-    assembled.doc_problems = problems[before:]
-    result = BuildResult(
-        output=run.output,
-        sources=len(inputs.sources),
-        cables=len(archive),
-        copies=len(archive.copies),
-        problems=problems,
-        parsed=read.parsed,
-    )
-    # Whatever happens next, what was read is worth keeping.
-    new_state = BuildState(
-        code=code_fingerprint(),
-        reader=run.reader_kind,
-        identities=read.identities,
-        sources=read.sources,
-        output=old_output,
-        site=run.site,
-        site_parts=run.site_parts,
-        inputs=trusted(others),
-        summary={"cables": result.cables, "copies": result.copies},
-        problems=marshal.dumps(tuple((p.path, p.line, p.message) for p in problems)),
-    )
-    applied = False
-    memory: Memory | None = None
-    try:
-        if run.options.strict and problems:
-            raise StrictFailure(problems)
-        planned = _write(
-            run, archive, docs, read.sources, inputs, result, new_state, explainer, database
-        )
-        applied = True
-        if keep or run.reader is parse_reader:
-            memory = remember(
-                run.config, run.output, new_state, others, inputs, assembled, docs, planned
+    with DatabaseProcess(run) as database:
+        explainer = _explainer(run, state)
+        if state is not None and not load_body(run.cache, state):
+            state = None
+        run.tell(f"reading {len(inputs.sources)} file(s) from {run.config.cables_dir}")
+        bars = run.bars and bool(inputs.sources)
+        with Progress(len(inputs.sources), "reading", unit="files", enabled=bars) as bar:
+            read = read_sources(
+                inputs,
+                state.sources if state is not None else {},
+                state.identities if state is not None else {},
+                stats=stats,
+                reader=run.reader,
+                packs=run.cache / PACKS,
+                jobs=run.jobs,
+                advance=bar.advance,
             )
-    finally:
-        saved = _save(run, new_state, applied=applied, memory=memory)
-    return result, saved, memory
+        # What the last build left is in `read` now (and its output's signatures
+        # below): let the rest go before the archive is made.
+        old_output = usable_output(state, run.output)
+        del state, stats
+        assembled = assemble_sources(inputs, read.sources)
+        archive, problems = assembled.archive, assembled.problems
+        before = len(problems)
+        docs = load_documents(run.config, problems)
+        assembled.doc_problems = problems[before:]
+        result = BuildResult(
+            output=run.output,
+            sources=len(inputs.sources),
+            cables=len(archive),
+            copies=len(archive.copies),
+            problems=problems,
+            parsed=read.parsed,
+        )
+        # Whatever happens next, what was read is worth keeping.
+        new_state = BuildState(
+            code=code_fingerprint(),
+            reader=run.reader_kind,
+            identities=read.identities,
+            sources=read.sources,
+            output=old_output,
+            site=run.site,
+            site_parts=run.site_parts,
+            inputs=trusted(others),
+            summary={"cables": result.cables, "copies": result.copies},
+            problems=marshal.dumps(tuple((p.path, p.line, p.message) for p in problems)),
+        )
+        applied = False
+        memory: Memory | None = None
+        try:
+            if run.options.strict and problems:
+                raise StrictFailure(problems)
+            planned = _write(
+                run, archive, docs, read.sources, inputs, result, new_state, explainer, database
+            )
+            applied = True
+            if keep or run.reader is parse_reader:
+                memory = remember(
+                    run.config, run.output, new_state, others, inputs, assembled, docs, planned
+                )
+        finally:
+            saved = _save(run, new_state, applied=applied, memory=memory)
+        return result, saved, memory
 
 
 def _write(
