@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.parse import fields, references
+from generator.parse.text import collapse_spaces
 
 # The pieces a REF block is made of, glued at random: labels of every kind,
 # stations (known, mistyped, short forms), serials, years in their places,
@@ -107,3 +108,16 @@ def test_trailing_punctuation_as_the_pattern_removes_it(chunk: str) -> None:
 @given(chunk_text)
 def test_people_split_as_the_pattern_splits(chunk: str) -> None:
     assert fields._people(chunk) == fields._PERSON_SEPARATOR.split(chunk)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list(" \t\n\x0b\x0c\r\x1c\x1f\x85\xa0\u2028\u3000aZ.é")),
+        max_size=16,
+    )
+    | st.text(max_size=16)
+)
+def test_collapse_spaces_is_split_and_join(text: str) -> None:
+    # The fast path returns the text itself when split and join would not change it.
+    assert collapse_spaces(text) == " ".join(text.split())
