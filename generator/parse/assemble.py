@@ -143,8 +143,8 @@ def _find_banner(body: str) -> re.Match[str] | None:
 
     Cached: the header split, the banner and the paragraphs all ask for it.
     """
-    head = body[:4000]
-    for m in BANNER_LINES.finditer(head):
+    # Within the first 4,000 characters, as in a copy of them (`$` matches at endpos).
+    for m in BANNER_LINES.finditer(body, 0, 4000):
         rest = m.group("rest")
         # "CONFIDENTIAL" alone, or followed by section/station/serial; not prose.
         if not rest.strip() or _BANNER_REST.match(rest) or _CAPTION_START.match(rest):

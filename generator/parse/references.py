@@ -20,7 +20,7 @@ from generator.model import Reference
 from generator.parse.fastmatch import LinePattern, foldable
 from generator.parse.ids import canonical_station, split_id
 from generator.parse.patterns import PARAGRAPH_LINES
-from generator.parse.text import HEAD, remove_furniture
+from generator.parse.text import HEAD, collapse_spaces, remove_furniture
 from generator.reference.stations import resolve_station, station_spellings
 
 _REF_START = re.compile(
@@ -35,10 +35,10 @@ _BLOCK_END = re.compile(
     r"|PARA(?:GRAPH)?[ \t]+1\b|SIPDIS\b|NOFORN\b|SENSITIVE\b|\((?:U|C|S|SBU|S//NF|C//NF|S/NF|C/NF)\)[ \t]+(?!\d|[A-Z]+[ \t]+\d))",
     re.IGNORECASE,
 )
-# An item label inside the block: "A.", "(A)", "B)", "AA.".
-_LABEL = re.compile(
-    r"(?:(?<=[\s¶])|^)(?:\((?P<p>[A-Z]{1,2}|\d{1,2})\)|(?P<d>[A-Z]{1,2})[.)])(?=\s|$)"
-)
+# An item label inside the block: "A.", "(A)", "B)", "AA.", at the block's start or
+# after a blank or pilcrow (one negative lookbehind: tried at every position, it is
+# cheaper than a choice between a lookbehind and `^`).
+_LABEL = re.compile(r"(?<![^\s¶])(?:\((?P<p>[A-Z]{1,2}|\d{1,2})\)|(?P<d>[A-Z]{1,2})[.)])(?=\s|$)")
 # A REF block glued to the text before it, on the same line: "...MINISTERREF: A. PARIS 123",
 # "... IN LIMA Ref(s): A) 08 LIMA 12".  Only with its colon, and only before paragraph 1.
 _REF_INLINE = re.compile(r"(?:REF(?:S|TELS?|\(S\))?|Refs?|Ref\(s\))[ \t]*:")
@@ -452,7 +452,7 @@ def _block_items(text: str) -> tuple[tuple[str, str, tuple[Citation, ...]], ...]
     items = []
     for (label, start, end), citations in zip(spans, cited, strict=True):
         segment = block[start:end]
-        raw = " ".join(segment.split()).strip(" ;,")
+        raw = collapse_spaces(segment.strip()).strip(" ;,")
         if raw:
             items.append((label, raw, _citations_in(segment) if citations is None else citations))
     return tuple(items)
