@@ -75,17 +75,20 @@ def remove_furniture(body: str) -> str:
     ofs = [m.start() for m in _OF_WORD.finditer(body)]
     # Page breaks are looked for only when " OF " is somewhere in the text.
     if any(body[i - 1 : i] == " " and body[i + 2 : i + 3] == " " for i in ofs):
-        body = sub_lines(_PAGE_BREAK, body, ofs)
-    sections = [m.start() for m in _SECTION_WORD.finditer(body)]
-    if sections:
-        body = sub_lines(_CONTINUATION_BANNER, body, sections)
+        without_breaks = sub_lines(_PAGE_BREAK, body, ofs)
+        if without_breaks is not body:  # lines went: the OFs left are elsewhere now
+            body = without_breaks
+            ofs = [m.start() for m in _OF_WORD.finditer(body)]
+    # A continuation banner holds OF on its own line ("SECTION 02 OF 03"): it is
+    # looked for on the lines that hold one, not found by a third scan of the text.
+    if ofs:
+        body = sub_lines(_CONTINUATION_BANNER, body, ofs)
     return body
 
 
 # Literal patterns: the regex engine scans for these faster than `str.find`.
 _PAGE_WORD = re.compile("PAGE")
 _OF_WORD = re.compile("OF")
-_SECTION_WORD = re.compile("SECTION")
 
 
 # Header fields that ran together once their line breaks were gone.
