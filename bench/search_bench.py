@@ -101,6 +101,12 @@ def inner_build(site: Path, *, database: bool) -> None:
             def close(self) -> None:
                 pass
 
+            def __enter__(self) -> NoDatabase:
+                return self
+
+            def __exit__(self, *_: object) -> None:
+                pass
+
         full_pass.DatabaseProcess = NoDatabase
         quick.database_copies = lambda *args, **kwargs: {}
     result = build_site(site, BuildOptions(clean="--clean" in sys.argv, jobs=2))
