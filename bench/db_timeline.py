@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import threading
 import time
@@ -126,8 +127,11 @@ def main() -> None:
     sampler = threading.Thread(target=sample, args=(samples, done), daemon=True)
     sampler.start()
     stamp("build starts")
+    started = time.perf_counter()
     build_site(args.site, BuildOptions(clean=True, jobs=args.jobs))
     stamp("build ends")
+    wall = time.perf_counter() - started
+    used = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     done.set()
     sampler.join()
 
@@ -135,8 +139,8 @@ def main() -> None:
     EVENTS.unlink()
     print("".join(line + "\n" for line in events))
     database_pids = {int(line.split()[1]) for line in events if " db: " in line}
-    tree = sum(v for v in samples[-1][1].values() if v >= 0)
-    print(f"the tree's CPU at the last sample: {tree:.1f} s (the workers that ended are not in it)")
+    cpu = sum(u.ru_utime + u.ru_stime for u in used)
+    print(f"build: {wall:.1f} s wall, {cpu:.1f} s CPU (this process and its children)")
     print("second  build tree (cores)        database process (cores)")
     last_time, last = samples[0]
     for now, cpu in samples[1:]:

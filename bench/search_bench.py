@@ -92,7 +92,7 @@ def inner_build(site: Path, *, database: bool) -> None:
             def __init__(self, *args: object) -> None:
                 pass
 
-            def start(self, job: object) -> None:
+            def start(self, *args: object) -> None:
                 pass
 
             def copies(self) -> dict:

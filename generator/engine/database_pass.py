@@ -24,7 +24,7 @@ import multiprocessing
 import pickle
 import shutil
 import sqlite3
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -34,6 +34,7 @@ from typing import Protocol
 
 import zstandard
 
+from generator.archive import Archive
 from generator.database import (
     CableText,
     Database,
@@ -53,6 +54,7 @@ from generator.engine.read_pass import read_normalised
 from generator.engine.render_pass import RenderJob, cables_of
 from generator.engine.rewrite import Copy
 from generator.engine.run import Run
+from generator.engine.state import SourceState
 from generator.engine.workers import die_with_parent
 from generator.files import write_atomically
 from generator.model import Cable, Problem
@@ -275,15 +277,21 @@ def _open_existing(master: Path, side: Path) -> Database | None:
 
 def _fill_anew(master: Path, side: Path, cables: CableRows) -> None:
     """Every cable's rows into new files, renamed over the old ones when complete."""
+    filled = master.with_name("filling-" + master.name)
     new_master = master.with_name("new-" + master.name)
     new_side = side.with_name("new-" + side.name)
-    with open_database(new_master, new_side, fresh=True) as database:
-        database.db.execute("PRAGMA synchronous = OFF")
-        order = cables.fill_order()
-        database.fill(_numbered(order, cables.rows([key for _, key in order])))
-        # Merging the index's segments leaves about 40% of the pages free: a
-        # reader downloading the file should not pay for them.
-        database.db.execute("VACUUM")
+    try:
+        with open_database(filled, new_side, fresh=True) as database:
+            database.db.execute("PRAGMA synchronous = OFF")
+            order = cables.fill_order()
+            database.fill(_numbered(order, cables.rows([key for _, key in order])))
+            # Packed into the file to publish (a reader downloading it should not pay
+            # for the free pages the index's merge left, nor half-full ones): written
+            # once, where VACUUM writes a packed copy and then copies it back.
+            new_master.unlink(missing_ok=True)
+            database.db.execute("VACUUM INTO ?", (str(new_master),))
+    finally:
+        filled.unlink(missing_ok=True)
     # The side file first: a master left older than its side file fails its pair check.
     new_side.replace(side)
     new_master.replace(master)
@@ -376,12 +384,19 @@ _PLAN_CHUNK = 1024
 _Planned = tuple[int, EntryValues, BlobRef | None, CableText | None, str, int]
 
 
-def plan_rows(job: RenderJob) -> Iterator[bytes]:
+def plan_rows(
+    archive: Archive,
+    states: Mapping[str, SourceState],
+    sources: Mapping[str, Source],
+    reader: Reader,
+) -> Iterator[bytes]:
     """What every cable's rows are made of, in a new database's order (its numbers, see
     fill_order), as marshalled chunks (in the build process, for the database process:
-    see PlannedRows)."""
-    entries = job.archive.entries
+    see PlannedRows). Made from the archive alone, so that it can be sent as soon as
+    the archive is assembled, before the pages are planned."""
+    entries = archive.entries
     refs: dict[str, tuple[BlobRef | None, ...]] = {}  # each source's blobs, read once
+    parsed: tuple[str, list[Cable]] | None = None  # the last file parsed again
     order = fill_order((key, entries[key].created) for key in sorted(entries))
     for start in range(0, len(order), _PLAN_CHUNK):
         chunk: list[_Planned] = []
@@ -389,13 +404,15 @@ def plan_rows(job: RenderJob) -> Iterator[bytes]:
             entry = entries[key]
             blobs = refs.get(entry.source)
             if blobs is None:
-                blobs = refs[entry.source] = job.states[entry.source].blob_refs()
+                blobs = refs[entry.source] = states[entry.source].blob_refs()
             ref = blobs[entry.ordinal] if entry.ordinal < len(blobs) else None
+            source = sources[entry.source]
             text = None
             if ref is None:  # (a reader other than the parser: nothing in the cache)
-                text = cable_text(cables_of(job, entry.source, [entry.ordinal])[entry.ordinal][0])
-            location = job.sources[entry.source].location
-            chunk.append((n, entry_values(entry), ref, text, location, entry.ordinal))
+                if parsed is None or parsed[0] != entry.source:
+                    parsed = (entry.source, list(read_normalised(source, _ignored, reader)))
+                text = cable_text(parsed[1][entry.ordinal])
+            chunk.append((n, entry_values(entry), ref, text, source.location, entry.ordinal))
         yield marshal.dumps(chunk)
 
 
@@ -512,10 +529,16 @@ class DatabaseProcess:
         answering.close()
         planned.close()
 
-    def start(self, job: RenderJob) -> None:
-        """Send the process its plan: every cable of `job`'s archive."""
+    def start(
+        self,
+        archive: Archive,
+        states: Mapping[str, SourceState],
+        sources: Mapping[str, Source],
+        reader: Reader,
+    ) -> None:
+        """Send the process its plan: every cable of `archive` (see plan_rows)."""
         try:
-            for chunk in plan_rows(job):
+            for chunk in plan_rows(archive, states, sources, reader):
                 self._plan.send_bytes(chunk)
             self._plan.send_bytes(b"")  # the end of the plan
         except OSError:  # the process died: `copies` says the database was not written
