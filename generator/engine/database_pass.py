@@ -508,8 +508,8 @@ class DatabaseProcess:
     workers wait, or the workers render while it waits. The process is forked
     when the full pass starts, while the build process is still small (see
     PlannedRows: forked once the archive was made, it came to hold a copy of
-    most of it), and waits for its plan: `start` sends it once the render
-    job is made, and the process fills the cache's database files, which
+    most of it), and waits for its plan: `start` sends it once the archive
+    is assembled, and the process fills the cache's database files, which
     nothing else touches until `copies` has waited for its answer (the
     version, through a pipe). `close` ends it whatever happened: without a
     plan it exits at once; a fill writes new files renamed when complete and
