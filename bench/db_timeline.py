@@ -10,8 +10,9 @@ sent, the render's end, the build's wait for the database's answer, the
 state and memory saved; in the database process: the plan received, the
 fill's steps, the answer, the other slot's copy. Beside it, a thread
 samples every process of the build's tree from ``/proc`` every 0.5 s and
-prints, per second of the build, how many of the machine's cores the
-build's processes and the database process kept busy. Figures are
+prints, per half second of the build, how many of the machine's cores
+the build's processes and the database process kept busy, and the
+database process's largest PSS and private memory. Figures are
 printed, never asserted.
 """
 
@@ -86,11 +87,35 @@ def cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def sample(samples: list[tuple[float, dict[int, float]]], done: threading.Event) -> None:
+def memory_of(pid: int) -> tuple[int, int]:
+    """The process's PSS and private bytes (``/proc/PID/smaps_rollup``)."""
+    found = {"Pss:": 0, "Private_Clean:": 0, "Private_Dirty:": 0}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                name, value, *_ = line.split()
+                if name in found:
+                    found[name] = int(value) * 1024
+    except (OSError, ValueError):
+        pass
+    return found["Pss:"], found["Private_Clean:"] + found["Private_Dirty:"]
+
+
+def sample(
+    samples: list[tuple[float, dict[int, float]]],
+    memory: dict[int, tuple[int, int]],
+    done: threading.Event,
+) -> None:
+    """Every 0.5 s: each process's CPU so far, and its largest PSS and private bytes."""
     me = os.getpid()
     while not done.is_set():
         now = time.perf_counter() - START
-        samples.append((now, {pid: cpu_of(pid) for pid in descendants(me)}))
+        pids = descendants(me)
+        samples.append((now, {pid: cpu_of(pid) for pid in pids}))
+        for pid in pids:
+            pss, private = memory_of(pid)
+            old = memory.get(pid, (0, 0))
+            memory[pid] = (max(old[0], pss), max(old[1], private))
         time.sleep(0.5)
 
 
@@ -123,8 +148,9 @@ def main() -> None:
 
     EVENTS.unlink(missing_ok=True)
     samples: list[tuple[float, dict[int, float]]] = []
+    memory: dict[int, tuple[int, int]] = {}
     done = threading.Event()
-    sampler = threading.Thread(target=sample, args=(samples, done), daemon=True)
+    sampler = threading.Thread(target=sample, args=(samples, memory, done), daemon=True)
     sampler.start()
     stamp("build starts")
     started = time.perf_counter()
@@ -141,6 +167,11 @@ def main() -> None:
     database_pids = {int(line.split()[1]) for line in events if " db: " in line}
     cpu = sum(u.ru_utime + u.ru_stime for u in used)
     print(f"build: {wall:.1f} s wall, {cpu:.1f} s CPU (this process and its children)")
+    for pid in sorted(database_pids):
+        pss, private = memory.get(pid, (0, 0))
+        print(
+            f"database process {pid}: peak PSS {pss / 2**20:.0f} MB, private {private / 2**20:.0f} MB"
+        )
     print("second  build tree (cores)        database process (cores)")
     last_time, last = samples[0]
     for now, cpu in samples[1:]:
