@@ -92,13 +92,19 @@ def inner_build(site: Path, *, database: bool) -> None:
             def __init__(self, *args: object) -> None:
                 pass
 
-            def start(self, job: object) -> None:
+            def start(self, *args: object) -> None:
                 pass
 
             def copies(self) -> dict:
                 return {}
 
             def close(self) -> None:
+                pass
+
+            def __enter__(self) -> NoDatabase:
+                return self
+
+            def __exit__(self, *_: object) -> None:
                 pass
 
         full_pass.DatabaseProcess = NoDatabase

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import operator
-import zlib
 from dataclasses import dataclass
 
 from generator.archive import Entry
+from generator.database.schema import slot_of
 from generator.digests import raw_digest
 from generator.model import Cable
 from generator.urls import Urls
@@ -42,7 +42,7 @@ class CableRow:
     @property
     def slot(self) -> int:
         """Where in its minute the cable would like to be (see schema.cable_number)."""
-        return zlib.crc32(self.key.encode())
+        return slot_of(self.key)
 
     def columns(self) -> tuple[object, ...]:
         """The values of the ``cables`` columns after ``n`` (named: dataclasses.astuple

@@ -29,6 +29,8 @@ page vendors): no STRICT tables, no contentless deletes.
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterable
 from datetime import datetime
 
 # Stored in the meta table; a database of another version is made anew.
@@ -113,7 +115,8 @@ CREATE INDEX facets_classification ON facets (classification, n);
 
 # The cache's side of the database (never published): what each cable's
 # rows were made from, and the values its index entry was made of, which
-# a contentless index needs to delete that entry again.
+# a contentless index needs to delete that entry again. (A side file of
+# an older fill may also have an index ``made_n``: unused.)
 SIDE_TABLES = """
 CREATE TABLE IF NOT EXISTS side.made (
     key TEXT PRIMARY KEY,
@@ -123,11 +126,36 @@ CREATE TABLE IF NOT EXISTS side.made (
 );
 CREATE TABLE IF NOT EXISTS side.pair (token TEXT NOT NULL);
 """
-# (made by a fill, which reads the index's values back in rowid order)
-SIDE_INDEXES = "CREATE INDEX side.made_n ON made (n);"
 
 
 def cable_number(created: datetime | None, slot: int) -> int:
     """The cable's number: its minute, then a slot (so rowid order is date order)."""
     minute = 0 if created is None else max(1, int((created - _EPOCH).total_seconds() // 60) + 1)
     return minute * SLOTS + slot % SLOTS
+
+
+def slot_of(key: str) -> int:
+    """Where in its minute the cable of `key` would like to be (see cable_number)."""
+    return zlib.crc32(key.encode())
+
+
+def fill_order(cables: Iterable[tuple[str, datetime | None]]) -> list[tuple[int, str]]:
+    """The number of each cable of a new database, and the order a fill takes them in.
+
+    `cables` are (key, created) in key order: a cable whose number another
+    one took first takes the next free one, as an update does
+    (``writer._free_number``). Returned in number order, which is rowid
+    order: the tables and the full-text index then grow at their end (out
+    of it, FTS5 starts a new segment whenever a rowid is not above the last
+    one, and the b-trees split half-full pages).
+    """
+    taken: set[int] = set()
+    numbered: list[tuple[int, str]] = []
+    for key, created in cables:
+        n = cable_number(created, slot_of(key))
+        while n in taken:
+            n += 1
+        taken.add(n)
+        numbered.append((n, key))
+    numbered.sort()
+    return numbered

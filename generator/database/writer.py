@@ -25,13 +25,15 @@ from generator.database.schema import (
     INDEXES,
     PAGE_SIZE,
     SCHEMA_VERSION,
-    SIDE_INDEXES,
     SIDE_TABLES,
     TABLES,
     TOKENIZER,
     cable_number,
 )
 from generator.digests import SIZE as DIGEST_SIZE
+
+# The full-text index's pending terms during a fill (see Database.fill).
+FILL_PENDING = 8 * 1024 * 1024
 
 
 class Database:
@@ -115,8 +117,9 @@ class Database:
             raise
         return changed
 
-    def fill(self, rows: Iterable[CableRow]) -> int:
-        """Every cable's rows into a new, empty database; how many."""
+    def fill(self, rows: Iterable[tuple[int, CableRow]]) -> int:
+        """Every cable's rows into a new, empty database, each under its number, in
+        number order (`schema.fill_order`); how many."""
         db = self.db
         count = 0
         # A new file, renamed into place only once complete: no journal, and a
@@ -134,20 +137,23 @@ class Database:
         # synthetic cables the index wrote 293). Reset after the fill, so that
         # edits merge as usual.
         _merging(db, automatic=0, crisis=256)
-        for row in rows:
-            self._insert_rows(row)
+        # Pending terms held up to 8 MB before they are written as a segment
+        # (FTS5's default, 1 MB, made eight times as many segments for the
+        # 'optimize' to merge: 0.96 -> 0.80 s of CPU at 50,000 cables; beyond
+        # 8 MB no faster). Reset after the fill, as the merging.
+        _pending(db, FILL_PENDING)
+        # In rowid order, each cable's index entry with its rows: FTS5 flushes
+        # its pending terms to a new segment whenever a rowid is not above the
+        # last one (in key order, as dates are not, it made a segment every few
+        # cables: twice the CPU of the whole index at 50,000 cables).
+        for n, row in rows:
+            self._index(n, self._insert_rows(row, n))
             count += 1
-        # (one statement at a time: executescript would commit the transaction first)
-        for statement in (*INDEXES.split(";"), SIDE_INDEXES):
+        # The tables' indexes once every row is in (one statement at a time:
+        # executescript would commit the transaction first).
+        for statement in INDEXES.split(";"):
             if statement.strip():
                 db.execute(statement)
-        # The index entries last, in rowid order, from the values the side file
-        # keeps: FTS5 flushes its pending terms to a new segment whenever a rowid
-        # is not above the last one, so entries in key order (rowids are dates)
-        # made a segment every few cables and merged them again and again: twice
-        # the CPU of the whole index at 50,000 cables.
-        for n, indexed in db.execute("SELECT n, indexed FROM side.made ORDER BY n"):
-            self._index(n, _unpack(indexed))
         self._save_version()
         db.execute(
             "UPDATE cable_references SET in_archive = 1 WHERE cited IN (SELECT id FROM cables)"
@@ -156,6 +162,7 @@ class Database:
         # One segment: a query reads one b-tree, not many.
         db.execute("INSERT INTO search (search) VALUES ('optimize')")
         _merging(db, automatic=4, crisis=16)  # (FTS5's defaults)
+        _pending(db, 1024 * 1024)
         # The index's words, read once from the index itself (a few seconds at
         # 251,052 cables): what the tokenizer made, so no word is spelt otherwise.
         db.execute("CREATE VIRTUAL TABLE temp.search_words USING fts5vocab(main, search, 'row')")
@@ -170,7 +177,8 @@ class Database:
         return count
 
     def _insert(self, row: CableRow) -> None:
-        n, indexed = self._insert_rows(row)
+        n = _free_number(self.db, cable_number(_created(row), row.slot))
+        indexed = self._insert_rows(row, n)
         self._index(n, indexed)
         self._count_terms(indexed, 1)
 
@@ -205,10 +213,9 @@ class Database:
             "INSERT INTO search (rowid, subject, summary, text) VALUES (?,?,?,?)", (n, *indexed)
         )
 
-    def _insert_rows(self, row: CableRow) -> tuple[int, tuple[str, str, str]]:
-        """The cable's rows but its index entry; its number and what that entry holds."""
+    def _insert_rows(self, row: CableRow, n: int) -> tuple[str, str, str]:
+        """The cable's rows as number `n` but its index entry; what that entry holds."""
         db = self.db
-        n = _free_number(db, cable_number(_created(row), row.slot))
         db.execute("INSERT INTO cables VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (n, *row.columns()))
         db.executemany(
             "INSERT OR IGNORE INTO cable_tags VALUES (?, ?)", [(n, tag) for tag in row.tags.split()]
@@ -225,7 +232,7 @@ class Database:
         digest = row.digest
         db.execute("INSERT INTO side.made VALUES (?,?,?,?)", (row.key, n, digest, _pack(indexed)))
         self._turn(digest)
-        return n, indexed
+        return indexed
 
     def _delete(self, key: str) -> str | None:
         """Delete a cable's rows; its id, or None when it had none."""
@@ -325,6 +332,12 @@ def _merging(db: sqlite3.Connection, *, automatic: int, crisis: int) -> None:
     level (0: never on its own), and at the latest every `crisis`."""
     db.execute("INSERT INTO search (search, rank) VALUES ('automerge', ?)", (automatic,))
     db.execute("INSERT INTO search (search, rank) VALUES ('crisismerge', ?)", (crisis,))
+
+
+def _pending(db: sqlite3.Connection, size: int) -> None:
+    """How many bytes of pending terms the full-text index holds before writing them
+    as a new segment (its 'hashsize')."""
+    db.execute("INSERT INTO search (search, rank) VALUES ('hashsize', ?)", (size,))
 
 
 def _count_facets(db: sqlite3.Connection) -> None:

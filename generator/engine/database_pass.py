@@ -24,7 +24,7 @@ import multiprocessing
 import pickle
 import shutil
 import sqlite3
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -34,6 +34,7 @@ from typing import Protocol
 
 import zstandard
 
+from generator.archive import Archive
 from generator.database import (
     CableText,
     Database,
@@ -45,6 +46,7 @@ from generator.database import (
     row_of,
 )
 from generator.database.rows import CableRow, entry_digest
+from generator.database.schema import fill_order
 from generator.engine.cache import PACKS
 from generator.engine.discover import Reader, Source
 from generator.engine.parsecache import BlobRef, PackReader
@@ -52,6 +54,7 @@ from generator.engine.read_pass import read_normalised
 from generator.engine.render_pass import RenderJob, cables_of
 from generator.engine.rewrite import Copy
 from generator.engine.run import Run
+from generator.engine.state import SourceState
 from generator.engine.workers import die_with_parent
 from generator.files import write_atomically
 from generator.model import Cable, Problem
@@ -274,17 +277,34 @@ def _open_existing(master: Path, side: Path) -> Database | None:
 
 def _fill_anew(master: Path, side: Path, cables: CableRows) -> None:
     """Every cable's rows into new files, renamed over the old ones when complete."""
+    filled = master.with_name("filling-" + master.name)
     new_master = master.with_name("new-" + master.name)
     new_side = side.with_name("new-" + side.name)
-    with open_database(new_master, new_side, fresh=True) as database:
-        database.db.execute("PRAGMA synchronous = OFF")
-        database.fill(cables.rows(sorted(cables.keys())))
-        # Merging the index's segments leaves about 40% of the pages free: a
-        # reader downloading the file should not pay for them.
-        database.db.execute("VACUUM")
+    try:
+        with open_database(filled, new_side, fresh=True) as database:
+            database.db.execute("PRAGMA synchronous = OFF")
+            order = cables.fill_order()
+            database.fill(_numbered(order, cables.rows([key for _, key in order])))
+            # Packed into the file to publish (a reader downloading it should not pay
+            # for the free pages the index's merge left, nor half-full ones): written
+            # once, where VACUUM writes a packed copy and then copies it back.
+            new_master.unlink(missing_ok=True)
+            database.db.execute("VACUUM INTO ?", (str(new_master),))
+    finally:
+        filled.unlink(missing_ok=True)
     # The side file first: a master left older than its side file fails its pair check.
     new_side.replace(side)
     new_master.replace(master)
+
+
+def _numbered(
+    order: list[tuple[int, str]], rows: Iterator[CableRow]
+) -> Iterator[tuple[int, CableRow]]:
+    """The rows of a fill with their numbers (`order`, which the rows follow)."""
+    for (n, key), row in zip(order, rows, strict=True):
+        if row.key != key:  # (a bug, not a user's error)
+            raise ValueError(f"the fill's rows are out of order: {row.key}, not {key}")
+        yield n, row
 
 
 def _catch_up(database: Database, cables: CableRows, keys: Collection[str] | None) -> list[str]:
@@ -305,9 +325,12 @@ def _catch_up(database: Database, cables: CableRows, keys: Collection[str] | Non
 
 class CableRows(Protocol):
     """The archive's cables as the database pass reads them: their keys, the digest
-    each one's rows are made from, and the rows (in the order of the keys given)."""
+    each one's rows are made from, the rows (in the order of the keys given), and a
+    new database's numbers for them (`schema.fill_order`)."""
 
     def keys(self) -> Collection[str]: ...
+
+    def fill_order(self) -> list[tuple[int, str]]: ...
 
     def digest(self, key: str) -> bytes: ...
 
@@ -326,10 +349,13 @@ class ArchiveRows:
     def digest(self, key: str) -> bytes:
         return entry_digest(self.job.archive.entries[key])
 
+    def fill_order(self) -> list[tuple[int, str]]:
+        entries = self.job.archive.entries
+        return fill_order((key, entries[key].created) for key in sorted(entries))
+
     def rows(self, keys: list[str]) -> Iterator[CableRow]:
-        """The rows of these entries, in the keys' order (which decides the numbers of
-        cables of the same minute: as `PlannedRows`); their cables read a source at
-        a time, a chunk of keys at a time."""
+        """The rows of these entries, in the keys' order (a fill's: see fill_order);
+        their cables read a source at a time, a chunk of keys at a time."""
         job = self.job
         entries = job.archive.entries
         for start in range(0, len(keys), _PLAN_CHUNK):
@@ -350,32 +376,43 @@ class ArchiveRows:
 # objects at a time (about 300 KB marshalled).
 _PLAN_CHUNK = 1024
 
-# A planned cable: its entry's values, and where its text is: its parsed
-# cable's blob in the parse cache, or (when the cache has none) the text's
-# values; and its file and position there, to parse it again should the
-# cache be deleted meanwhile (it may be, at any time).
-_Planned = tuple[EntryValues, BlobRef | None, CableText | None, str, int]
+# A planned cable: its number in a new database (see fill_order), its
+# entry's values, and where its text is: its parsed cable's blob in the
+# parse cache, or (when the cache has none) the text's values; and its file
+# and position there, to parse it again should the cache be deleted
+# meanwhile (it may be, at any time).
+_Planned = tuple[int, EntryValues, BlobRef | None, CableText | None, str, int]
 
 
-def plan_rows(job: RenderJob) -> Iterator[bytes]:
-    """What every cable's rows are made of, in key order, as marshalled chunks (in the
-    build process, for the database process: see PlannedRows)."""
-    entries = job.archive.entries
+def plan_rows(
+    archive: Archive,
+    states: Mapping[str, SourceState],
+    sources: Mapping[str, Source],
+    reader: Reader,
+) -> Iterator[bytes]:
+    """What every cable's rows are made of, in a new database's order (its numbers, see
+    fill_order), as marshalled chunks (in the build process, for the database process:
+    see PlannedRows). Made from the archive alone, so that it can be sent as soon as
+    the archive is assembled, before the pages are planned."""
+    entries = archive.entries
     refs: dict[str, tuple[BlobRef | None, ...]] = {}  # each source's blobs, read once
-    keys = sorted(entries)
-    for start in range(0, len(keys), _PLAN_CHUNK):
+    parsed: tuple[str, list[Cable]] | None = None  # the last file parsed again
+    order = fill_order((key, entries[key].created) for key in sorted(entries))
+    for start in range(0, len(order), _PLAN_CHUNK):
         chunk: list[_Planned] = []
-        for key in keys[start : start + _PLAN_CHUNK]:
+        for n, key in order[start : start + _PLAN_CHUNK]:
             entry = entries[key]
             blobs = refs.get(entry.source)
             if blobs is None:
-                blobs = refs[entry.source] = job.states[entry.source].blob_refs()
+                blobs = refs[entry.source] = states[entry.source].blob_refs()
             ref = blobs[entry.ordinal] if entry.ordinal < len(blobs) else None
+            source = sources[entry.source]
             text = None
             if ref is None:  # (a reader other than the parser: nothing in the cache)
-                text = cable_text(cables_of(job, entry.source, [entry.ordinal])[entry.ordinal][0])
-            location = job.sources[entry.source].location
-            chunk.append((entry_values(entry), ref, text, location, entry.ordinal))
+                if parsed is None or parsed[0] != entry.source:
+                    parsed = (entry.source, list(read_normalised(source, _ignored, reader)))
+                text = cable_text(parsed[1][entry.ordinal])
+            chunk.append((n, entry_values(entry), ref, text, source.location, entry.ordinal))
         yield marshal.dumps(chunk)
 
 
@@ -396,6 +433,7 @@ class PlannedRows:
         self._packs = packs
         self._reader = reader
         self._digests: dict[str, bytes] | None = None
+        self._order: list[tuple[int, str]] | None = None
         self._parsed: tuple[str, list[Cable]] | None = None  # the last file parsed again
 
     def _planned(self) -> Iterator[list[_Planned]]:
@@ -405,9 +443,15 @@ class PlannedRows:
     def _digest_of(self) -> dict[str, bytes]:
         if self._digests is None:
             self._digests = {
-                values[1]: values[-1] for chunk in self._planned() for values, *_ in chunk
+                values[1]: values[-1] for chunk in self._planned() for _, values, *_ in chunk
             }
         return self._digests
+
+    def fill_order(self) -> list[tuple[int, str]]:
+        """(The plan's order.)"""
+        if self._order is None:
+            self._order = [(n, values[1]) for chunk in self._planned() for n, values, *_ in chunk]
+        return self._order
 
     def keys(self) -> Collection[str]:
         return self._digest_of().keys()
@@ -416,10 +460,10 @@ class PlannedRows:
         return self._digest_of()[key]
 
     def rows(self, keys: list[str]) -> Iterator[CableRow]:
-        """The rows of these cables, in key order (the plan's order: keys sorted)."""
+        """The rows of these cables, in the plan's order (a fill's: see fill_order)."""
         wanted = set(keys)
         for chunk in self._planned():
-            for values, ref, text, location, ordinal in chunk:
+            for _, values, ref, text, location, ordinal in chunk:
                 if values[1] not in wanted:
                     continue
                 if text is None:
@@ -464,8 +508,8 @@ class DatabaseProcess:
     workers wait, or the workers render while it waits. The process is forked
     when the full pass starts, while the build process is still small (see
     PlannedRows: forked once the archive was made, it came to hold a copy of
-    most of it), and waits for its plan: `start` sends it once the render
-    job is made, and the process fills the cache's database files, which
+    most of it), and waits for its plan: `start` sends it once the archive
+    is assembled, and the process fills the cache's database files, which
     nothing else touches until `copies` has waited for its answer (the
     version, through a pipe). `close` ends it whatever happened: without a
     plan it exits at once; a fill writes new files renamed when complete and
@@ -485,10 +529,16 @@ class DatabaseProcess:
         answering.close()
         planned.close()
 
-    def start(self, job: RenderJob) -> None:
-        """Send the process its plan: every cable of `job`'s archive."""
+    def start(
+        self,
+        archive: Archive,
+        states: Mapping[str, SourceState],
+        sources: Mapping[str, Source],
+        reader: Reader,
+    ) -> None:
+        """Send the process its plan: every cable of `archive` (see plan_rows)."""
         try:
-            for chunk in plan_rows(job):
+            for chunk in plan_rows(archive, states, sources, reader):
                 self._plan.send_bytes(chunk)
             self._plan.send_bytes(b"")  # the end of the plan
         except OSError:  # the process died: `copies` says the database was not written

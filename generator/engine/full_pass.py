@@ -159,6 +159,11 @@ def full_pass(
         try:
             if run.options.strict and problems:
                 raise StrictFailure(problems)
+            # The database's plan as soon as the archive is made: the process fills
+            # while this one plans the pages (a core is idle until the render starts).
+            database.start(
+                archive, read.sources, {s.display: s for s in inputs.sources}, run.reader
+            )
             planned = _write(
                 run, archive, docs, read.sources, inputs, result, new_state, explainer, database
             )
@@ -183,7 +188,8 @@ def _write(
     explainer: Explainer | None,
     database: DatabaseProcess,
 ) -> Planned:
-    """Plan, sign, render and apply (the database beside: `database`); what was planned."""
+    """Plan, sign, render and apply (the database beside: `database`, its plan sent);
+    what was planned."""
     pages = plan_site(archive, run.config, list(docs.values()))
     files = output_files(pages)
     env = make_environment(run.config)
@@ -224,7 +230,6 @@ def _write(
             output=NoOutput(),
             files=files,
         )
-        database.start(job)
         why = explainer.bind(signer, pages, files) if explainer is not None else None
         # Signing in this process, before the render workers fork: in forked
         # workers it was no faster (each worker works out the facts of the same

@@ -5,11 +5,13 @@ can wait until the file is published."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from generator.database import CableRow
+from generator.database.schema import SLOTS, cable_number, fill_order, slot_of
 from generator.digests import raw_digest
 from generator.engine.database_pass import (
     FOLDER,
@@ -41,6 +43,12 @@ class Rows:
 
     def digest(self, key: str) -> bytes:
         return self.by_key[key].digest
+
+    def fill_order(self) -> list[tuple[int, str]]:
+        return fill_order(
+            (key, datetime.fromisoformat(self.by_key[key].created or ""))
+            for key in sorted(self.by_key)
+        )
 
     def rows(self, keys: list[str]) -> Iterator[CableRow]:
         for done, key in enumerate(keys):
@@ -102,3 +110,28 @@ def test_a_completed_catch_up_records_what_the_other_slot_lacks(tmp_path: Path) 
     sync(tmp_path, Rows(edited), [ARCHIVE[-1].key])
     assert _behind(tmp_path / FOLDER / "b") == {ARCHIVE[-1].key}
     assert _behind(tmp_path / FOLDER / "a") == set()
+
+
+def test_a_fill_numbers_cables_in_key_order_and_takes_them_in_number_order() -> None:
+    """Cables of one minute whose keys want the same slot: the first key takes it, the
+    next one the next free number, as an update would (`writer._free_number`), and a
+    later key that wanted that number the one after; the fill then takes every cable
+    in number order."""
+    minute = datetime(2003, 1, 7, 21, 2)
+    wanted = cable_number(minute, slot_of("03OTTAWA1"))
+
+    def wanting(prefix: str, n: int) -> str:
+        return next(
+            f"{prefix}{i}"
+            for i in range(2, 100_000)
+            if slot_of(f"{prefix}{i}") % SLOTS == n % SLOTS
+        )
+
+    clash, after = wanting("03OTTAWA", wanted), wanting("04OTTAWA", wanted + 1)
+    cables = [("00Y", None), ("01X", datetime(2002, 5, 1)), ("03OTTAWA1", minute),
+              (clash, minute), (after, minute)]  # fmt: skip
+    order = fill_order(sorted(cables))
+    assert [n for n, _ in order] == sorted({n for n, _ in order})
+    first, second = sorted(["03OTTAWA1", clash])
+    assert order[2:] == [(wanted, first), (wanted + 1, second), (wanted + 2, after)]
+    assert [key for _, key in order[:2]] == ["00Y", "01X"]
