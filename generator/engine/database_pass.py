@@ -350,8 +350,7 @@ class ArchiveRows:
         return entry_digest(self.job.archive.entries[key])
 
     def fill_order(self) -> list[tuple[int, str]]:
-        entries = self.job.archive.entries
-        return fill_order((key, entries[key].created) for key in sorted(entries))
+        return _archive_fill_order(self.job.archive)
 
     def rows(self, keys: list[str]) -> Iterator[CableRow]:
         """The rows of these entries, in the keys' order (a fill's: see fill_order);
@@ -376,6 +375,27 @@ class ArchiveRows:
 # objects at a time (about 300 KB marshalled).
 _PLAN_CHUNK = 1024
 
+
+def _archive_fill_order(archive: Archive) -> list[tuple[int, str]]:
+    """(number, key) of every cable of `archive` in a new database, in number order."""
+    entries = archive.entries
+    return fill_order((key, entries[key].created) for key in sorted(entries))
+
+
+class _FileParsedAgain:
+    """The cables of a file parsed again, the last file kept (a container file's
+    cables follow each other in a plan, so it is parsed once for all of them)."""
+
+    def __init__(self, reader: Reader) -> None:
+        self._reader = reader
+        self._last: tuple[str, list[Cable]] | None = None
+
+    def cables(self, source: Source) -> list[Cable]:
+        if self._last is None or self._last[0] != source.location:
+            self._last = (source.location, list(read_normalised(source, _ignored, self._reader)))
+        return self._last[1]
+
+
 # A planned cable: its number in a new database (see fill_order), its
 # entry's values, and where its text is: its parsed cable's blob in the
 # parse cache, or (when the cache has none) the text's values; and its file
@@ -396,8 +416,8 @@ def plan_rows(
     the archive is assembled, before the pages are planned."""
     entries = archive.entries
     refs: dict[str, tuple[BlobRef | None, ...]] = {}  # each source's blobs, read once
-    parsed: tuple[str, list[Cable]] | None = None  # the last file parsed again
-    order = fill_order((key, entries[key].created) for key in sorted(entries))
+    again = _FileParsedAgain(reader)
+    order = _archive_fill_order(archive)
     for start in range(0, len(order), _PLAN_CHUNK):
         chunk: list[_Planned] = []
         for n, key in order[start : start + _PLAN_CHUNK]:
@@ -409,9 +429,7 @@ def plan_rows(
             source = sources[entry.source]
             text = None
             if ref is None:  # (a reader other than the parser: nothing in the cache)
-                if parsed is None or parsed[0] != entry.source:
-                    parsed = (entry.source, list(read_normalised(source, _ignored, reader)))
-                text = cable_text(parsed[1][entry.ordinal])
+                text = cable_text(again.cables(source)[entry.ordinal])
             chunk.append((n, entry_values(entry), ref, text, source.location, entry.ordinal))
         yield marshal.dumps(chunk)
 
@@ -434,7 +452,7 @@ class PlannedRows:
         self._reader = reader
         self._digests: dict[str, bytes] | None = None
         self._order: list[tuple[int, str]] | None = None
-        self._parsed: tuple[str, list[Cable]] | None = None  # the last file parsed again
+        self._again = _FileParsedAgain(reader)
 
     def _planned(self) -> Iterator[list[_Planned]]:
         for chunk in self._chunks:
@@ -477,10 +495,7 @@ class PlannedRows:
     def _parsed_again(self, values: EntryValues, location: str, ordinal: int) -> Cable:
         """The cable parsed again from its file (a container file parsed once for the
         cables of it that follow each other)."""
-        if self._parsed is None or self._parsed[0] != location:
-            source = Source(location, values[10])
-            self._parsed = (location, list(read_normalised(source, _ignored, self._reader)))
-        cables = self._parsed[1]
+        cables = self._again.cables(Source(location, values[10]))
         if ordinal >= len(cables) or cables[ordinal].id != values[0]:
             # (OSError: the pass's own failure, a warning and a site without the database)
             raise OSError(f"{values[10]} changed during the build; build again")
