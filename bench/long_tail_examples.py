@@ -187,46 +187,36 @@ EXAMPLES: list[tuple[str, str, str]] = [
 ]
 
 
-def _readers() -> dict[str, Callable[[str], Any]]:
+# Each kind of example: the parse API function that reads it, and whether it
+# takes the citing year.
+_API = {
+    "references": ("parse_references", True),
+    "tags": ("parse_tags", False),
+    "subject": ("parse_subject", False),
+    "classified_by": ("parse_classified_by", False),
+    "signers": ("parse_signers", False),
+    "summary": ("parse_summary", False),
+    "title_case": ("title_case", False),
+    "canonical_id": ("canonical_id", False),
+}
+
+
+def _reader(kind: str) -> Callable[[str], Any] | None:
+    """The installed parser's function for this kind (None: not in its API)."""
     import generator.parse as parse
 
-    def optional(name: str) -> Callable[..., Any] | None:
-        return getattr(parse, name, None)
-
-    readers: dict[str, Callable[[str], Any]] = {}
-    table = {
-        "references": lambda f: lambda text: f(text, 2008),
-        "tags": lambda f: f,
-        "subject": lambda f: f,
-        "classified_by": lambda f: f,
-        "signers": lambda f: f,
-        "summary": lambda f: f,
-        "title_case": lambda f: f,
-        "canonical_id": lambda f: f,
-    }
-    names = {
-        "references": "parse_references",
-        "tags": "parse_tags",
-        "subject": "parse_subject",
-        "classified_by": "parse_classified_by",
-        "signers": "parse_signers",
-        "summary": "parse_summary",
-        "title_case": "title_case",
-        "canonical_id": "canonical_id",
-    }
-    for kind, name in names.items():
-        function = optional(name)
-        if function is not None:
-            readers[kind] = table[kind](function)
-    return readers
+    name, takes_year = _API[kind]
+    function = getattr(parse, name, None)
+    if function is None or not takes_year:
+        return function
+    return lambda text: function(text, 2008)
 
 
 def read_examples() -> list[str]:
     """What the installed parser makes of each example (an error's name if it raises)."""
-    readers = _readers()
     results = []
     for _, kind, fragment in EXAMPLES:
-        reader = readers.get(kind)
+        reader = _reader(kind)
         if reader is None:
             results.append("(not in this version's API)")
             continue
