@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """When the database process works during a clean build, beside the render.
 
-    python3 bench/db_timeline.py SITE [--jobs 2]
+    python3 bench/db_timeline.py SITE [--jobs 2] [--no-db]
 
 Builds SITE (a site folder, e.g. one of ``search_bench.py``'s) with
 ``--clean`` in this process, with the engine's steps stamped as they
@@ -12,8 +12,9 @@ fill's steps, the answer, the other slot's copy. Beside it, a thread
 samples every process of the build's tree from ``/proc`` every 0.5 s and
 prints, per half second of the build, how many of the machine's cores
 the build's processes and the database process kept busy, and the
-database process's largest PSS and private memory. Figures are
-printed, never asserted.
+database process's largest PSS and private memory. ``--no-db`` builds
+without the database (its process replaced by one that does nothing), for
+the same timeline to compare with. Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -119,10 +120,33 @@ def sample(
         time.sleep(0.5)
 
 
+class NoDatabase:
+    """The database process's stand-in for ``--no-db``: no process, no database."""
+
+    def __init__(self, *args: object) -> None:
+        pass
+
+    def start(self, *args: object) -> None:
+        pass
+
+    def copies(self) -> dict:
+        return {}
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> NoDatabase:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", type=Path)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--no-db", action="store_true", help="build without the database")
     args = parser.parse_args()
 
     from generator.database import writer
@@ -134,6 +158,7 @@ def main() -> None:
     stamped(full_pass, "plan_site", "plan_site")
     stamped(database_pass.DatabaseProcess, "start", "plan sent")
     stamped(rewrite, "render_pages", "render")
+    stamped(full_pass, "rewrite", "rewrite")
     stamped(database_pass.DatabaseProcess, "copies", "waiting for the database")
     stamped(full_pass, "save_state", "save state")
     stamped(full_pass, "save_memory", "save memory")
@@ -145,6 +170,8 @@ def main() -> None:
         if hasattr(database_pass, name):
             stamped(database_pass, name, f"db: {name}")
     del memory
+    if args.no_db:
+        full_pass.DatabaseProcess = NoDatabase
 
     EVENTS.unlink(missing_ok=True)
     samples: list[tuple[float, dict[int, float]]] = []
