@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import marshal
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import closing, suppress
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +34,8 @@ from generator.digests import SIZE as DIGEST_SIZE
 
 # The full-text index's pending terms during a fill (see Database.fill).
 FILL_PENDING = 8 * 1024 * 1024
+# Cables whose rows a fill inserts with one statement per table.
+FILL_BATCH = 256
 
 
 class Database:
@@ -146,9 +148,9 @@ class Database:
         # its pending terms to a new segment whenever a rowid is not above the
         # last one (in key order, as dates are not, it made a segment every few
         # cables: twice the CPU of the whole index at 50,000 cables).
-        for n, row in rows:
-            self._index(n, self._insert_rows(row, n))
-            count += 1
+        for batch in _batches(rows, FILL_BATCH):
+            self._fill_batch(batch)
+            count += len(batch)
         # The tables' indexes once every row is in (one statement at a time:
         # executescript would commit the transaction first).
         for statement in INDEXES.split(";"):
@@ -175,6 +177,42 @@ class Database:
         db.execute("UPDATE side.pair SET token = ?", (pair,))
         db.execute("COMMIT")
         return count
+
+    def _fill_batch(self, batch: list[tuple[int, CableRow]]) -> None:
+        """A fill's rows and index entries of a batch of cables (in number order): a
+        statement per table for the batch, not one per cable and table (a fifth of
+        the rows' CPU was Python's, around SQLite's)."""
+        db = self.db
+        db.executemany(
+            "INSERT INTO cables VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(n, *row.columns()) for n, row in batch],
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO cable_tags VALUES (?, ?)",
+            [(n, tag) for n, row in batch for tag in row.tags.split()],
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO cable_references VALUES (?, ?, 0)",
+            [(row.key, cited) for _, row in batch for cited in row.references],
+        )
+        db.executemany(
+            "INSERT INTO facets VALUES (?,?,?,?,?)",
+            [(n, row.year, row.origin, row.classification, row.tags) for n, row in batch],
+        )
+        indexed = [row.indexed() for _, row in batch]
+        db.executemany(
+            "INSERT INTO side.made VALUES (?,?,?,?)",
+            [
+                (row.key, n, row.digest, _pack(values))
+                for (n, row), values in zip(batch, indexed, strict=True)
+            ],
+        )
+        for _, row in batch:
+            self._turn(row.digest)
+        db.executemany(
+            "INSERT INTO search (rowid, subject, summary, text) VALUES (?,?,?,?)",
+            [(n, *values) for (n, _), values in zip(batch, indexed, strict=True)],
+        )
 
     def _insert(self, row: CableRow) -> None:
         n = _free_number(self.db, cable_number(_created(row), row.slot))
@@ -357,6 +395,19 @@ def _free_number(db: sqlite3.Connection, wanted: int) -> int:
     while db.execute("SELECT 1 FROM cables WHERE n = ?", (n,)).fetchone() is not None:
         n += 1
     return n
+
+
+def _batches(
+    rows: Iterable[tuple[int, CableRow]], size: int
+) -> Iterator[list[tuple[int, CableRow]]]:
+    batch: list[tuple[int, CableRow]] = []
+    for numbered in rows:
+        batch.append(numbered)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _created(row: CableRow) -> datetime | None:
