@@ -126,6 +126,8 @@ class NoDatabase:
     def __init__(self, *args: object) -> None:
         pass
 
+    render_niceness = 0
+
     def start(self, *args: object) -> None:
         pass
 

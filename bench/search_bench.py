@@ -92,6 +92,8 @@ def inner_build(site: Path, *, database: bool) -> None:
             def __init__(self, *args: object) -> None:
                 pass
 
+            render_niceness = 0
+
             def start(self, *args: object) -> None:
                 pass
 

@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import marshal
 import multiprocessing
-import os
 import pickle
 import shutil
 import sqlite3
 from collections.abc import Collection, Iterator, Mapping
-from contextlib import closing, suppress
+from contextlib import closing
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -516,12 +515,19 @@ def database_copies(run: Run, job: RenderJob, keys: Collection[str] | None) -> d
     return _copies_of(run, database)
 
 
+# How much lower than the build process the render workers run while the
+# database process fills (os.nice's increment): enough for it to take a
+# core whenever it wants one (at 5 a worker weighs a third of it).
+RENDER_NICENESS = 5
+
+
 class DatabaseProcess:
     """The database pass of a full pass, in a process of its own beside the render.
 
-    Filling the database of 250,000 cables is two minutes of CPU, mostly
+    Filling the database of 250,000 cables is about 45 s of CPU, mostly
     SQLite's; the build process would otherwise do it alone while the render
-    workers wait, or the workers render while it waits. The process is forked
+    workers wait, or the workers render while it waits. The render workers
+    yield to it meanwhile (`render_niceness`). The process is forked
     when the full pass starts, while the build process is still small (see
     PlannedRows: forked once the archive was made, it came to hold a copy of
     most of it), and waits for its plan: `start` sends it once the archive
@@ -544,6 +550,12 @@ class DatabaseProcess:
         self._process.start()
         answering.close()
         planned.close()
+
+    @property
+    def render_niceness(self) -> int:
+        """How much lower the render workers should run while this process fills the
+        database (see render_pass.render_pages): lower, while it is there."""
+        return RENDER_NICENESS if self._process is not None else 0
 
     def start(
         self,
@@ -608,7 +620,6 @@ def _child(
     # A build killed outright must not leave this process writing the cache's
     # database beside the next build (it also holds the build's lock).
     die_with_parent()
-    yield_to_render()
     # The build process's ends of the pipes, copied by the fork: with the plan's
     # writing end open here, the end of the plan would never come.
     for end in parents:
@@ -639,26 +650,6 @@ def _child(
         pass
     if isinstance(published, Published):
         mirror_slots(published)
-
-
-# How much lower than the build the database process runs (`os.nice`'s increment).
-DATABASE_NICENESS = 19
-
-
-def yield_to_render() -> None:
-    """Run this process below the build's other processes (the lowest priority).
-
-    The render is the build's critical path, and the database is not: on two
-    cores, a third busy process took a third of a core from the render
-    workers and made each of them slower when it ran (their CPU time grew by
-    a tenth, from caches shared and refilled). At the lowest priority the
-    database takes the cores the build leaves idle: the build process's
-    serial steps, the workers' waits for work and for the disk. The build
-    waits for its answer at the end, when it has the cores to itself.
-    """
-    # (AttributeError: no os.nice on this platform; either way it runs as it was)
-    with suppress(AttributeError, OSError):
-        os.nice(DATABASE_NICENESS)
 
 
 def _copies_of(run: Run, published: Published | NotWritten) -> dict[str, Copy]:

@@ -253,6 +253,7 @@ def _write(
                 explain=run.explain,
                 strict=run.options.strict,
                 copies=database.copies,
+                render_niceness=database.render_niceness,
             )
         )
     finally:

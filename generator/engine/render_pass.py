@@ -90,8 +90,18 @@ def render_pages(
     *,
     jobs: int = 1,
     advance: Callable[[int], None] | None = None,
+    niceness: int = 0,
 ) -> Iterator[tuple[str, bool]]:
-    """Render the pages at `indices`; yields (output file, whether its bytes changed)."""
+    """Render the pages at `indices`; yields (output file, whether its bytes changed).
+
+    `niceness`: how much lower than the build process the workers run. A
+    full pass fills the archive database in a process of its own meanwhile
+    (`database_pass.DatabaseProcess`), one chain of work that no other
+    process can share, where the render is split between workers: run
+    first, it is done while the workers still have pages to share between
+    both cores. At the same priority, on two cores, it got 0.6 of a core
+    and ended 40 s after the pages at 251,052 cables, alone on one core.
+    """
     global _JOB
     _JOB = job
     try:
@@ -101,13 +111,13 @@ def render_pages(
         # Cable pages first, then the rest (the order _tasks gives), each with its own pool.
         cables = [task for task in tasks if task[0] == "cables"]
         others = [task for task in tasks if task[0] != "cables"]
-        results = run_tasks(_render_task, cables, jobs, recycle=RECYCLE)
+        results = run_tasks(_render_task, cables, jobs, recycle=RECYCLE, niceness=niceness)
         yield from _collect(job, cables, results, advance)
         if job.failures:
             # The diagnostics pages list the failures: render them too (the
             # workers of the second pool fork now, and see the failures).
             others.extend(_diagnostics_tasks(job, indices))
-        results = run_tasks(_render_task, others, jobs, recycle=RECYCLE_INDEXES)
+        results = run_tasks(_render_task, others, jobs, recycle=RECYCLE_INDEXES, niceness=niceness)
         yield from _collect(job, others, results, advance)
     finally:
         _JOB = None

@@ -93,6 +93,9 @@ class Rewrite:
     # path; or what gives them once the pages rendered (the database pass may run
     # in a process of its own meanwhile).
     copies: Mapping[str, Copy] | Callable[[], Mapping[str, Copy]] | None = None
+    # How much lower than the build process the render workers run (see
+    # render_pass.render_pages): yielding to that process of the database.
+    render_niceness: int = 0
 
 
 def rewrite(step: Rewrite) -> Rewritten:
@@ -230,7 +233,15 @@ def failed_files(job: RenderJob, files: Sequence[str]) -> list[str]:
 def _render(step: Rewrite, indices: Sequence[int]) -> list[tuple[str, bool]]:
     bars = step.bars and bool(indices)
     with Progress(len(indices), "rendering", unit="pages", enabled=bars) as bar:
-        return list(render_pages(step.job, indices, jobs=step.jobs, advance=bar.advance))
+        return list(
+            render_pages(
+                step.job,
+                indices,
+                jobs=step.jobs,
+                advance=bar.advance,
+                niceness=step.render_niceness,
+            )
+        )
 
 
 def _explain_all(

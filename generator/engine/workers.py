@@ -29,6 +29,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from typing import Any, TypeVar
 
 from generator.errors import UserError
@@ -61,6 +62,7 @@ def run_tasks(
     *,
     min_parallel: int = 2,
     recycle: int | None = None,
+    niceness: int = 0,
 ) -> Iterator[R]:
     """`work(task)` for every task, results in task order.
 
@@ -70,7 +72,9 @@ def run_tasks(
     copy-on-write pages become private one by one; a fresh fork shares them
     all again, which keeps the workers' memory from growing to the parent's.
     A failure re-raises the worker's :class:`UserError` (or a RuntimeError
-    with the worker's traceback) once the pool is torn down.
+    with the worker's traceback) once the pool is torn down. `niceness`: how
+    much lower than this process the workers run (`os.nice`), to yield to
+    another process of the build (see render_pass.render_pages).
     """
     if jobs <= 1 or len(tasks) < min_parallel:
         for task in tasks:
@@ -81,7 +85,12 @@ def run_tasks(
     # here): a collection in a worker would write to every object it visits,
     # and so copy the pages of the archive that the worker never reads.
     gc.freeze()
-    pool = context.Pool(min(jobs, len(tasks)), initializer=_worker_init, maxtasksperchild=recycle)
+    pool = context.Pool(
+        min(jobs, len(tasks)),
+        initializer=_worker_init,
+        initargs=(niceness,),
+        maxtasksperchild=recycle,
+    )
     finished = False
     try:
         for outcome in pool.imap(_Guarded(work), tasks, chunksize=1):
@@ -118,7 +127,7 @@ def _reraised(failure: TaskFailure) -> Exception:
     return RuntimeError(f"a build worker failed:\n{failure.detail}")
 
 
-def _worker_init() -> None:
+def _worker_init(niceness: int = 0) -> None:
     # Ctrl-C goes to the whole process group: the parent handles it and
     # tears the pool down; workers printing tracebacks would only add noise.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -126,6 +135,10 @@ def _worker_init() -> None:
     # Ctrl-C); a worker is stopped by SIGTERM and must simply stop.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent()
+    if niceness:
+        # (AttributeError: no os.nice on this platform; either way it runs as it was)
+        with suppress(AttributeError, OSError):
+            os.nice(niceness)
 
 
 def die_with_parent() -> None:
