@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass
+from datetime import datetime
 
 from generator.archive import Entry
 from generator.database.schema import slot_of
@@ -62,10 +62,23 @@ class CableRow:
 EntryValues = tuple[
     str, str, str | None, str | None, str, str, str, str, str, int, str, tuple[str, ...], bytes
 ]
+# What a cable's rows take from its entry, as the entry gives it (see
+# plain_values): id, key, created, released, origin, classification, title,
+# tags, variant, partial, source, references and the parsed text's digest.
+PlainValues = tuple[
+    str, str, str | None, str | None, str, str, str, str, str, int, str, tuple[str, ...], str
+]
 
 
 def entry_values(entry: Entry) -> EntryValues:
     """What the rows of the cable shown by `entry` take from the entry (all but its text)."""
+    return completed(plain_values(entry))
+
+
+def plain_values(entry: Entry) -> PlainValues:
+    """The entry's values the rows are made of (and the text's digest): what the
+    build process sends the database process, which works out the rest (`completed`)
+    where a core is free, not in the build process's serial steps."""
     return (
         entry.id,
         entry.key,
@@ -75,12 +88,22 @@ def entry_values(entry: Entry) -> EntryValues:
         entry.classification,
         entry.title,
         " ".join(entry.tags),
-        Urls.entry(entry),
+        entry.variant,
         int(entry.partial),
         entry.source,
         tuple(entry.references),
-        entry_digest(entry),
+        entry.cable_digest,
     )
+
+
+def completed(values: PlainValues) -> EntryValues:
+    """The entry values of `plain_values`: its page's URL in place of the variant, and
+    the digest of them all in place of the text's."""
+    (id_, key, created, released, origin, classification, title, tags, variant, partial,
+     source, references, _) = values  # fmt: skip
+    url = Urls.cable(id_, datetime.fromisoformat(created) if created else None, variant)
+    return (id_, key, created, released, origin, classification, title, tags, url, partial,
+            source, references, values_digest(values))  # fmt: skip
 
 
 def row_of(entry: Entry, cable: Cable) -> CableRow:
@@ -120,14 +143,13 @@ def row_from(values: EntryValues, text: CableText) -> CableRow:
     )
 
 
-# The entry's fields a cable's rows are made of; its parsed text's digest stands for the text.
-_MADE_OF = operator.attrgetter(
-    "key", "id", "title", "created", "released", "origin", "classification", "tags",
-    "references", "source", "partial", "variant", "cable_digest",
-)  # fmt: skip
-
-
 def entry_digest(entry: Entry) -> bytes:
-    """The digest a cable's rows are recorded with: of the entry they are made from,
-    so a build knows which rows are stale from the entries alone, without the text."""
-    return raw_digest(repr(_MADE_OF(entry)).encode())
+    """The digest a cable's rows are recorded with: of the entry's values they are made
+    from (its parsed text's digest stands for the text), so a build knows which rows
+    are stale from the entries alone, without the text."""
+    return values_digest(plain_values(entry))
+
+
+def values_digest(values: PlainValues) -> bytes:
+    # (repr: plain strings, numbers, None and tuples of them, one way only)
+    return raw_digest(repr(values).encode("utf-8", "surrogatepass"))
