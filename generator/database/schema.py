@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 # Stored in the meta table; a database of another version is made anew.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # The page size: what one range request of the search page fetches.
 PAGE_SIZE = 4096
 # Slots per minute in a cable number (see cable_number).
@@ -60,7 +60,7 @@ CREATE TABLE cables (
     classification TEXT NOT NULL,   -- UNCLASSIFIED, CONFIDENTIAL... (UNKNOWN when none)
     subject TEXT NOT NULL,          -- the SUBJECT line as written
     title TEXT NOT NULL,            -- the title pages show
-    tags TEXT NOT NULL,             -- the TAGS, space-separated (also in cable_tags)
+    tags TEXT NOT NULL,             -- the TAGS, a JSON array: ["PREL", "HUMAN RIGHTS"] (also in cable_tags)
     summary TEXT,                   -- the summary paragraph, when there is one
     url TEXT NOT NULL,              -- the cable's page, relative to the site's root
     partial INTEGER NOT NULL,       -- 1 for a partial extract
@@ -82,7 +82,7 @@ CREATE TABLE facets (
     year INTEGER,
     origin TEXT NOT NULL,
     classification TEXT NOT NULL,
-    tags TEXT NOT NULL
+    tags TEXT NOT NULL              -- as cables.tags
 );
 CREATE TABLE facet_counts (
     facet TEXT NOT NULL,            -- tag, origin, classification or year

@@ -106,7 +106,12 @@ class Database:
                 self._insert(row)
                 inserted.append(row.key)
                 touched_ids.update((row.id, old) if old else (row.id,))
-                facets_moved |= before != (row.year, row.origin, row.classification, row.tags)
+                facets_moved |= before != (
+                    row.year,
+                    row.origin,
+                    row.classification,
+                    row.tags_column,
+                )
                 changed += 1
             if touched_ids:
                 _mark_in_archive(db, touched_ids, inserted)
@@ -189,7 +194,7 @@ class Database:
         )
         db.executemany(
             "INSERT OR IGNORE INTO cable_tags VALUES (?, ?)",
-            [(n, tag) for n, row in batch for tag in row.tags.split()],
+            [(n, tag) for n, row in batch for tag in row.tags],
         )
         db.executemany(
             "INSERT OR IGNORE INTO cable_references VALUES (?, ?, 0)",
@@ -197,7 +202,7 @@ class Database:
         )
         db.executemany(
             "INSERT INTO facets VALUES (?,?,?,?,?)",
-            [(n, row.year, row.origin, row.classification, row.tags) for n, row in batch],
+            [(n, row.year, row.origin, row.classification, row.tags_column) for n, row in batch],
         )
         indexed = [row.indexed() for _, row in batch]
         db.executemany(
@@ -256,7 +261,7 @@ class Database:
         db = self.db
         db.execute("INSERT INTO cables VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (n, *row.columns()))
         db.executemany(
-            "INSERT OR IGNORE INTO cable_tags VALUES (?, ?)", [(n, tag) for tag in row.tags.split()]
+            "INSERT OR IGNORE INTO cable_tags VALUES (?, ?)", [(n, tag) for tag in row.tags]
         )
         db.executemany(
             "INSERT OR IGNORE INTO cable_references VALUES (?, ?, 0)",
@@ -264,7 +269,7 @@ class Database:
         )
         db.execute(
             "INSERT INTO facets VALUES (?,?,?,?,?)",
-            (n, row.year, row.origin, row.classification, row.tags),
+            (n, row.year, row.origin, row.classification, row.tags_column),
         )
         indexed = row.indexed()
         digest = row.digest

@@ -6,6 +6,7 @@ with Python's own sqlite3: what a reader of the file sees.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -120,7 +121,7 @@ def test_the_schema_documented_in_the_readme(site: Path) -> None:
         "CONFIDENTIAL",
         "SUBJECT OF 03OTTAWA49",
         "Subject of 03OTTAWA49",
-        "PREL CA",
+        '["PREL", "CA"]',
         f"Summary: the {PLANTED} question.",
         "cable/2003/01/03OTTAWA49.html",
         0,
@@ -134,6 +135,27 @@ def test_the_schema_documented_in_the_readme(site: Path) -> None:
         ("03OTTAWA49", "02OTTAWA3442", 1),
         ("03OTTAWA49", "99ROME1", 0),
     ]
+
+
+def test_a_tag_with_spaces_is_one_tag(tmp_path: Path) -> None:
+    """A tag may hold spaces and commas (``HUMAN RIGHTS``, a name with initials): the
+    rows keep it whole, as the site's tag pages do, in ``cable_tags``, in the JSON
+    array of ``cables.tags`` and ``facets.tags``, and in the facet counts."""
+    files = archive()
+    tags = ("PHUM", "HUMAN RIGHTS", "STEINBERG, JAMES B.")
+    files["b.txt"] = [cable("02OTTAWA3442", datetime(2002, 12, 2), tags=tags)]
+    root = clean_build(tmp_path / "site", files)
+    ((n, column),) = rows(root, "SELECT n, tags FROM cables WHERE id = '02OTTAWA3442'")
+    assert json.loads(column) == list(tags)
+    assert rows(root, "SELECT tags FROM facets WHERE n = ?", n) == [(column,)]
+    assert rows(root, "SELECT tag FROM cable_tags WHERE n = ? ORDER BY tag", n) == [
+        (tag,) for tag in sorted(tags)
+    ]
+    assert ("tag", "HUMAN RIGHTS", 1) in rows(root, "SELECT * FROM facet_counts")
+    assert rows(root, "SELECT value FROM facet_counts WHERE value IN ('HUMAN', 'RIGHTS')") == []
+    # As SQLite's own JSON functions read it.
+    found = rows(root, "SELECT j.value FROM cables, json_each(cables.tags) j WHERE n = ?", n)
+    assert [value for (value,) in found] == list(tags)
 
 
 def test_the_full_text_index_finds_subject_summary_and_text(site: Path) -> None:
@@ -329,7 +351,7 @@ def test_a_cache_that_cannot_hold_the_database_still_publishes_it(
     files["b.txt"] = [cable("02OTTAWA3442", datetime(2002, 12, 2), tags=("MARR",))]
     build(site, files)
     assert not (site / ".site.database").exists()
-    assert rows(site, "SELECT tags FROM cables WHERE id = '02OTTAWA3442'") == [("MARR",)]
+    assert rows(site, "SELECT tags FROM cables WHERE id = '02OTTAWA3442'") == [('["MARR"]',)]
 
 
 def test_either_process_fills_the_same_file(tmp_path: Path) -> None:

@@ -48,6 +48,11 @@ CABLES = [
      f'The hostile {PLANTED} <script>window.pwned=1</script> "><img src=x onerror="window.pwned=1">'),
 ]  # fmt: skip
 HOSTILE = "09OTTAWA666"
+# A tag of two words: one tag, in the facet and its counts.
+CABLES.append(
+    ("04GENEVA50", "GENEVA", "USMISSION GENEVA", "101000Z MAY 04", "UNCLASSIFIED",
+     "PHUM, HUMAN RIGHTS", "COUNCIL SESSION", "The council heard of the prisons.")
+)  # fmt: skip
 # A cable holding more words of one prefix than the page spells a prefix as
 # (search.js's SPELT, 32).
 XYLO = [f"xylo{a}{b}" for a in "abcde" for b in "abcdefgh"]
@@ -155,6 +160,12 @@ def test_a_facet_narrows_the_results_and_counts_them(page: sync_api.Page, served
     search(page, served, f"q={PLANTED}")
     options = page.locator("#search-origin option").all_inner_texts()
     assert "Embassy Ottawa (2)" in options and "Embassy Rome (1)" in options
+    # A tag with a space is one tag: counted whole, and a facet that finds its cable.
+    search(page, served, "q=council")
+    tags = page.locator("#search-tag option").all_inner_texts()
+    assert "HUMAN RIGHTS (1)" in tags and "PHUM (1)" in tags
+    assert not [tag for tag in tags if tag.startswith(("HUMAN (", "RIGHTS ("))]
+    assert search(page, served, "tag=" + quote("HUMAN RIGHTS")) == ["04GENEVA50"]
 
 
 def test_phrases_exclusions_and_prefixes(page: sync_api.Page, served: str) -> None:

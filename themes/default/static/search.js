@@ -375,9 +375,16 @@
       add(counts.origin, row.origin);
       add(counts.classification, row.classification);
       if (row.year !== null) add(counts.year, String(row.year));
-      row.tags.split(" ").forEach(function (tag) { if (tag) add(counts.tag, tag); });
+      tagsOf(row.tags).forEach(function (tag) { add(counts.tag, tag); });
     });
     return counts;
+  }
+
+  // A row's tags: a JSON array of strings (a tag may hold spaces).
+  function tagsOf(text) {
+    var tags;
+    try { tags = JSON.parse(text); } catch (error) { return []; }
+    return Array.isArray(tags) ? tags.filter(function (tag) { return typeof tag === "string" && tag; }) : [];
   }
 
   function add(counts, key) {
