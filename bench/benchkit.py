@@ -1,4 +1,5 @@
-"""What several benches share: synthetic corpora, site folders over them, `cablesite serve`.
+"""What several benches share: synthetic corpora, site folders over them, `cablesite serve`,
+a build without the archive database.
 
 Benches import it as a sibling module (they run as scripts from bench/, so
 this folder is on ``sys.path``).
@@ -99,3 +100,28 @@ class ServeProcess:
                 self.process.wait()
         time.sleep(0.2)  # (the stderr thread reads the last lines)
         return sum("Traceback" in line for line in self.errors)
+
+
+class NoDatabase:
+    """The full pass's database process (``DatabaseProcess``) replaced by one that does
+    nothing: a build without the archive database, to compare a build with it against."""
+
+    render_niceness = 0
+
+    def __init__(self, *args: object) -> None:
+        pass
+
+    def start(self, *args: object) -> None:
+        pass
+
+    def copies(self) -> dict:
+        return {}
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> NoDatabase:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        pass

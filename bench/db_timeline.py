@@ -29,6 +29,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from benchkit import NoDatabase  # noqa: E402
 
 START = time.perf_counter()
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -118,30 +121,6 @@ def sample(
             old = memory.get(pid, (0, 0))
             memory[pid] = (max(old[0], pss), max(old[1], private))
         time.sleep(0.5)
-
-
-class NoDatabase:
-    """The database process's stand-in for ``--no-db``: no process, no database."""
-
-    def __init__(self, *args: object) -> None:
-        pass
-
-    render_niceness = 0
-
-    def start(self, *args: object) -> None:
-        pass
-
-    def copies(self) -> dict:
-        return {}
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self) -> NoDatabase:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        pass
 
 
 def main() -> None:

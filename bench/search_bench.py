@@ -48,7 +48,7 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(REPO))
 
-from benchkit import ServeProcess, make_corpus  # noqa: E402
+from benchkit import NoDatabase, ServeProcess, make_corpus  # noqa: E402
 
 PLANTED = "quetzalcoatlus"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -87,28 +87,6 @@ def inner_build(site: Path, *, database: bool) -> None:
         output.StagedOutput.put_file = timed("copy", output.StagedOutput.put_file)
         output.ChangedOutput.put_file = timed("copy", output.ChangedOutput.put_file)
     else:
-
-        class NoDatabase:
-            def __init__(self, *args: object) -> None:
-                pass
-
-            render_niceness = 0
-
-            def start(self, *args: object) -> None:
-                pass
-
-            def copies(self) -> dict:
-                return {}
-
-            def close(self) -> None:
-                pass
-
-            def __enter__(self) -> NoDatabase:
-                return self
-
-            def __exit__(self, *_: object) -> None:
-                pass
-
         full_pass.DatabaseProcess = NoDatabase
         quick.database_copies = lambda *args, **kwargs: {}
     result = build_site(site, BuildOptions(clean="--clean" in sys.argv, jobs=2))
