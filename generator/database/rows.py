@@ -64,40 +64,20 @@ class CableRow:
 
 
 # A cable's values apart from its text (see entry_values): plain values, so
-# that they can be marshalled.
+# that they can be marshalled. In order: id, key, created, released, origin,
+# classification, title, tags, the page's URL, partial, source, references,
+# and the digest of the rows (see completed).
 EntryValues = tuple[
-    str,
-    str,
-    str | None,
-    str | None,
-    str,
-    str,
-    str,
-    tuple[str, ...],
-    str,
-    int,
-    str,
-    tuple[str, ...],
-    bytes,
-]
+    str, str, str | None, str | None, str, str, str, tuple[str, ...], str, int, str,
+    tuple[str, ...], bytes,
+]  # fmt: skip
 # What a cable's rows take from its entry, as the entry gives it (see
-# plain_values): id, key, created, released, origin, classification, title,
-# tags, variant, partial, source, references and the parsed text's digest.
+# plain_values): the same but the variant in place of the URL, and the parsed
+# text's digest in place of the rows'.
 PlainValues = tuple[
-    str,
-    str,
-    str | None,
-    str | None,
-    str,
-    str,
-    str,
-    tuple[str, ...],
-    str,
-    int,
-    str,
-    tuple[str, ...],
-    str,
-]
+    str, str, str | None, str | None, str, str, str, tuple[str, ...], str, int, str,
+    tuple[str, ...], str,
+]  # fmt: skip
 
 
 def entry_values(entry: Entry) -> EntryValues:

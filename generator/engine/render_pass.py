@@ -99,8 +99,9 @@ def render_pages(
     (`database_pass.DatabaseProcess`), one chain of work that no other
     process can share, where the render is split between workers: run
     first, it is done while the workers still have pages to share between
-    both cores. At the same priority, on two cores, it got 0.6 of a core
-    and ended 40 s after the pages at 251,052 cables, alone on one core.
+    both cores. At 251,052 cables, at the same priority it got 0.6 of a core
+    and slowed the workers (a tenth more CPU each); at the lowest priority
+    itself, it was left 38 s of work alone on one core after the pages.
     """
     global _JOB
     _JOB = job
