@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sitekit import build, cable, make_site
 
-from generator.engine import render_pass
+from generator.engine import database_pass, render_pass
 from generator.engine.database_pass import RENDER_NICENESS
 from generator.engine.workers import run_tasks
 
@@ -49,3 +49,30 @@ def test_render_workers_yield_to_the_database_process_of_a_full_pass(
     assert build(root, files, jobs=2).kind == "full"
     assert asked and set(asked) == {RENDER_NICENESS}
     assert os.nice(0) == before  # (the build process as it was)
+
+
+def test_the_database_process_mirrors_its_slot_at_the_lowest_priority(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After its answer, the database process copies the filled slot into the other one
+    (see database_pass._child): nothing but the build's end waits for that, so it must
+    not take a core from the render workers."""
+    seen = tmp_path / "mirror-niceness"
+    mirror = database_pass.mirror_slots
+
+    def recording(published: database_pass.Published) -> None:
+        seen.write_text(f"{os.getpid()} {os.nice(0)}")
+        mirror(published)
+
+    monkeypatch.setattr(database_pass, "mirror_slots", recording)
+    before = os.nice(0)
+    files = {f"{n:03}.txt": [cable(f"03OTTAWA{n}", datetime(2003, 1, 1 + n))] for n in range(20)}
+    root = tmp_path / "site"
+    make_site(root, files)
+    assert build(root, files, jobs=2).kind == "full"
+    pid, found = seen.read_text().split()
+    assert int(pid) != os.getpid()  # (the database process, not the build's)
+    assert int(found) == database_pass.MIRROR_NICENESS
+    assert os.nice(0) == before
+    slots = root / ".cablesite-cache" / "database"
+    assert (slots / "a" / "cables.db").read_bytes() == (slots / "b" / "cables.db").read_bytes()
