@@ -35,6 +35,8 @@ class CableRow:
     text: str
     # What the rows are made from (see entry_digest): the same digest, the same rows.
     digest: bytes
+    # Where the parse cache holds the cable, when it does (see schema.SIDE_TABLES).
+    text_ref: TextRef | None = None
 
     @property
     def year(self) -> int | None:
@@ -58,9 +60,9 @@ class CableRow:
             self.source,
         )  # fmt: skip
 
-    def indexed(self) -> tuple[str, str, str]:
+    def indexed(self) -> IndexedValues:
         """The values of its full-text index entry: subject, summary, text."""
-        return (self.subject, self.summary or "", self.text)
+        return (self.subject, self.summary or "", self.text)  # (as indexed_values)
 
 
 # A cable's values apart from its text (see entry_values): plain values, so
@@ -123,14 +125,24 @@ def row_of(entry: Entry, cable: Cable) -> CableRow:
 
 # What the index takes from a cable's parsed text: its subject, summary and text.
 CableText = tuple[str, str | None, str]
+# The values of a cable's full-text index entry, as the index was given them.
+IndexedValues = tuple[str, str, str]
+# Where the parse cache keeps a cable: (pack, offset, length), the engine's BlobRef.
+TextRef = tuple[str, int, int]
+
+
+def indexed_values(text: CableText) -> IndexedValues:
+    """The index entry's values of a cable's text (`CableRow.indexed`)."""
+    return (text[0], text[1] or "", text[2])
 
 
 def cable_text(cable: Cable) -> CableText:
     return (cable.subject, cable.summary, cable.body)
 
 
-def row_from(values: EntryValues, text: CableText) -> CableRow:
-    """The rows of a cable from its entry's values and its parsed text's."""
+def row_from(values: EntryValues, text: CableText, text_ref: TextRef | None = None) -> CableRow:
+    """The rows of a cable from its entry's values and its parsed text's (which the
+    parse cache holds at `text_ref`, when it does)."""
     (id_, key, created, released, origin, classification, title, tags, url, partial,
      source, references, digest) = values  # fmt: skip
     return CableRow(
@@ -150,6 +162,7 @@ def row_from(values: EntryValues, text: CableText) -> CableRow:
         references=references,
         text=text[2],
         digest=digest,
+        text_ref=text_ref,
     )
 
 

@@ -2,8 +2,8 @@
 
 The database the engine keeps is in its cache folder (the site gets a
 copy); beside it, a side file (attached as ``side``) records for each cable
-the digest of what its rows were made from and the values its index entry
-was made of. With both, one edited cable costs a delete and an insert of
+the digest of what its rows were made from and where the values its index
+entry was made of are (see schema.SIDE_TABLES). With both, one edited cable costs a delete and an insert of
 its rows, in one transaction over the two files (SQLite commits attached
 files together), and a build can tell, from the digests alone, which
 cables changed since the file was last written.
@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import marshal
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, suppress
 from datetime import datetime
 from pathlib import Path
 
 import zstandard
 
-from generator.database.rows import CableRow
+from generator.database.rows import CableRow, CableText, IndexedValues, TextRef, indexed_values
 from generator.database.schema import (
     INDEXES,
     PAGE_SIZE,
@@ -38,11 +38,22 @@ FILL_PENDING = 8 * 1024 * 1024
 FILL_BATCH = 256
 
 
-class Database:
-    """An open database and its side file; use as a context manager."""
+# Reads a cable's text back from where the parse cache keeps it (see
+# schema.SIDE_TABLES); None when it no longer can.
+StoredTexts = Callable[[TextRef], CableText | None]
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+
+class Database:
+    """An open database and its side file; use as a context manager.
+
+    `texts` reads back the texts the side file records as kept by the parse
+    cache: without it (or when it cannot), deleting such a cable's rows
+    raises LookupError, and the caller makes the database anew.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, texts: StoredTexts | None = None) -> None:
         self.db = connection
+        self._texts = texts
         self._version = 0
 
     def __enter__(self) -> Database:
@@ -206,9 +217,9 @@ class Database:
         )
         indexed = [row.indexed() for _, row in batch]
         db.executemany(
-            "INSERT INTO side.made VALUES (?,?,?,?)",
+            "INSERT INTO side.made VALUES (?,?,?,?,?,?,?)",
             [
-                (row.key, n, row.digest, _pack(values))
+                (row.key, n, row.digest, *_where(row, values))
                 for (n, row), values in zip(batch, indexed, strict=True)
             ],
         )
@@ -225,7 +236,7 @@ class Database:
         self._index(n, indexed)
         self._count_terms(indexed, 1)
 
-    def _count_terms(self, indexed: tuple[str, str, str], step: int) -> None:
+    def _count_terms(self, indexed: IndexedValues, step: int) -> None:
         """Count a cable's words in `terms` (`step` 1) or out of it (-1). The words are
         the index's own tokenizer's: the cable is put in a one-row index of the same
         kind (the connection's temporary one) and its vocabulary read."""
@@ -250,13 +261,13 @@ class Database:
             db.executemany("UPDATE terms SET cables = cables - 1 WHERE term = ?", words)
             db.executemany("DELETE FROM terms WHERE term = ? AND cables <= 0", words)
 
-    def _index(self, n: int, indexed: tuple[str, str, str]) -> None:
+    def _index(self, n: int, indexed: IndexedValues) -> None:
         """The cable's entry in the full-text index."""
         self.db.execute(
             "INSERT INTO search (rowid, subject, summary, text) VALUES (?,?,?,?)", (n, *indexed)
         )
 
-    def _insert_rows(self, row: CableRow, n: int) -> tuple[str, str, str]:
+    def _insert_rows(self, row: CableRow, n: int) -> IndexedValues:
         """The cable's rows as number `n` but its index entry; what that entry holds."""
         db = self.db
         db.execute("INSERT INTO cables VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (n, *row.columns()))
@@ -273,23 +284,39 @@ class Database:
         )
         indexed = row.indexed()
         digest = row.digest
-        db.execute("INSERT INTO side.made VALUES (?,?,?,?)", (row.key, n, digest, _pack(indexed)))
+        db.execute(
+            "INSERT INTO side.made VALUES (?,?,?,?,?,?,?)",
+            (row.key, n, digest, *_where(row, indexed)),
+        )
         self._turn(digest)
         return indexed
+
+    def _stored_values(
+        self, key: str, pack: str | None, offset: int, length: int, indexed: bytes | None
+    ) -> IndexedValues:
+        """The values a cable's index entry was made of, from the side file's record."""
+        if pack is None:
+            if indexed is None:
+                raise LookupError(f"{key}: the side file holds no index values")
+            return _unpack(indexed)
+        text = self._texts((pack, offset, length)) if self._texts is not None else None
+        if text is None:
+            raise LookupError(f"{key}: the parse cache no longer holds its text")
+        return indexed_values(text)
 
     def _delete(self, key: str) -> str | None:
         """Delete a cable's rows; its id, or None when it had none."""
         db = self.db
         found = db.execute(
-            "SELECT n, indexed, digest FROM side.made WHERE key = ?", (key,)
+            "SELECT n, digest, pack, offset, length, indexed FROM side.made WHERE key = ?", (key,)
         ).fetchone()
         if found is None:
             return None
-        n, indexed, digest = found
+        n, digest, pack, offset, length, indexed = found
         self._turn(digest)
         (cable_id,) = db.execute("SELECT id FROM cables WHERE n = ?", (n,)).fetchone()
         # A contentless index forgets an entry when given the values it was made of.
-        values = _unpack(indexed)
+        values = self._stored_values(key, pack, offset, length, indexed)
         db.execute(
             "INSERT INTO search (search, rowid, subject, summary, text) VALUES ('delete',?,?,?,?)",
             (n, *values),
@@ -302,8 +329,11 @@ class Database:
         return str(cable_id)
 
 
-def open_database(path: Path, side: Path, *, fresh: bool = False) -> Database:
-    """The database at `path` with its side file; `fresh` makes both anew.
+def open_database(
+    path: Path, side: Path, *, fresh: bool = False, texts: StoredTexts | None = None
+) -> Database:
+    """The database at `path` with its side file; `fresh` makes both anew. `texts`
+    reads back the texts the parse cache keeps (see Database).
 
     Raises sqlite3.DatabaseError (or OSError) when an existing one cannot be
     used: the caller makes it anew.
@@ -345,7 +375,7 @@ def open_database(path: Path, side: Path, *, fresh: bool = False) -> Database:
     except BaseException:
         connection.close()
         raise
-    return Database(connection)
+    return Database(connection, texts)
 
 
 def check_integrity(path: Path) -> bool:
@@ -423,11 +453,19 @@ _ZSTD = zstandard.ZstdCompressor(level=1)
 _UNZSTD = zstandard.ZstdDecompressor()
 
 
-def _pack(values: tuple[str, str, str]) -> bytes:
+def _where(row: CableRow, values: IndexedValues) -> tuple[object, ...]:
+    """The side file's pack, offset, length and indexed columns for a row: where the
+    parse cache keeps its text, or the values themselves."""
+    if row.text_ref is not None:
+        return (*row.text_ref, None)
+    return (None, None, None, _pack(values))
+
+
+def _pack(values: IndexedValues) -> bytes:
     return _ZSTD.compress(marshal.dumps(values))
 
 
-def _unpack(blob: bytes) -> tuple[str, str, str]:
+def _unpack(blob: bytes) -> IndexedValues:
     subject, summary, text = marshal.loads(_UNZSTD.decompress(blob))
     return str(subject), str(summary), str(text)
 

@@ -49,6 +49,7 @@ from generator.database import (
 )
 from generator.database.rows import CableRow, entry_digest, values_digest
 from generator.database.schema import fill_order
+from generator.database.writer import StoredTexts
 from generator.engine.cache import PACKS
 from generator.engine.discover import Reader, Source
 from generator.engine.parsecache import BlobRef, PackReader
@@ -256,25 +257,52 @@ def _caught_up(
     master: Path, side: Path, cables: CableRows, keys: Collection[str] | None
 ) -> list[str] | None:
     """The keys whose rows were written to bring the database in step; None when it
-    cannot be used (missing, damaged, another schema, a damaged side file): it is then
-    made anew."""
-    database = _open_existing(master, side)
+    cannot be used (missing, damaged, another schema, a damaged side file, a text the
+    parse cache no longer holds): it is then made anew."""
+    database = _open_existing(master, side, cables.stored_text)
     if database is None:
         return None
     with database:
         try:
             return _catch_up(database, cables, keys)
-        except (sqlite3.Error, ValueError, TypeError, EOFError, zstandard.ZstdError):
+        except (
+            sqlite3.Error, LookupError, ValueError, TypeError, EOFError, zstandard.ZstdError
+        ):  # fmt: skip
             return None
 
 
-def _open_existing(master: Path, side: Path) -> Database | None:
+def _open_existing(master: Path, side: Path, texts: StoredTexts | None = None) -> Database | None:
     if not (master.is_file() and side.is_file()):
         return None
     try:
-        return open_database(master, side)
+        return open_database(master, side, texts=texts)
     except (sqlite3.Error, OSError):
         return None
+
+
+def packs_in_use(cache: Path) -> set[str]:
+    """The parse cache's packs that the cache's databases keep texts in (see
+    schema.SIDE_TABLES): kept while they do, whatever the build state says. A
+    slot that lags behind the other still needs the blobs of the cables as they
+    were before the edits it lacks, to take their entries out of its index. A
+    side file that cannot be read counts for nothing: its slot cannot be brought
+    in step, and is made anew."""
+    packs: set[str] = set()
+    for slot in ("a", "b"):
+        side = cache / FOLDER / slot / "made.db"
+        if not side.is_file():
+            continue
+        try:
+            with closing(sqlite3.connect(f"file:{side}?mode=ro", uri=True)) as db:
+                packs.update(
+                    name
+                    for (name,) in db.execute(
+                        "SELECT DISTINCT pack FROM made WHERE pack IS NOT NULL"
+                    )
+                )
+        except sqlite3.Error:
+            continue
+    return packs
 
 
 def _fill_anew(master: Path, side: Path, cables: CableRows) -> None:
@@ -327,8 +355,9 @@ def _catch_up(database: Database, cables: CableRows, keys: Collection[str] | Non
 
 class CableRows(Protocol):
     """The archive's cables as the database pass reads them: their keys, the digest
-    each one's rows are made from, the rows (in the order of the keys given), and a
-    new database's numbers for them (`schema.fill_order`)."""
+    each one's rows are made from, the rows (in the order of the keys given), a
+    new database's numbers for them (`schema.fill_order`), and a text the parse
+    cache keeps (`writer.StoredTexts`, to delete rows made from it)."""
 
     def keys(self) -> Collection[str]: ...
 
@@ -337,6 +366,19 @@ class CableRows(Protocol):
     def digest(self, key: str) -> bytes: ...
 
     def rows(self, keys: list[str]) -> Iterator[CableRow]: ...
+
+    def stored_text(self, ref: BlobRef) -> CableText | None: ...
+
+
+def _stored_text(packs: PackReader, ref: BlobRef) -> CableText | None:
+    """The text of the cable the parse cache keeps at `ref` (None when it cannot)."""
+    stored = packs.read(ref)
+    if stored is None:
+        return None
+    try:
+        return cable_text(pickle.loads(stored[0]))
+    except Exception:  # (a damaged pickle can raise nearly anything: see PackReader.read)
+        return None
 
 
 class ArchiveRows:
@@ -353,6 +395,10 @@ class ArchiveRows:
 
     def fill_order(self) -> list[tuple[int, str]]:
         return _archive_fill_order(self.job.archive)
+
+    def stored_text(self, ref: BlobRef) -> CableText | None:
+        packs = self.job.packs
+        return _stored_text(packs, ref) if packs is not None else None
 
     def rows(self, keys: list[str]) -> Iterator[CableRow]:
         """The rows of these entries, in the keys' order (a fill's: see fill_order);
@@ -481,6 +527,9 @@ class PlannedRows:
     def keys(self) -> Collection[str]:
         return self._digest_of().keys()
 
+    def stored_text(self, ref: BlobRef) -> CableText | None:
+        return _stored_text(self._packs, ref)
+
     def digest(self, key: str) -> bytes:
         return self._digest_of()[key]
 
@@ -491,13 +540,14 @@ class PlannedRows:
             for _, values, ref, text, location, ordinal in chunk:
                 if values[1] not in wanted:
                     continue
+                kept = None  # (where the parse cache keeps the text, when it does)
                 if text is None:
                     stored = self._packs.read(ref)
                     if stored is not None:
-                        text = cable_text(pickle.loads(stored[0]))
+                        text, kept = cable_text(pickle.loads(stored[0])), ref
                     else:  # the cache was deleted since the build read the file
                         text = cable_text(self._parsed_again(values, location, ordinal))
-                yield row_from(completed(values), text)
+                yield row_from(completed(values), text, kept)
 
     def _parsed_again(self, values: PlainValues, location: str, ordinal: int) -> Cable:
         """The cable parsed again from its file (a container file parsed once for the

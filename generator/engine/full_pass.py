@@ -27,7 +27,7 @@ import jinja2
 
 from generator.archive import Archive, Entry, assemble
 from generator.engine.cache import PACKS
-from generator.engine.database_pass import DatabaseProcess
+from generator.engine.database_pass import DatabaseProcess, packs_in_use
 from generator.engine.discover import Identities, Identity, Inputs, Reader, parse_reader
 from generator.engine.explain import Explainer, against_memory
 from generator.engine.fingerprint import code_fingerprint, template_fingerprints
@@ -296,7 +296,8 @@ def _save(
             run.tell(f"warning: build memory not saved ({error.strerror or error})")
     refs = (ref for s in state.sources.values() for ref in s.blob_refs())
     packs = run.cache / PACKS
-    delete_packs(packs, packs_to_drop(packs, live_bytes(refs)))
+    # (Not those the databases still read texts from: see packs_in_use.)
+    delete_packs(packs, packs_to_drop(packs, live_bytes(refs)) - packs_in_use(run.cache))
     return state
 
 

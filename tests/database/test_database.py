@@ -20,6 +20,7 @@ from repo import DEV_CORPUS
 from sitekit import build, cable, database_content, make_site, reader_for, ref
 
 from generator.engine.builder import BuildOptions, build_site
+from generator.engine.cache import PACKS
 from generator.engine.database_pass import FOLDER
 
 DB = "site/data/cables.db"
@@ -373,3 +374,83 @@ def test_either_process_fills_the_same_file(tmp_path: Path) -> None:
     clean = copied_site(root, tmp_path / "clean")
     assert build_site(clean, BuildOptions(clean=True)).kind == "full"
     assert (root / DB).read_bytes() == (clean / DB).read_bytes()
+
+
+def real_site(root: Path, count: int) -> list[Path]:
+    """A site of `count` real telegrams, read by the parser (whose cache the database's
+    side file points into)."""
+    make_site(root, {})
+    sources = sorted((DEV_CORPUS / "telegram").glob("*.txt"))[:count]
+    for source in sources:
+        shutil.copy(source, root / "content/cables" / source.name)
+    return [root / "content/cables" / source.name for source in sources]
+
+
+def side_packs(root: Path, slot: str) -> list[tuple]:
+    side = root / ".cablesite-cache" / FOLDER / slot / "made.db"
+    with closing(sqlite3.connect(f"file:{side}?mode=ro", uri=True)) as db:
+        return db.execute("SELECT key, pack, indexed IS NULL FROM made ORDER BY key").fetchall()
+
+
+def plant(path: Path, word: str) -> None:
+    path.write_bytes(path.read_bytes().replace(b"1. ", f"1. {word} ".encode(), 1))
+
+
+def test_the_side_file_points_into_the_parse_cache_which_keeps_what_it_needs(
+    tmp_path: Path,
+) -> None:
+    """A fill records where the parse cache keeps each cable's text, not the text; the
+    cache keeps those packs while a slot needs them (a slot that lags behind deletes
+    the index entries of the cables as they were), even when the build state no
+    longer refers to them, and lets them go when no slot does."""
+    root = tmp_path / "real"
+    files = real_site(root, 3)
+    assert build_site(root, BuildOptions()).kind == "full"
+    packs = root / ".cablesite-cache" / PACKS
+    first = side_packs(root, "a")
+    assert len(first) == 3 and all(pack is not None and kept for _, pack, kept in first)
+    assert side_packs(root, "b") == first  # (the other slot, its copy)
+    old_packs = {pack for _, pack, _ in first}
+    # Every cable edited (and one added: the full pass), so no cable of the build
+    # state is in the old packs; slot a, not written, still points there.
+    for path in files:
+        plant(path, PLANTED)
+    shutil.copy(sorted((DEV_CORPUS / "telegram").glob("*.txt"))[5], files[0].parent / "new.txt")
+    assert build_site(root, BuildOptions()).kind == "incremental"
+    assert {pack for _, pack, _ in side_packs(root, "a")} == old_packs
+    assert all((packs / f"{name}.pack").is_file() for name in old_packs)
+    # The next edit writes slot a: brought in step by deleting the old entries
+    # (their texts read from the old packs), not by a copy of slot b.
+    lagging = root / ".cablesite-cache" / FOLDER / "a" / "cables.db"
+    inode = lagging.stat().st_ino
+    plant(files[1], "quagmirely")
+    build_site(root, BuildOptions())
+    assert lagging.stat().st_ino == inode
+    clean = copied_site(root, tmp_path / "clean")
+    build_site(clean, BuildOptions(clean=True))
+    assert database_content(root / DB) == database_content(clean / DB)
+    # No slot points into the old packs any more: the next full pass drops them.
+    shutil.copy(sorted((DEV_CORPUS / "telegram").glob("*.txt"))[6], files[0].parent / "new2.txt")
+    assert build_site(root, BuildOptions()).kind == "incremental"
+    assert not any((packs / f"{name}.pack").exists() for name in old_packs)
+
+
+def test_a_lost_parse_cache_still_gives_the_right_rows(tmp_path: Path) -> None:
+    """When the packs a slot's texts are in are gone (the cache may be deleted at any
+    time), the slot cannot delete its old entries: it is made again, never left wrong."""
+    root = tmp_path / "real"
+    files = real_site(root, 3)
+    build_site(root, BuildOptions())
+    shutil.rmtree(root / ".cablesite-cache" / PACKS)
+    plant(files[0], PLANTED)
+    shutil.copy(sorted((DEV_CORPUS / "telegram").glob("*.txt"))[5], files[0].parent / "new.txt")
+    build_site(root, BuildOptions())
+    clean = copied_site(root, tmp_path / "clean")
+    build_site(clean, BuildOptions(clean=True))
+    assert database_content(root / DB) == database_content(clean / DB)
+    found = rows(
+        root,
+        "SELECT c.source FROM search s JOIN cables c ON c.n = s.rowid WHERE search MATCH ?",
+        PLANTED,
+    )
+    assert found == [(f"content/cables/{files[0].name}",)]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.database import CableRow
+from generator.database import CableRow, CableText
 from generator.database.schema import SLOTS, cable_number, fill_order, slot_of
 from generator.digests import raw_digest
 from generator.engine.database_pass import (
@@ -20,6 +20,7 @@ from generator.engine.database_pass import (
     mirror_slots,
     sync_database,
 )
+from generator.engine.parsecache import BlobRef
 
 
 def row(key: str, text: str) -> CableRow:
@@ -49,6 +50,9 @@ class Rows:
             (key, datetime.fromisoformat(self.by_key[key].created or ""))
             for key in sorted(self.by_key)
         )
+
+    def stored_text(self, ref: BlobRef) -> CableText | None:
+        return None  # (these rows keep their own values: no parse cache)
 
     def rows(self, keys: list[str]) -> Iterator[CableRow]:
         for done, key in enumerate(keys):
