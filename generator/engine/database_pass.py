@@ -542,9 +542,9 @@ class PlannedRows:
                     continue
                 kept = None  # (where the parse cache keeps the text, when it does)
                 if text is None:
-                    stored = self._packs.read(ref)
-                    if stored is not None:
-                        text, kept = cable_text(pickle.loads(stored[0])), ref
+                    text = self.stored_text(ref) if ref is not None else None
+                    if text is not None:
+                        kept = ref
                     else:  # the cache was deleted since the build read the file
                         text = cable_text(self._parsed_again(values, location, ordinal))
                 yield row_from(completed(values), text, kept)
