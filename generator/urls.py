@@ -17,7 +17,6 @@ import hashlib
 import re
 import unicodedata
 from datetime import datetime
-from pathlib import PurePosixPath
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -198,6 +197,10 @@ def output_file(path: str) -> str:
 
 
 def is_safe_relative(path: str) -> bool:
-    """True when `path` stays inside the folder it is joined to."""
-    pure = PurePosixPath(path)
-    return bool(path) and not pure.is_absolute() and ".." not in pure.parts and "\\" not in path
+    """True when `path` stays inside the folder it is joined to: not empty, not
+    absolute, no ``..`` segment, no backslash.
+
+    On strings (what `PurePosixPath(path).parts` would say): every output
+    file of a build is checked, 280,000 of them at full scale.
+    """
+    return bool(path) and path[0] != "/" and "\\" not in path and ".." not in path.split("/")
