@@ -135,7 +135,7 @@ def main() -> None:
     from generator.engine.builder import BuildOptions, build_site
 
     stamped(full_pass, "read_sources", "read")
-    stamped(full_pass, "assemble_sources", "assemble")
+    stamped(full_pass.SourceArchive, "assembled", "assemble")
     stamped(full_pass, "plan_site", "plan_site")
     stamped(database_pass.DatabaseProcess, "start", "plan sent")
     stamped(rewrite, "render_pages", "render")

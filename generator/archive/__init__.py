@@ -6,7 +6,15 @@ them: duplicates and variants, references both ways, facets, neighbours.
 Nothing here reads a file or renders a page.
 """
 
-from generator.archive.assemble import Archive, ArchiveBuilder, Copy, Facet, Variants, assemble
+from generator.archive.assemble import (
+    Archive,
+    ArchiveBuilder,
+    Copy,
+    Facet,
+    Variants,
+    assemble,
+    variant_problems,
+)
 from generator.archive.entry import Entry, entry_of
 
 __all__ = [
@@ -18,4 +26,5 @@ __all__ = [
     "Variants",
     "assemble",
     "entry_of",
+    "variant_problems",
 ]

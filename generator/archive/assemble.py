@@ -139,13 +139,18 @@ def assemble(entries: Iterable[Entry]) -> tuple[Archive, list[Problem]]:
     for entry in entries:
         builder.add(entry)
     archive = builder.build()
+    return archive, variant_problems(archive)
+
+
+def variant_problems(archive: Archive) -> list[Problem]:
+    """A problem for each id that differing cables share (all kept, as ``ID_a``…)."""
     problems = []
     for variants in archive.variants.values():
         names = ", ".join(dict.fromkeys(variants.sources))
         keys = ", ".join(variants.keys)
         message = f"{variants.id} differs between {names}: kept as {keys}"
         problems.append(Problem(variants.sources[0], None, message))
-    return archive, problems
+    return problems
 
 
 def variant_suffixes(count: int) -> list[str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -47,6 +47,8 @@ from generator.render.text import raw_html
 # negligible, few enough that both workers stay busy to the end.
 CHUNK = 48
 Advance = Callable[[int], None]
+# Told each source's state, in source order, as soon as it is known (see read_sources).
+Each = Callable[[str, "SourceState"], None]
 
 
 def identities(sources: Iterable[Source]) -> dict[str, Identity]:
@@ -93,12 +95,16 @@ def read_sources(
     packs: Path | None = None,
     jobs: int = 1,
     advance: Advance | None = None,
+    each: Each | None = None,
 ) -> ReadResult:
     """Every source's state, in source order.
 
     `previous` and `known` are the last build's states and identities: a
     source whose identity is the known one is taken as it was. `stats` are
-    the sources' identities now, when the caller has them already.
+    the sources' identities now, when the caller has them already. `each`
+    is told every source's state in source order while the workers still
+    parse the files after it: the build assembles the archive meanwhile,
+    in a process that otherwise only waits for them.
     """
     global _JOB
     cacheable = reader is parse_reader
@@ -117,6 +123,8 @@ def read_sources(
             todo.append((source, identity, old.content if old is not None else None))
     if advance is not None and len(result.sources):
         advance(len(result.sources))
+    told = _InOrder(inputs.sources, result.sources, each)
+    told.catch_up()
     _JOB = _Job(reader, packs, cacheable, now - RACY_NS)
     try:
         chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
@@ -130,13 +138,44 @@ def read_sources(
                     result.parsed += 1
                 result.sources[source.display] = state
                 result.identities[source.display] = _recorded(identity, now - RACY_NS, cacheable)
+            told.catch_up()
             if advance is not None:
                 advance(len(chunk))
+        told.catch_up()  # (every state is known by now: only the sources kept are left)
     finally:
         _JOB = None
     # Back in source order (the kept ones were put in first).
     result.sources = {s.display: result.sources[s.display] for s in inputs.sources}
     return result
+
+
+class _InOrder:
+    """Tells `each` the states of `sources` in their order, as far as they are known."""
+
+    def __init__(
+        self, sources: Sequence[Source], states: Mapping[str, SourceState], each: Each | None
+    ) -> None:
+        self._sources = sources
+        self._states = states
+        self._each = each
+        self._next = 0  # the first source not yet told
+
+    def catch_up(self) -> None:
+        """Tell every state known from the first untold source to the first unknown one.
+
+        The files to parse are in source order and their results come back in
+        task order, so each chunk's results let this go as far as the chunk.
+        """
+        if self._each is None:
+            return
+        sources, states = self._sources, self._states
+        while self._next < len(sources):
+            display = sources[self._next].display
+            state = states.get(display)
+            if state is None:
+                return
+            self._each(display, state)
+            self._next += 1
 
 
 def _recorded(identity: Identity, racy_after: int, cacheable: bool) -> Identity:
