@@ -251,6 +251,7 @@ def test_an_incremental_build_answers_as_a_clean_one(site: Path, tmp_path: Path,
         db.execute("INSERT INTO search (search) VALUES ('integrity-check')")
 
 
+@pytest.mark.usefixtures("dev_corpus")  # (skipped without ../shared, as elsewhere)
 def test_an_edit_of_a_real_file_takes_the_quick_path(tmp_path: Path) -> None:
     """Parsed files, so the engine keeps its memory and an edit of the text is quick."""
     root = tmp_path / "real"
@@ -355,6 +356,7 @@ def test_a_cache_that_cannot_hold_the_database_still_publishes_it(
     assert rows(site, "SELECT tags FROM cables WHERE id = '02OTTAWA3442'") == [('["MARR"]',)]
 
 
+@pytest.mark.usefixtures("dev_corpus")  # (skipped without ../shared, as elsewhere)
 def test_either_process_fills_the_same_file(tmp_path: Path) -> None:
     """A full pass fills the database in its forked process from a marshalled plan
     (`PlannedRows`); a quick rebuild whose cache lost both slots fills it in the
@@ -396,6 +398,7 @@ def plant(path: Path, word: str) -> None:
     path.write_bytes(path.read_bytes().replace(b"1. ", f"1. {word} ".encode(), 1))
 
 
+@pytest.mark.usefixtures("dev_corpus")  # (skipped without ../shared, as elsewhere)
 def test_the_side_file_points_into_the_parse_cache_which_keeps_what_it_needs(
     tmp_path: Path,
 ) -> None:
@@ -435,6 +438,7 @@ def test_the_side_file_points_into_the_parse_cache_which_keeps_what_it_needs(
     assert not any((packs / f"{name}.pack").exists() for name in old_packs)
 
 
+@pytest.mark.usefixtures("dev_corpus")  # (skipped without ../shared, as elsewhere)
 def test_a_lost_parse_cache_still_gives_the_right_rows(tmp_path: Path) -> None:
     """When the packs a slot's texts are in are gone (the cache may be deleted at any
     time), the slot cannot delete its old entries: it is made again, never left wrong."""
