@@ -41,6 +41,7 @@ from pathlib import Path
 
 from generator.errors import UserError
 from generator.files import file_operation, write_atomically
+from generator.parse import read_open_file
 from generator.urls import is_safe_relative
 
 # In an incremental build's staging folder, once every changed file is staged:
@@ -297,7 +298,7 @@ def _make_parent(target: str, made: set[str]) -> None:
 # through a symbolic link (O_NOFOLLOW), and never waiting on a FIFO (O_NONBLOCK;
 # fstat then says it is not a regular file).
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK * (os.name == "posix") | _NO_FOLLOW
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NO_FOLLOW
 _READ_FLAGS |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
@@ -318,21 +319,11 @@ def _same_bytes(old: str, data: bytes) -> bool:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
             return False
-        return _read_all(fd, info.st_size) == data
+        return read_open_file(fd, info.st_size) == data
     except OSError:
         return False
     finally:
         os.close(fd)
-
-
-def _read_all(fd: int, size: int) -> bytes:
-    """Up to `size` + 1 bytes: enough to tell a file that grew from `size` bytes."""
-    chunks: list[bytes] = []
-    read = 0
-    while read <= size and (chunk := os.read(fd, size + 1 - read)):
-        chunks.append(chunk)
-        read += len(chunk)
-    return b"".join(chunks)
 
 
 def _link_if_same(old: str, target: str, data: bytes) -> bool:

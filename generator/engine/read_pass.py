@@ -48,7 +48,7 @@ from generator.render.text import raw_html
 CHUNK = 48
 Advance = Callable[[int], None]
 # Told each source's state, in source order, as soon as it is known (see read_sources).
-Each = Callable[[str, "SourceState"], None]
+Each = Callable[[str, SourceState], None]
 
 
 def identities(sources: Iterable[Source]) -> dict[str, Identity]:
