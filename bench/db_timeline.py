@@ -12,7 +12,8 @@ fill's steps, the answer, the other slot's copy. Beside it, a thread
 samples every process of the build's tree from ``/proc`` every 0.5 s and
 prints, per half second of the build, how many of the machine's cores
 the build's processes and the database process kept busy, and the
-database process's largest PSS and private memory. ``--no-db`` builds
+database process's largest PSS and private memory, and the tree's PSS
+(MB = 10⁶ bytes) with the build process's share, and when it peaked. ``--no-db`` builds
 without the database (its process replaced by one that does nothing), for
 the same timeline to compare with. Figures are printed, never asserted.
 """
@@ -105,21 +106,39 @@ def memory_of(pid: int) -> tuple[int, int]:
     return found["Pss:"], found["Private_Clean:"] + found["Private_Dirty:"]
 
 
+Sample = tuple[float, dict[int, float], int, int]  # time, CPU by process, tree PSS, own PSS
+
+
 def sample(
-    samples: list[tuple[float, dict[int, float]]],
+    samples: list[Sample],
     memory: dict[int, tuple[int, int]],
+    at_peak: dict[int, tuple[int, int]],
     done: threading.Event,
 ) -> None:
-    """Every 0.5 s: each process's CPU so far, and its largest PSS and private bytes."""
+    """Every 0.5 s: each process's CPU so far, the tree's PSS and the build
+    process's own, and each process's largest PSS and private bytes; in
+    `at_peak`, each process's PSS and private bytes when the tree's PSS was
+    largest."""
     me = os.getpid()
+    largest = 0
     while not done.is_set():
         now = time.perf_counter() - START
         pids = descendants(me)
-        samples.append((now, {pid: cpu_of(pid) for pid in pids}))
+        cpu = {pid: cpu_of(pid) for pid in pids}
+        tree_pss = own_pss = 0
+        each = {}
         for pid in pids:
-            pss, private = memory_of(pid)
+            pss, private = each[pid] = memory_of(pid)
+            tree_pss += pss
+            if pid == me:
+                own_pss = pss
             old = memory.get(pid, (0, 0))
             memory[pid] = (max(old[0], pss), max(old[1], private))
+        if tree_pss > largest:
+            largest = tree_pss
+            at_peak.clear()
+            at_peak.update(each)
+        samples.append((now, cpu, tree_pss, own_pss))
         time.sleep(0.5)
 
 
@@ -155,10 +174,11 @@ def main() -> None:
         full_pass.DatabaseProcess = NoDatabase
 
     EVENTS.unlink(missing_ok=True)
-    samples: list[tuple[float, dict[int, float]]] = []
+    samples: list[Sample] = []
     memory: dict[int, tuple[int, int]] = {}
+    at_peak: dict[int, tuple[int, int]] = {}
     done = threading.Event()
-    sampler = threading.Thread(target=sample, args=(samples, memory, done), daemon=True)
+    sampler = threading.Thread(target=sample, args=(samples, memory, at_peak, done), daemon=True)
     sampler.start()
     stamp("build starts")
     started = time.perf_counter()
@@ -180,14 +200,22 @@ def main() -> None:
         print(
             f"database process {pid}: peak PSS {pss / 2**20:.0f} MB, private {private / 2**20:.0f} MB"
         )
-    print("second  build tree (cores)        database process (cores)")
-    last_time, last = samples[0]
-    for now, cpu in samples[1:]:
+    peak = max(samples, key=lambda sampled: sampled[2])
+    print(f"tree PSS: peak {peak[2] / 1e6:.0f} MB at {peak[0]:.1f} s "
+          f"(the build process {peak[3] / 1e6:.0f} MB of it)")  # fmt: skip
+    for pid, (pss, private) in sorted(at_peak.items()):
+        role = ("the build process" if pid == os.getpid()
+                else "the database process" if pid in database_pids else "a worker")  # fmt: skip
+        print(f"  {pid:>7} {role:<22} PSS {pss / 1e6:5.0f} MB, private {private / 1e6:5.0f} MB")
+    print("second  build tree (cores)        database process (cores)  tree PSS MB (build process)")
+    last_time, last, *_ = samples[0]
+    for now, cpu, tree_pss, own_pss in samples[1:]:
         span = now - last_time
         tree = sum(v - last.get(pid, 0.0) for pid, v in cpu.items() if v >= 0) / span
         db = sum(cpu.get(pid, 0.0) - last.get(pid, 0.0) for pid in database_pids if pid in cpu)
         print(f"{now:6.1f}  {tree:5.2f} {'#' * round(tree * 10):<20}  "
-              f"{db / span:5.2f} {'#' * round(db / span * 10)}")  # fmt: skip
+              f"{db / span:5.2f} {'#' * round(db / span * 10):<20}  "
+              f"{tree_pss / 1e6:6.0f} ({own_pss / 1e6:.0f})")  # fmt: skip
         last_time, last = now, cpu
 
 
