@@ -18,6 +18,7 @@ from generator.engine.database_pass import (
     Published,
     _behind,
     mirror_slots,
+    numbered,
     sync_database,
 )
 from generator.engine.parsecache import BlobRef
@@ -45,11 +46,12 @@ class Rows:
     def digest(self, key: str) -> bytes:
         return self.by_key[key].digest
 
-    def fill_order(self) -> list[tuple[int, str]]:
-        return fill_order(
+    def numbered_rows(self) -> Iterator[tuple[int, CableRow]]:
+        order = fill_order(
             (key, datetime.fromisoformat(self.by_key[key].created or ""))
             for key in sorted(self.by_key)
         )
+        return numbered(order, self.rows([key for _, key in order]))
 
     def stored_text(self, ref: BlobRef) -> CableText | None:
         return None  # (these rows keep their own values: no parse cache)
