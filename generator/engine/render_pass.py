@@ -38,14 +38,17 @@ PAGE_CHUNK = 32
 # Fewer pages than this are rendered here: forking workers that inherit a
 # large archive costs more than rendering a few pages (a preview's save).
 SERIAL_BELOW = 100
-# Tasks a render worker does before a fresh fork replaces it (see run_tasks):
-# about 4,000 cable pages, so a few dozen forks for 250,000 cables. An index
-# page reads 50 entries from all over the archive, and a worker's
-# copy-on-write pages become private as it reads: 64 tasks of index pages
-# made each worker's PSS grow by about 100 MB at 251,052 cables, at the end
-# of the render where the build peaks. 16 tasks (512 pages) keep that small
-# for a few more forks.
-RECYCLE = 64
+# Tasks a render worker does before a fresh fork replaces it (see run_tasks).
+# A worker's copy-on-write pages become private as it reads the entries its
+# pages show (reading an object writes its reference count), the more so
+# the larger the archive: at 251,052 cables, 64 tasks (4,096 cable pages)
+# took each worker to about 147 MB of private memory while the database
+# process filled beside it, where the build's memory peaks; 32 tasks
+# (2,048 pages, about 120 forks in all for 250,000 cables) took them to
+# 81-92 MB, and the tree's peak PSS from 1,506-1,512 to 1,341 MB (with the
+# database process's compressed plan) for no more time. An index page reads
+# 50 entries from all over the archive: 16 tasks (512 pages) for those.
+RECYCLE = 32
 RECYCLE_INDEXES = 16
 
 
