@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
+from operator import attrgetter
 from typing import NamedTuple, cast
 
 from generator.archive.entry import Entry
@@ -188,15 +189,11 @@ def _newest_first(entries: Iterable[Entry]) -> list[Entry]:
     the key order of equal dates (Python's sort is stable, reversed too).
     1.16 -> 0.27 s of CPU at 251,052 cables, in the serial step after the read.
     """
-    by_key = sorted(entries, key=_key_of)
+    by_key = sorted(entries, key=attrgetter("key"))
     dated = [entry for entry in by_key if entry.created is not None]
     undated = [entry for entry in by_key if entry.created is None]
     dated.sort(key=_naive_created, reverse=True)
     return dated + undated
-
-
-def _key_of(entry: Entry) -> str:
-    return entry.key
 
 
 def _naive_created(entry: Entry) -> datetime:

@@ -67,12 +67,22 @@ def _codec() -> tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]:
 
 
 def encode(value: Any) -> bytes:
-    return _codec()[0].compress(pickle.dumps(value, protocol=PICKLE_PROTOCOL))
+    return compress(pickle.dumps(value, protocol=PICKLE_PROTOCOL))
 
 
 def decode(blob: bytes) -> Any:
     """The value of a blob; raises (zstandard.ZstdError, pickle's errors) when damaged."""
-    return pickle.loads(_codec()[1].decompress(blob))
+    return pickle.loads(decompress(blob))
+
+
+def compress(data: bytes) -> bytes:
+    """`data` as the parse cache compresses a blob (zstd, checksummed)."""
+    return _codec()[0].compress(data)
+
+
+def decompress(blob: bytes) -> bytes:
+    """The bytes of `compress`; raises zstandard.ZstdError when damaged."""
+    return _codec()[1].decompress(blob)
 
 
 class PackWriter:
