@@ -16,6 +16,7 @@ from repo import synthetic_cables
 from generator.parse import read_cables
 from generator.render.highlight import (
     _fast_cable,
+    _fast_cable_tokens,
     highlight_cable,
     highlight_tokens,
     plain_classes,
@@ -198,6 +199,21 @@ def test_other_lexers_fall_back() -> None:
     assert compile_lexer(CableLexer, HtmlFormatter(nowrap=True, hl_lines=[2])) is None
     assert compile_lexer(CableLexer, HtmlFormatter(nowrap=True, noclasses=True)) is None
     assert compile_lexer(PythonLexer, HtmlFormatter(nowrap=True)) is None
+
+
+def test_the_page_s_tokens_skip_unstyled_runs_while_scanning() -> None:
+    # highlight_tokens' compiled lexer marks no run of a class the page leaves plain (the
+    # whitespace between tags, the spaces around a paragraph's number), and its tokens are
+    # still Pygments' spans made into tokens (check, above, on any text).
+    text = "\n".join(LINES)
+    plain = plain_classes()
+    every_run, page_runs = _fast_cable(), _fast_cable_tokens()
+    assert every_run is not None and page_runs is not None
+    classes = [opener[len('<span class="') : -2] for opener in every_run._marks(text)[1]]
+    assert "w" in classes  # (else this test shows nothing)
+    classes = [opener[len('<span class="') : -2] for opener in page_runs._marks(text)[1]]
+    assert classes and not plain & set(classes)
+    assert page_runs.tokens(text, plain) == every_run.tokens(text, plain)
 
 
 def test_the_formatter_s_class_names() -> None:

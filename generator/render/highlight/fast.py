@@ -383,15 +383,25 @@ def _render(text: str, cuts: list[int], opens: list[str], close: str = "</span>"
     return "".join(out)
 
 
-def compile_lexer(lexer_class: type[RegexLexer], formatter: HtmlFormatter) -> Compiled | None:
-    """The fast path for `lexer_class` and `formatter`, or None when it cannot be exact."""
+def compile_lexer(
+    lexer_class: type[RegexLexer], formatter: HtmlFormatter, unmarked: frozenset[str] = frozenset()
+) -> Compiled | None:
+    """The fast path for `lexer_class` and `formatter`, or None when it cannot be exact.
+
+    Runs of the classes in `unmarked` are not marked at all, as if they were
+    plain Text: :meth:`Compiled.tokens` with those classes as its `plain`
+    gives the same HTML, having skipped them while scanning rather than
+    after (whitespace alone was two runs in five of a cable's, and a run
+    costs its share of the scan's Python). :meth:`Compiled.spans` is then
+    not Pygments' HTML.
+    """
     if not _plain_formatter(formatter):
         return None
     tokendefs = lexer_rules(lexer_class)
     if tokendefs is None:
         return None
     flags = lexer_class.flags
-    css = _css_classes(formatter)
+    css = _unmarking(_css_classes(formatter), unmarked)
     plain = _plain_plan(tokendefs.get("root", []))
     if plain is None:
         return None
@@ -496,6 +506,21 @@ def _css_classes(formatter: HtmlFormatter) -> Callable[[TokenType], str]:
         formatter.format(iter([(token, "x")]), out)
         written = out.getvalue()
         return written[len('<span class="') : written.index('"', 13)] if written[0] == "<" else ""
+
+    return classes
+
+
+def _unmarking(
+    css: Callable[[TokenType], str], unmarked: frozenset[str]
+) -> Callable[[TokenType], str]:
+    """`css`, with no class (as plain Text has) for the classes in `unmarked`."""
+    if not unmarked:
+        return css
+
+    @cache
+    def classes(token: TokenType) -> str:
+        name = css(token)
+        return "" if name in unmarked else name
 
     return classes
 
