@@ -86,26 +86,53 @@ def decompress(blob: bytes) -> bytes:
 
 
 class PackWriter:
-    """Appends blobs to one new pack file, opened on the first blob."""
+    """Appends blobs to one new pack file, opened on the first blob.
+
+    Keeping a blob is a favour, never a duty: the cache may be deleted at any
+    moment (by hand, or by another build's ``--clean`` while this one runs),
+    and the disk may fill. A blob that cannot be written gets no reference
+    (None), and neither does any after it in this pack; the build goes on,
+    and the cable is parsed again when its page is made.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.name = f"{os.getpid()}-{secrets.token_hex(6)}"
         self._file: Any = None
         self._offset = 0
+        self._failed = False
 
-    def add(self, blob: bytes) -> BlobRef:
-        if self._file is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._file = open(self.folder / (self.name + SUFFIX), "wb")  # noqa: SIM115
-        self._file.write(blob)
+    def add(self, blob: bytes) -> BlobRef | None:
+        if self._failed:
+            return None
+        try:
+            if self._file is None:
+                self._file = self._open()
+            self._file.write(blob)
+        except OSError:
+            self._failed = True
+            self.close()
+            return None
         ref = (self.name, self._offset, len(blob))
         self._offset += len(blob)
         return ref
 
+    def _open(self) -> Any:
+        path = self.folder / (self.name + SUFFIX)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            return open(path, "wb")
+        except FileNotFoundError:
+            # The folder was deleted between making it and opening the file: once more.
+            self.folder.mkdir(parents=True, exist_ok=True)
+            return open(path, "wb")
+
     def close(self) -> None:
+        """Close the pack. A write that fails here (a full disk) leaves short blobs,
+        which read back as misses."""
         if self._file is not None:
-            self._file.close()
+            with suppress(OSError):
+                self._file.close()
             self._file = None
 
 

@@ -87,3 +87,50 @@ def test_forked_worker_makes_its_own_codec() -> None:
     assert os.read(read, 1) == b"1"
     os.close(read)
     os.waitpid(pid, 0)
+
+
+def test_folder_deleted_before_the_pack_opens(tmp_path: Path, monkeypatch) -> None:
+    # The cache deleted between making the folder and opening the pack in it (another
+    # build's --clean): the writer makes it again, and the blob is kept.
+    folder = tmp_path / "cache" / "packs"
+    real_open = open
+    calls = []
+
+    def deleting_open(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(path)
+        if len(calls) == 1:
+            folder.rmdir()
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(packs, "open", deleting_open, raising=False)
+    refs = write(folder, VALUE)
+    assert len(calls) == 2 and refs[0] is not None
+    reader = PackReader(folder)
+    try:
+        assert reader.read(refs[0]) == VALUE
+    finally:
+        reader.close()
+
+
+def test_a_pack_that_cannot_be_made_keeps_nothing(tmp_path: Path) -> None:
+    # No folder can be made under a file: no blob is kept, and nothing raises.
+    (tmp_path / "file").write_text("x")
+    assert write(tmp_path / "file" / "packs", VALUE, ("other",)) == [None, None]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_keeps_nothing_more(tmp_path: Path) -> None:
+    # A write that fails (the disk full) ends the pack: that blob and the ones after it get
+    # no reference; one only buffered when the disk filled reads back as a miss.
+    writer = PackWriter(tmp_path)
+    (tmp_path / (writer.name + packs.SUFFIX)).symlink_to("/dev/full")
+    small = writer.add(encode(("small",)))
+    large = writer.add(os.urandom(1 << 20))
+    after = writer.add(encode(("small",)))
+    writer.close()
+    assert small is not None and large is None and after is None
+    reader = PackReader(tmp_path)
+    try:
+        assert reader.read(small) is None
+    finally:
+        reader.close()
