@@ -23,7 +23,7 @@ from generator.render.highlight import (
     pygments_cable,
     tokens_from_spans,
 )
-from generator.render.highlight.fast import compile_lexer
+from generator.render.highlight.fast import _preprocessed, compile_lexer
 from generator.render.highlight.lexer import CableLexer
 from generator.render.text import raw_text
 
@@ -205,7 +205,7 @@ def test_the_page_s_tokens_skip_unstyled_runs_while_scanning() -> None:
     # highlight_tokens' compiled lexer marks no run of a class the page leaves plain (the
     # whitespace between tags, the spaces around a paragraph's number), and its tokens are
     # still Pygments' spans made into tokens (check, above, on any text).
-    text = "\n".join(LINES)
+    text = _preprocessed("\n".join(LINES))
     plain = plain_classes()
     every_run, page_runs = _fast_cable(), _fast_cable_tokens()
     assert every_run is not None and page_runs is not None
@@ -214,6 +214,17 @@ def test_the_page_s_tokens_skip_unstyled_runs_while_scanning() -> None:
     classes = [opener[len('<span class="') : -2] for opener in page_runs._marks(text)[1]]
     assert classes and not plain & set(classes)
     assert page_runs.tokens(text, plain) == every_run.tokens(text, plain)
+
+
+def test_the_scan_refuses_text_without_its_last_newline() -> None:
+    # The line skipping counts on a newline ending every line: on text without one it
+    # went back to the start for ever. spans() and tokens() add it; _marks says so.
+    fast = _fast_cable()
+    assert fast is not None
+    with pytest.raises(ValueError, match="newline"):
+        fast._marks("UNCLASSIFIED")
+    assert fast._marks("") == ([0], [])
+    assert fast.spans("UNCLASSIFIED") == highlight("UNCLASSIFIED", PLAIN_PYGMENTS, FORMATTER)
 
 
 def test_the_formatter_s_class_names() -> None:

@@ -158,8 +158,12 @@ class Compiled:
 
         ``text[cuts[2i + 1]:cuts[2i + 2]]`` is the i-th run and ``opens[i]`` its
         span's opening tag. Runs stop at newlines and adjacent runs of a class
-        are one, as the formatter writes them.
+        are one, as the formatter writes them. `text` is :func:`_preprocessed`:
+        the line skipping below counts on every line ending in a newline.
         """
+        if text and text[-1] != "\n":
+            # Without it the skip would go back to the text's start, for ever.
+            raise ValueError("_marks needs _preprocessed text, ending in a newline")
         cuts = [0]
         opens: list[str] = []
         last_open = ""  # the last run's tag, to merge the next run into it
