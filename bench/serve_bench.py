@@ -13,6 +13,11 @@ bench measures
 * save → page on disk: until the cable's page holds the new subject;
 * save → reload event: until the server announces a build that changed that page.
 
+Each edit is saved two ways (`--saves`): written in place, as most editors
+do, and written to a temporary file beside the cable that is then renamed
+over it, as ``sed -i`` and editors that save atomically do (the watcher
+sees a file appear, and go, beside the cable).
+
 After the server stops (Ctrl-C), a ``cablesite build`` of the unchanged site
 is timed (the no-op build). Figures are printed, never asserted.
 """
@@ -44,30 +49,43 @@ def main() -> int:
     parser.add_argument(
         "--timeout", type=float, default=900, help="seconds to wait for any one build"
     )
+    parser.add_argument(
+        "--saves",
+        default=",".join(SAVES),
+        help=f"how each edit is saved, comma-separated: {', '.join(SAVES)}",
+    )
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    saves = [s.strip() for s in args.saves.split(",") if s.strip()]
+    if not saves or any(s not in SAVES for s in saves):
+        parser.error(f"--saves takes {', '.join(SAVES)}")
     work = args.work or Path(tempfile.mkdtemp(prefix="cablesite-serve-bench-"))
 
     rows = []
     for size in sizes:
         site = corpus_site(work / f"site-{size}", size, "Serve bench")
         print(f"{size:,} cables: serving {site} …", file=sys.stderr, flush=True)
-        rows.append((size, *measure(site, args.edits, args.timeout)))
+        rows.append((size, *measure(site, args.edits, args.timeout, saves)))
 
     print(f"\ncablesite serve on {os.cpu_count()} core(s), Python {sys.version.split()[0]}")
     print(
         "(median of the saves; the no-op build is `cablesite build` after the session, once caught up)"
     )
-    header = ("cables", "first build", "save → page on disk", "save → reload event", "no-op build")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---:|" * len(header))
-    for size, first, on_disk, event, noop in rows:
-        cells = (f"{size:,}", _s(first), _s(on_disk), _s(event), _s(noop))
-        print("| " + " | ".join(cells) + " |")
+    header = ("cables", "saved", "first build", "save → page on disk", "save → reload event")
+    print("| " + " | ".join((*header, "no-op build")) + " |")
+    print("|" + "---:|" * (len(header) + 1))
+    for size, first, by_save, noop in rows:
+        for save, (on_disk, event) in by_save.items():
+            cells = (f"{size:,}", save, _s(first), _s(on_disk), _s(event), _s(noop))
+            print("| " + " | ".join(cells) + " |")
     return 0
 
 
-def measure(site: Path, edits: int, timeout: float) -> tuple[float, float, float, float]:
+def measure(
+    site: Path, edits: int, timeout: float, saves: list[str]
+) -> tuple[float, dict[str, tuple[float, float]], float]:
+    """The first build; the median save → page and save → event of each way of saving;
+    the no-op build."""
     cable = sorted((site / "content" / "cables").glob("*.txt"))[0]
     original = cable.read_text(encoding="utf-8", errors="surrogateescape")
     started = time.perf_counter()
@@ -78,15 +96,18 @@ def measure(site: Path, edits: int, timeout: float) -> tuple[float, float, float
         url = "/" + page.relative_to(site / "site").as_posix()
         stream = EventStream(server.port)
         stream.wait_connected(timeout=30)
-        on_disk, events = [], []
-        for number in range(1, edits + 1):
-            marker = f"SERVE BENCH EDIT {number} {time.time_ns()}"
-            edited = re.sub(r"(?m)^SUBJECT: .*$", f"SUBJECT: {marker}", original, count=1)
-            stream.drain()
-            saved = _save(cable, edited)
-            on_disk.append(_wait_for_bytes(page, marker.encode(), saved, timeout))
-            events.append(stream.wait_for_page(url, saved, timeout))
-            time.sleep(0.5)  # let the server settle before the next save
+        by_save = {}
+        for save in saves:
+            on_disk, events = [], []
+            for number in range(1, edits + 1):
+                marker = f"SERVE BENCH EDIT {save} {number} {time.time_ns()}"
+                edited = re.sub(r"(?m)^SUBJECT: .*$", f"SUBJECT: {marker}", original, count=1)
+                stream.drain()
+                saved = SAVES[save](cable, edited)
+                on_disk.append(_wait_for_bytes(page, marker.encode(), saved, timeout))
+                events.append(stream.wait_for_page(url, saved, timeout))
+                time.sleep(0.5)  # let the server settle before the next save
+            by_save[save] = (statistics.median(on_disk), statistics.median(events))
         stream.close()
     finally:
         server.stop()
@@ -98,12 +119,23 @@ def measure(site: Path, edits: int, timeout: float) -> tuple[float, float, float
     time.sleep(2.1)
     _timed_build(site)
     noop = _timed_build(site)
-    return first, statistics.median(on_disk), statistics.median(events), noop
+    return first, by_save, noop
 
 
 def _save(path: Path, text: str) -> float:
     path.write_text(text, encoding="utf-8", errors="surrogateescape")
     return time.perf_counter()
+
+
+def _save_renamed(path: Path, text: str) -> float:
+    # As sed -i does: a new file beside the old one ("sed" and six characters), renamed over it.
+    temporary = path.with_name("sed" + os.urandom(3).hex())
+    temporary.write_text(text, encoding="utf-8", errors="surrogateescape")
+    os.replace(temporary, path)
+    return time.perf_counter()
+
+
+SAVES = {"in-place": _save, "renamed": _save_renamed}
 
 
 def _page_of(site: Path, cable_id: str) -> Path:

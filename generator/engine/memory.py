@@ -104,6 +104,18 @@ class Memory:
             self.by_display = _Sorted(self.inputs.sources)
         return self.by_display
 
+    def saw(self, display: str) -> bool:
+        """Whether the last full pass found a file at `display`, read or not, or below it."""
+        below = display + "/"
+        if any(name == display or name.startswith(below) for name in self.inputs.ignored):
+            return True
+        sources = self.inputs.sources  # sorted by display path
+        if display in self.sources_by_display():
+            return True
+        # (Not where `display` itself would be: "a.txt" sorts between "a" and "a/b".)
+        i = bisect.bisect_left(sources, below, key=_display)
+        return i < len(sources) and sources[i].display.startswith(below)
+
 
 class _Sorted(Mapping[str, Source]):
     """Sources by display path, found by bisection (a build's are sorted): a dict of

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import marshal
+import os
 from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -324,6 +325,10 @@ def _changed_sources(
         if any(part.startswith(".") for part in relative.split("/")):
             continue  # hidden files are not read by a build either
         source = known.get(prefix + relative)
+        if source is None and not os.path.lexists(path) and not m.saw(prefix + relative):
+            # Came and went within the batch: the temporary file that sed -i and many
+            # editors write beside the cable and rename over it. Nothing changed there.
+            continue
         if source is None or not path.is_file():
             return None  # a new, deleted or moved file, or a folder: the full pass
         changed.append(source)

@@ -8,6 +8,7 @@ the output must be a clean build's either way.
 
 from __future__ import annotations
 
+import os
 import shutil
 import warnings
 from dataclasses import replace
@@ -66,3 +67,66 @@ def test_a_change_is_quick_unless_it_moves_the_cable(change: str, tmp_path: Path
     build(clean, files, clean=True)
     assert tree(root / "site") == tree(clean / "site")
     shutil.rmtree(clean)
+
+
+def _serve_builder(root: Path, files: dict[str, list]) -> Builder:  # type: ignore[type-arg]
+    builder = Builder(root, reader=reader_for(files, root), keep=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        builder.build()
+    return builder
+
+
+def _rebuild(builder: Builder, *paths: Path) -> str:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return builder.build(hint=frozenset(paths)).kind
+
+
+def test_a_save_through_a_temporary_file_is_quick(tmp_path: Path) -> None:
+    # sed -i, and editors that save atomically, write the new text to a file beside the
+    # cable and rename it over the cable: the watcher reports both paths, the first gone.
+    files = {name: list(cables) for name, cables in FILES.items()}
+    root = make_site(tmp_path / "site", files)
+    builder = _serve_builder(root, files)
+    folder = root / "content" / "cables"
+    files["b.txt"] = [replace(files["b.txt"][0], subject="SAVED THROUGH A TEMPORARY FILE")]
+    for temporary in ("sedX1b2Q3", "b.txt___jb_tmp___", "tmp4kd9.txt", "deep/sedY"):
+        (folder / temporary).parent.mkdir(exist_ok=True)
+        (folder / temporary).write_text("edited\n", encoding="utf-8")
+        os.replace(folder / temporary, folder / "b.txt")
+        assert _rebuild(builder, folder / temporary, folder / "b.txt") == "quick", temporary
+        if temporary.startswith("deep/"):
+            (folder / "deep").rmdir()  # (a folder made for the temporary file, and removed)
+    clean = tmp_path / "clean"
+    make_site(clean, files)
+    build(clean, files, clean=True)
+    assert tree(root / "site") == tree(clean / "site")
+
+
+@pytest.mark.parametrize("change", ["a new file", "a known file deleted", "a folder moved away"])
+def test_a_path_that_is_gone_is_quick_only_if_no_build_saw_it(change: str, tmp_path: Path) -> None:
+    files = {name: list(cables) for name, cables in FILES.items()}
+    files["old/d.txt"] = [cable("03OTTAWA500", datetime(2003, 3, 1))]
+    root = make_site(tmp_path / "site", files)
+    (root / "content" / "cables" / "notes").write_text("not a cable\n", encoding="utf-8")
+    builder = _serve_builder(root, files)
+    folder = root / "content" / "cables"
+    if change == "a new file":
+        files["e.txt"] = [cable("03OTTAWA501", datetime(2003, 3, 2))]
+        (folder / "e.txt").write_text("new\n", encoding="utf-8")
+        gone = folder / "e.txt"
+    elif change == "a known file deleted":
+        (folder / "notes").unlink()  # (a file the build lists as not read, not a cable)
+        gone = folder / "notes"
+    else:
+        del files["old/d.txt"]
+        shutil.move(folder / "old", tmp_path / "elsewhere")
+        gone = folder / "old"
+    assert _rebuild(builder, gone) != "quick"
+    clean = tmp_path / "clean"
+    make_site(clean, files)
+    if change == "a new file" or change == "a folder moved away":
+        (clean / "content" / "cables" / "notes").write_text("not a cable\n", encoding="utf-8")
+    build(clean, files, clean=True)
+    assert tree(root / "site") == tree(clean / "site")
