@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import os
 import sys
 import threading
 import time
@@ -27,6 +28,7 @@ from typing import Literal
 
 from watchdog.events import (
     EVENT_TYPE_CLOSED_NO_WRITE,
+    EVENT_TYPE_CREATED,
     EVENT_TYPE_MODIFIED,
     EVENT_TYPE_OPENED,
     FileSystemEvent,
@@ -58,7 +60,9 @@ class ChangeSet:
     and may be a folder (one moved in or out: everything below it changed).
     `everything` means the changes are not known (the first build of a
     session, a folder of the site appearing): the engine must check every
-    input itself.
+    input itself. `appeared` holds the paths whose first event was their
+    creation: one gone again when the batch is taken came and went, and
+    changed nothing (see :meth:`Debouncer.next_batch`).
     """
 
     cables: frozenset[Path] = frozenset()
@@ -67,6 +71,7 @@ class ChangeSet:
     static: frozenset[Path] = frozenset()
     config: frozenset[Path] = frozenset()
     everything: bool = False
+    appeared: frozenset[Path] = frozenset()
 
     @classmethod
     def of(cls, kind: ChangeKind, path: Path) -> ChangeSet:
@@ -82,7 +87,14 @@ class ChangeSet:
 
     def merge(self, other: ChangeSet) -> ChangeSet:
         merged = {f.name: getattr(self, f.name) | getattr(other, f.name) for f in _PATH_FIELDS}
-        return replace(self, everything=self.everything or other.everything, **merged)
+        # A path this set already named was there before `other` made it.
+        appeared = self.appeared | {p for p in other.appeared if not self.names(p)}
+        return replace(
+            self, everything=self.everything or other.everything, appeared=appeared, **merged
+        )
+
+    def names(self, path: Path) -> bool:
+        return any(path in getattr(self, f.name) for f in _PATH_FIELDS)
 
     @property
     def affects_every_page(self) -> bool:
@@ -102,7 +114,7 @@ class ChangeSet:
         return ", ".join(parts) or "nothing"
 
 
-_PATH_FIELDS = tuple(f for f in fields(ChangeSet) if f.name != "everything")
+_PATH_FIELDS = tuple(f for f in fields(ChangeSet) if f.name not in ("everything", "appeared"))
 _NOUNS = {
     "cables": ("cable", "cables"),
     "pages": ("page", "pages"),
@@ -219,6 +231,7 @@ class Debouncer:
         # Mutable sets, not ChangeSet.merge: a copy of 250,000 files is as
         # many events, and merging frozen sets one event at a time is quadratic.
         self._paths: dict[str, set[Path]] = {f.name: set() for f in _PATH_FIELDS}
+        self._appeared: set[Path] = set()
         self._everything = False
         self._waiting = False
         self._first = 0.0
@@ -236,6 +249,9 @@ class Debouncer:
                 self._waiting = True
             self._last = now
             self._everything = self._everything or changes.everything
+            for path in changes.appeared:
+                if not any(path in paths for paths in self._paths.values()):
+                    self._appeared.add(path)
             for name, paths in self._paths.items():
                 paths.update(getattr(changes, name))
             self._cond.notify_all()
@@ -246,17 +262,26 @@ class Debouncer:
             self._cond.notify_all()
 
     def _take(self) -> ChangeSet:
+        # Made and gone again within the batch: the temporary file that sed -i and
+        # atomically saving editors write beside a file and rename over it.
+        came_and_went = {path for path in self._appeared if not os.path.lexists(path)}
         batch = ChangeSet(
             everything=self._everything,
-            **{name: frozenset(paths) for name, paths in self._paths.items()},
+            **{name: frozenset(paths - came_and_went) for name, paths in self._paths.items()},
         )
         for paths in self._paths.values():
             paths.clear()
+        self._appeared.clear()
         self._everything = self._waiting = False
         return batch
 
     def next_batch(self, timeout: float | None = None) -> ChangeSet | None:
-        """The next batch, once due; None after `timeout` seconds or when closed."""
+        """The next batch, once due; None after `timeout` seconds or when closed.
+
+        A path whose first event in the batch was its creation, and that is
+        gone when the batch is taken, is left out: the batch may then be
+        empty (false).
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             while not self._closed:
@@ -340,7 +365,13 @@ class SiteWatcher(FileSystemEventHandler):
             if raw:
                 path = Path(raw if isinstance(raw, str) else raw.decode())
                 changes = changes.merge(ChangeSet.of(classify(layout, path), path))
+        if event.event_type == EVENT_TYPE_CREATED and changes and not changes.everything:
+            changes = replace(changes, appeared=frozenset(_paths_of(changes)))
         self.sink(changes)
+
+
+def _paths_of(changes: ChangeSet) -> set[Path]:
+    return {path for f in _PATH_FIELDS for path in getattr(changes, f.name)}
 
 
 class _OverflowAlarm(logging.Handler):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -175,6 +177,34 @@ def test_a_writer_that_never_pauses_is_batched_by_max_wait() -> None:
     assert batch is not None and batch.cables  # released while the writer was still going
 
 
+def test_a_file_made_and_gone_within_a_batch_changed_nothing(tmp_path: Path) -> None:
+    # sed -i: a temporary file beside the cable, renamed over it. Events: created
+    # (sedX), moved (sedX -> the cable); by the batch's end sedX is gone.
+    cable, temporary = tmp_path / "03OTTAWA49.txt", tmp_path / "sedX1b2Q3"
+    cable.write_text("saved\n")
+    debouncer = Debouncer(quiet=0.01)
+    made = ChangeSet.of("cable", temporary)
+    debouncer.add(ChangeSet(cables=made.cables, appeared=made.cables))
+    debouncer.add(ChangeSet(cables=frozenset({temporary, cable})))
+    assert debouncer.next_batch(timeout=5) == ChangeSet(cables=frozenset({cable}))
+    # Alone, it leaves an empty batch, which no build follows.
+    debouncer.add(ChangeSet(cables=made.cables, appeared=made.cables))
+    batch = debouncer.next_batch(timeout=5)
+    assert batch is not None and not batch
+
+
+def test_a_file_deleted_then_made_and_gone_again_is_still_deleted(tmp_path: Path) -> None:
+    # Its first event in the batch was not its creation: it was there before.
+    cable = tmp_path / "03OTTAWA49.txt"
+    debouncer = Debouncer(quiet=0.01)
+    debouncer.add(ChangeSet.of("cable", cable))  # deleted
+    debouncer.add(ChangeSet(cables=frozenset({cable}), appeared=frozenset({cable})))  # made
+    assert debouncer.next_batch(timeout=5) == ChangeSet(cables=frozenset({cable}))
+    first = ChangeSet.of("cable", cable)
+    merged = first.merge(ChangeSet(cables=frozenset({cable}), appeared=frozenset({cable})))
+    assert not merged.appeared
+
+
 def test_close_wakes_a_waiting_consumer() -> None:
     debouncer = Debouncer()
     threading.Timer(0.1, debouncer.close).start()
@@ -217,6 +247,26 @@ def test_watcher_reports_a_saved_cable(site: Path, watching: tuple[SiteWatcher, 
     assert batch is not None
     assert batch.cables == {cable.resolve()}
     assert not batch.templates and not batch.config
+
+
+@pytest.mark.parametrize("save", ["sed -i", "a temporary file renamed over it"])
+def test_watcher_reports_a_cable_saved_through_a_temporary_file(
+    save: str, site: Path, watching: tuple[SiteWatcher, Batches]
+) -> None:
+    _, batches = watching
+    cable = site / "content" / "cables" / "2003" / "03OTTAWA49.txt"
+    cable.write_text("SUBJECT: ONE\n")
+    assert batches.next() is not None
+    if save == "sed -i":
+        subprocess.run(["sed", "-i", "s/ONE/TWO/", str(cable)], check=True)
+    else:
+        temporary = cable.with_name("03OTTAWA49.txt.tmp4kd9")
+        temporary.write_text("SUBJECT: TWO\n")
+        os.replace(temporary, cable)
+    batch = batches.next()
+    assert batch is not None
+    assert batch.cables == {cable.resolve()}
+    assert batch.describe() == "1 cable"
 
 
 def test_watcher_ignores_the_output_folder(
