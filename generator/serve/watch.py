@@ -213,6 +213,13 @@ def watched_folders(layout: SiteLayout) -> dict[Path, bool]:
     return folders
 
 
+# The files made in one batch that are looked at again when it is taken. A save makes
+# one or two; a copy makes thousands, which stay, and a stat each would cost a second
+# at 250,000. Past this many the engine sorts them out (a file gone that no build saw
+# changes nothing there either).
+_MOST_APPEARED = 1024
+
+
 class Debouncer:
     """Collects changes and hands them out in batches once the edits pause.
 
@@ -250,6 +257,8 @@ class Debouncer:
             self._last = now
             self._everything = self._everything or changes.everything
             for path in changes.appeared:
+                if len(self._appeared) >= _MOST_APPEARED:
+                    break
                 if not any(path in paths for paths in self._paths.values()):
                     self._appeared.add(path)
             for name, paths in self._paths.items():

@@ -15,6 +15,7 @@ import pytest
 from generator.config import SiteConfig
 from generator.render.environment import BUILTIN_THEMES
 from generator.serve.watch import (
+    _MOST_APPEARED,
     ChangeSet,
     Debouncer,
     SiteLayout,
@@ -191,6 +192,16 @@ def test_a_file_made_and_gone_within_a_batch_changed_nothing(tmp_path: Path) -> 
     debouncer.add(ChangeSet(cables=made.cables, appeared=made.cables))
     batch = debouncer.next_batch(timeout=5)
     assert batch is not None and not batch
+
+
+def test_only_so_many_made_files_are_looked_at_again(tmp_path: Path) -> None:
+    # A copy of thousands of files is not stat'ed again; what is past the limit (and
+    # gone) stays in the batch, for the engine to find unchanged.
+    debouncer = Debouncer(quiet=0.01)
+    made = frozenset(tmp_path / f"sed{n}" for n in range(3000))
+    debouncer.add(ChangeSet(cables=made, appeared=made))
+    batch = debouncer.next_batch(timeout=5)
+    assert batch is not None and 0 < len(batch.cables) == 3000 - _MOST_APPEARED
 
 
 def test_a_file_deleted_then_made_and_gone_again_is_still_deleted(tmp_path: Path) -> None:
