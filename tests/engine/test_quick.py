@@ -105,7 +105,9 @@ def test_a_save_through_a_temporary_file_is_quick(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("change", ["a new file", "a known file deleted", "a folder moved away"])
-def test_a_path_that_is_gone_is_quick_only_if_no_build_saw_it(change: str, tmp_path: Path) -> None:
+def test_an_unknown_path_takes_the_full_pass_unless_it_came_and_went(
+    change: str, tmp_path: Path
+) -> None:
     files = {name: list(cables) for name, cables in FILES.items()}
     files["old/d.txt"] = [cable("03OTTAWA500", datetime(2003, 3, 1))]
     root = make_site(tmp_path / "site", files)
@@ -115,15 +117,15 @@ def test_a_path_that_is_gone_is_quick_only_if_no_build_saw_it(change: str, tmp_p
     if change == "a new file":
         files["e.txt"] = [cable("03OTTAWA501", datetime(2003, 3, 2))]
         (folder / "e.txt").write_text("new\n", encoding="utf-8")
-        gone = folder / "e.txt"
+        path = folder / "e.txt"
     elif change == "a known file deleted":
         (folder / "notes").unlink()  # (a file the build lists as not read, not a cable)
-        gone = folder / "notes"
+        path = folder / "notes"
     else:
         del files["old/d.txt"]
         shutil.move(folder / "old", tmp_path / "elsewhere")
-        gone = folder / "old"
-    assert _rebuild(builder, gone) != "quick"
+        path = folder / "old"
+    assert _rebuild(builder, path) != "quick"
     clean = tmp_path / "clean"
     make_site(clean, files)
     if change == "a new file" or change == "a folder moved away":
